@@ -1,0 +1,1 @@
+"""chirp's command line: thin Typer commands over infra/, stack/, loadtests/ and scenarios/."""

@@ -1,0 +1,40 @@
+"""The `chirp` console script: assembles one small module per command group."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from cli import doctor, stack
+from cli.console import err
+from stack.errors import ChirpError
+
+app = typer.Typer(
+    name="chirp",
+    help="Run, load, break and size a real Twitter-like stack on one machine.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+stack.register(app)
+doctor.register(app)
+
+
+def run() -> None:
+    """Entry point: expected failures become one line on stderr and a non-zero exit."""
+    try:
+        app()
+    except ChirpError as error:
+        err.print(f"[bold red]chirp:[/] {error}", highlight=False, soft_wrap=True)
+        log_tail = getattr(error, "log_tail", "")
+        if log_tail:
+            err.print(log_tail.rstrip(), highlight=False, markup=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("chirp: interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,146 @@
+"""`chirp up`, `down`, `status` and `logs`: the stack's lifecycle."""
+
+from __future__ import annotations
+
+import json
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cli.console import err, fail, out
+from cli.progress import component_progress
+from infra.local import provider
+from stack.settings import get_settings
+
+
+class Provider(StrEnum):
+    local = "local"
+    compose = "compose"
+    aws = "aws"
+
+
+ProviderOption = Annotated[
+    Provider,
+    typer.Option(
+        "--provider",
+        "-p",
+        envvar="CHIRP_PROVIDER",
+        help="local: processes on this machine (no Docker); compose: docker compose; "
+        "aws: Pulumi on AWS.",
+    ),
+]
+
+
+def up(provider_name: ProviderOption = Provider.local) -> None:
+    """Start the stack, wait until every component passes a real-client probe, print endpoints.
+
+    Idempotent: a second `up` reports what runs and starts only what is missing.
+    """
+    settings = get_settings()
+    _only_local(provider_name)
+    started_at = time.monotonic()
+    with component_progress() as rows:
+        started = provider.up(settings, rows.update)
+    elapsed = time.monotonic() - started_at
+    what = f"started {', '.join(started)}" if started else "everything was already running"
+    err.print(f"[green]chirp is up[/] ({what}) in {elapsed:.1f}s")
+    _print_status(as_json=False)
+
+
+def down(
+    purge: Annotated[
+        bool, typer.Option("--purge", help="Also delete every component's data and logs.")
+    ] = False,
+    provider_name: ProviderOption = Provider.local,
+) -> None:
+    """Stop every process chirp started, by recorded pid. Data is kept unless --purge."""
+    settings = get_settings()
+    _only_local(provider_name)
+    with component_progress() as rows:
+        stopped = provider.down(settings, rows.update)
+    err.print(f"stopped {len(stopped)} component(s)")
+    if purge:
+        targets = provider.purge_targets(settings)
+        for path in targets:
+            err.print(f"deleting {path}")
+        provider.purge(settings)
+        err.print(f"purged {len(targets)} director{'y' if len(targets) == 1 else 'ies'}")
+
+
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Every component: state, pid, ports, uptime and resident memory."""
+    _print_status(as_json)
+
+
+def logs(
+    component: Annotated[str, typer.Argument(help="Component name, as `chirp status` shows it.")],
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing new lines.")
+    ] = False,
+    lines: Annotated[int, typer.Option("--lines", "-n", min=0, help="Lines from the end.")] = 50,
+) -> None:
+    """Print a component's log (the last --lines lines; -f to follow)."""
+    target = provider.find(get_settings(), component)
+    if not target.log_file.exists():
+        fail(f"{component} has no log yet at {target.log_file}; start it with `chirp up`")
+    out.print(target.log_tail(lines), end="", markup=False, highlight=False)
+    if follow:
+        _follow(target.log_file)
+
+
+def _follow(path: Path) -> None:
+    with path.open(errors="replace") as handle:
+        handle.seek(0, 2)
+        while True:
+            line = handle.readline()
+            if line:
+                out.print(line, end="", markup=False, highlight=False)
+            else:
+                time.sleep(0.25)
+
+
+def _print_status(as_json: bool) -> None:
+    rows = provider.status(get_settings())
+    if as_json:
+        print(json.dumps({"components": [r.as_dict() for r in rows]}, indent=2))
+        return
+    table = Table(title="chirp status")
+    for column in ("component", "state", "pid", "ports", "uptime", "RSS MiB", "endpoint"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row.name,
+            "[green]up[/]" if row.state == "up" else "[red]down[/]",
+            str(row.pid or "-"),
+            ",".join(map(str, row.ports)),
+            _duration(row.uptime_s),
+            "-" if row.rss_mb is None else f"{row.rss_mb:.0f}",
+            row.endpoint,
+        )
+    out.print(table)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+def _only_local(choice: Provider) -> None:
+    if choice is not Provider.local:
+        fail(f"provider {choice.value} is not available yet; use --provider local")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(up)
+    app.command()(down)
+    app.command()(status)
+    app.command()(logs)

@@ -1,0 +1,242 @@
+"""The local provider: run every component as a process on this machine.
+
+`up` checks ports, prepares and starts what is not running (in parallel),
+waits for each to pass its probe, then creates the stack's schema.
+`down` stops by recorded pid. `status` reports each component.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.local import ports, process
+from infra.local.component import Component
+from infra.local.dynamodb import DynamoDBServer
+from infra.local.kafka import KafkaServer
+from infra.local.opensearch import OpenSearchServer
+from infra.local.postgres import PostgresServer
+from infra.local.redis import RedisServer
+from stack.errors import ComponentFailed, PortInUse
+from stack.settings import Settings
+
+StatusCallback = Callable[[str, str], None]
+"""Called with (component name, what it is doing now)."""
+
+_PROBE_INTERVAL_S = 0.5
+
+
+def data_components(settings: Settings) -> list[Component]:
+    """The five data servers, in the order they are shown."""
+    return [
+        KafkaServer(settings),
+        RedisServer(settings),
+        DynamoDBServer(settings),
+        PostgresServer(settings),
+        OpenSearchServer(settings),
+    ]
+
+
+def components(settings: Settings) -> list[Component]:
+    return data_components(settings)
+
+
+def find(settings: Settings, name: str) -> Component:
+    by_name = {c.name: c for c in components(settings)}
+    if name not in by_name:
+        from stack.errors import ConfigError
+
+        raise ConfigError(
+            f"no component named {name!r}; choose one of: {', '.join(sorted(by_name))}"
+        )
+    return by_name[name]
+
+
+@dataclass(frozen=True)
+class ComponentStatus:
+    name: str
+    state: str
+    pid: int | None
+    ports: list[int]
+    uptime_s: float | None
+    rss_mb: float | None
+    endpoint: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "state": self.state,
+            "pid": self.pid,
+            "ports": self.ports,
+            "uptime_s": None if self.uptime_s is None else round(self.uptime_s, 1),
+            "rss_mb": None if self.rss_mb is None else round(self.rss_mb, 1),
+            "endpoint": self.endpoint,
+        }
+
+
+def running(component: Component) -> process.ProcessRecord | None:
+    record = process.read_record(component.pid_file)
+    return record if record and record.alive() else None
+
+
+def check_ports(to_start: list[Component]) -> None:
+    """Raise PortInUse for the first port a component about to start cannot bind."""
+    for component in to_start:
+        for port in component.ports():
+            if not ports.is_free(component.settings.host, port.number):
+                raise PortInUse(port.number, port.env_var, ports.holder(port.number))
+
+
+def up(settings: Settings, on_status: StatusCallback) -> list[str]:
+    """Start every component that is not running; returns the names it started."""
+    settings.run_dir.mkdir(parents=True, exist_ok=True)
+    to_start = [c for c in components(settings) if running(c) is None]
+    for component in components(settings):
+        if component not in to_start:
+            on_status(component.name, "already running")
+    check_ports(to_start)
+    with ThreadPoolExecutor(max_workers=max(1, len(to_start))) as pool:
+        futures = [pool.submit(_start_one, c, on_status) for c in to_start]
+        errors = [f.exception() for f in futures]
+    failed = [e for e in errors if e is not None]
+    if failed:
+        raise failed[0]
+    bootstrap(settings, on_status)
+    return [c.name for c in to_start]
+
+
+def _start_one(component: Component, on_status: StatusCallback) -> None:
+    on_status(component.name, "preparing")
+    component.prepare()
+    on_status(component.name, "starting")
+    process.spawn(
+        component.command(),
+        log_file=component.log_file,
+        pid_file=component.pid_file,
+        cwd=component.home,
+        env=component.env(),
+        user=component.os_user,
+    )
+    wait_ready(component, on_status)
+    component.after_start()
+    on_status(component.name, "ready")
+
+
+def wait_ready(component: Component, on_status: StatusCallback) -> None:
+    """Probe until the component answers; fail with its log tail on exit or timeout."""
+    deadline = time.monotonic() + component.settings.start_timeout_s
+    last_error = "no answer yet"
+    while time.monotonic() < deadline:
+        if running(component) is None:
+            raise ComponentFailed(
+                component.name,
+                f"the process exited during start; see {component.log_file}",
+                component.log_tail(),
+            )
+        try:
+            component.probe()
+            return
+        except Exception as error:  # any client error means "not ready yet"
+            last_error = str(error).splitlines()[0] if str(error) else type(error).__name__
+        on_status(component.name, "waiting for probe")
+        time.sleep(_PROBE_INTERVAL_S)
+    raise ComponentFailed(
+        component.name,
+        f"not ready after {component.settings.start_timeout_s:.0f}s ({last_error}); "
+        f"see {component.log_file}",
+        component.log_tail(),
+    )
+
+
+def bootstrap(settings: Settings, on_status: StatusCallback) -> None:
+    """Create the stack's schema, tables, topics and indices (idempotent), by command."""
+    on_status("schema", "creating")
+    log_file = settings.run_dir.resolve() / "logs" / "bootstrap.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("a") as log:
+        result = subprocess.run(
+            [sys.executable, "-m", "stack.bootstrap"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=settings_env(settings),
+            timeout=300,
+            check=False,
+        )
+    if result.returncode != 0:
+        tail = log_file.read_text(errors="replace").strip().splitlines()[-1:]
+        raise ComponentFailed("schema", f"{' '.join(tail)} (see {log_file})")
+    on_status("schema", "ready")
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that hands these settings to a child process."""
+    import os
+
+    env = dict(os.environ)
+    for key, value in settings.model_dump(exclude_none=True).items():
+        env[f"CHIRP_{key.upper()}"] = (
+            str(Path(value).resolve()) if key.endswith("_dir") else str(value)
+        )
+    return env
+
+
+def down(settings: Settings, on_status: StatusCallback) -> list[str]:
+    """Stop every recorded process; returns the names that were running."""
+    targets = components(settings)
+
+    def stop_one(component: Component) -> bool:
+        on_status(component.name, "stopping")
+        stopped = process.stop(
+            component.pid_file, grace_s=settings.stop_grace_s, sig=component.stop_signal
+        )
+        on_status(component.name, "stopped" if stopped else "was not running")
+        return stopped
+
+    with ThreadPoolExecutor(max_workers=len(targets)) as pool:
+        results = list(pool.map(stop_one, targets))
+    return [c.name for c, was in zip(targets, results, strict=True) if was]
+
+
+def purge_targets(settings: Settings) -> list[Path]:
+    """What `down --purge` deletes: every component's data and the logs."""
+    run_dir = settings.run_dir.resolve()
+    candidates = [c.home for c in components(settings)] + [run_dir / "logs"]
+    return [p for p in candidates if p.exists()]
+
+
+def purge(settings: Settings) -> list[Path]:
+    targets = purge_targets(settings)
+    for path in targets:
+        shutil.rmtree(path, ignore_errors=True)
+    return targets
+
+
+def status(settings: Settings) -> list[ComponentStatus]:
+    return [_status_of(c) for c in components(settings)]
+
+
+def _status_of(component: Component) -> ComponentStatus:
+    record = running(component)
+    proc = record.process() if record else None
+    rss = None
+    if proc is not None:
+        try:
+            family = [proc, *proc.children(recursive=True)]
+            rss = sum(p.memory_info().rss for p in family) / 2**20
+        except Exception:  # a child that exits while we look is not an error
+            rss = None
+    return ComponentStatus(
+        name=component.name,
+        state="up" if record else "down",
+        pid=record.pid if record else None,
+        ports=[p.number for p in component.ports()],
+        uptime_s=process.uptime_s(record) if record else None,
+        rss_mb=rss,
+        endpoint=component.endpoint(),
+    )

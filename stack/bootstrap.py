@@ -1,0 +1,34 @@
+"""Create everything the stack stores into, idempotently: `python -m stack.bootstrap`.
+
+Run by `chirp up` after the data servers pass their probes, and by the compose
+and AWS providers the same way.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from stack import clients
+from stack.schema import indices, sql, tables, topics
+from stack.settings import get_settings
+
+
+def main() -> int:
+    settings = get_settings()
+    with clients.postgres_connection(settings) as conn:
+        print("sql migrations applied:", sql.migrate(conn) or "none")
+    print(
+        "dynamodb tables created:",
+        tables.create_tables(clients.dynamodb_client(settings)) or "none",
+    )
+    admin = clients.kafka_admin(settings)
+    print("kafka topics created:", topics.create_topics(admin, settings.kafka_partitions) or "none")
+    print(
+        "opensearch indices created:",
+        indices.create_indices(clients.opensearch_client(settings)) or "none",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

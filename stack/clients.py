@@ -1,0 +1,52 @@
+"""Factories for the real clients of the five data servers, built from settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import psycopg
+import redis
+from botocore.config import Config
+from confluent_kafka.admin import AdminClient
+from opensearchpy import OpenSearch
+
+from stack.settings import Settings
+
+# DynamoDB Local accepts any credentials, but the key id must be letters and digits.
+DYNAMODB_LOCAL_KEYS = {"aws_access_key_id": "chirp", "aws_secret_access_key": "chirp"}
+
+
+def redis_client(settings: Settings) -> redis.Redis:
+    return redis.Redis.from_url(settings.redis_url, socket_timeout=5, decode_responses=True)
+
+
+def postgres_connection(settings: Settings, *, autocommit: bool = True) -> psycopg.Connection:
+    return psycopg.connect(settings.postgres_dsn, connect_timeout=5, autocommit=autocommit)
+
+
+def dynamodb_client(settings: Settings, *, max_pool: int = 10) -> Any:
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=settings.dynamodb_endpoint,
+        region_name="us-east-1",
+        config=Config(
+            connect_timeout=2,
+            read_timeout=10,
+            retries={"max_attempts": 3, "mode": "standard"},
+            max_pool_connections=max_pool,
+        ),
+        **DYNAMODB_LOCAL_KEYS,
+    )
+
+
+def kafka_admin(settings: Settings) -> AdminClient:
+    return AdminClient(
+        {"bootstrap.servers": settings.kafka_bootstrap, "socket.timeout.ms": 5000, "log_level": 0}
+    )
+
+
+def opensearch_client(settings: Settings) -> OpenSearch:
+    return OpenSearch(
+        hosts=[settings.opensearch_url], timeout=10, max_retries=2, retry_on_timeout=True
+    )

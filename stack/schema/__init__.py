@@ -1,0 +1,1 @@
+"""The stack's storage schema: SQL migrations, DynamoDB tables, Kafka topics, OpenSearch indices."""

@@ -1,0 +1,56 @@
+"""DynamoDB tables of the stack (DESIGN.md section 4) and their idempotent creation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TWEETS = "tweets"
+TWEETS_BY_ID = "by_tweet_id"
+ENGAGEMENTS = "engagements"
+OUTBOX = "outbox"
+IDEMPOTENCY = "idempotency_keys"
+
+
+def _key(*parts: tuple[str, str, str]) -> dict[str, Any]:
+    """KeySchema and AttributeDefinitions from (name, type, HASH|RANGE) triples."""
+    return {
+        "KeySchema": [{"AttributeName": n, "KeyType": k} for n, _, k in parts],
+        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t, _ in parts],
+    }
+
+
+TABLE_SPECS: dict[str, dict[str, Any]] = {
+    # Tweets by author, newest last in SK order: tweet ids are time-sortable.
+    TWEETS: {
+        **_key(("user_id", "N", "HASH"), ("tweet_id", "N", "RANGE")),
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": TWEETS_BY_ID,
+                "KeySchema": [{"AttributeName": "tweet_id", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    },
+    # One item per (tweet, kind, user): a second like is a failed conditional put.
+    ENGAGEMENTS: _key(("tweet_id", "N", "HASH"), ("actor", "S", "RANGE")),
+    # Transactional outbox: written with the tweet, drained to Kafka by the relay.
+    OUTBOX: _key(("shard", "N", "HASH"), ("event_id", "S", "RANGE")),
+    IDEMPOTENCY: _key(
+        ("key", "S", "HASH"),
+    ),
+}
+
+
+def create_tables(client: Any) -> list[str]:
+    """Create every table that does not exist yet; returns the names created."""
+    existing = set(client.list_tables()["TableNames"])
+    created = []
+    for name, spec in TABLE_SPECS.items():
+        if name in existing:
+            continue
+        client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", **spec)
+        client.get_waiter("table_exists").wait(
+            TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+        )
+        created.append(name)
+    return created

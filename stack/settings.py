@@ -1,0 +1,106 @@
+"""The one settings object of chirp.
+
+Every knob reads from a `CHIRP_*` environment variable, then from an optional
+`chirp.toml` in the working directory, then falls back to the default below.
+Nothing else in the project reads `os.environ` for configuration.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class Settings(BaseSettings):
+    """Ports, paths, sizes and versions of one chirp stack."""
+
+    model_config = SettingsConfigDict(env_prefix="CHIRP_", toml_file="chirp.toml", extra="ignore")
+
+    run_dir: Path = Field(Path(".chirp"), description="Pids, logs and data of the running stack")
+    cache_dir: Path = Field(
+        Path.home() / ".cache" / "chirp", description="Downloaded server jars, shared by stacks"
+    )
+    host: str = "127.0.0.1"
+
+    lb_port: int = 8080
+    lb_stats_port: int = 8404
+    gateway_base_port: int = Field(8101, description="gateway N listens on base + N - 1")
+    gateways: int = Field(2, ge=1, le=16)
+
+    redis_port: int = 6379
+    postgres_port: int = 5432
+    dynamodb_port: int = 8000
+    kafka_port: int = 9092
+    kafka_controller_port: int = 9093
+    opensearch_port: int = 9200
+    opensearch_transport_port: int = 9300
+
+    # Where each data service is reached when it is not on `host` (compose: its service name).
+    redis_host: str | None = None
+    postgres_host: str | None = None
+    dynamodb_host: str | None = None
+    kafka_host: str | None = None
+    opensearch_host: str | None = None
+
+    kafka_version: str = "4.1.1"
+    dynamodb_version: str = "2.6.1"
+    opensearch_version: str = "2.19.1.0"
+    java_home: Path | None = Field(None, description="JDK for the JVM servers; found when unset")
+
+    kafka_heap_mb: int = 512
+    dynamodb_heap_mb: int = 512
+    opensearch_heap_mb: int = 1024
+    redis_maxmemory_mb: int = 512
+
+    kafka_partitions: int = 6
+    postgres_db: str = "chirp"
+    postgres_user: str = "postgres"
+
+    start_timeout_s: float = 180.0
+    stop_grace_s: float = 20.0
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @property
+    def postgres_dsn(self) -> str:
+        host = self.postgres_host or self.host
+        return f"postgresql://{self.postgres_user}@{host}:{self.postgres_port}/{self.postgres_db}"
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"{self.kafka_host or self.host}:{self.kafka_port}"
+
+    @property
+    def dynamodb_endpoint(self) -> str:
+        return f"http://{self.dynamodb_host or self.host}:{self.dynamodb_port}"
+
+    @property
+    def opensearch_url(self) -> str:
+        return f"http://{self.opensearch_host or self.host}:{self.opensearch_port}"
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://{self.redis_host or self.host}:{self.redis_port}/0"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
