@@ -19,13 +19,16 @@ def doctor(
         bool,
         typer.Option("--fix", help="Install what is missing (Debian packages as root, jars)."),
     ] = False,
+    skip_ports: Annotated[
+        bool, typer.Option("--skip-ports", help="Do not check that the stack's ports are free.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Check java, mvn, redis-server, postgres, the server jars, free ports, memory and disk."""
     settings = get_settings()
     if fix:
         checks.fix(settings, lambda step: err.print(f"[cyan]fixing:[/] {step}"))
-    results = checks.run_checks(settings)
+    results = checks.run_checks(settings, ports=not skip_ports)
     if as_json:
         print(json.dumps({"checks": [asdict(c) for c in results]}, indent=2))
     else:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import psutil
 
-from infra.local import jars, ports
+from infra.local import jars
+from infra.local import ports as port_probe
 from infra.local.component import Port, Problem
 from infra.local.jvm import JvmComponent
 from infra.local.provider import components, running
@@ -35,7 +36,7 @@ class Check:
     fix: str = ""
 
 
-def run_checks(settings: Settings) -> list[Check]:
+def run_checks(settings: Settings, *, ports: bool = True) -> list[Check]:
     checks: list[Check] = []
     for component in components(settings):
         problems = component.problems()
@@ -50,7 +51,7 @@ def run_checks(settings: Settings) -> list[Check]:
                 " && ".join(dict.fromkeys(p.fix for p in problems)),
             )
         )
-        if running(component) is None:
+        if ports and running(component) is None:
             checks.extend(_port_checks(settings, component.ports()))
     checks.append(_memory_check())
     checks.append(_disk_check(settings))
@@ -60,9 +61,9 @@ def run_checks(settings: Settings) -> list[Check]:
 def _port_checks(settings: Settings, needed: list[Port]) -> list[Check]:
     result = []
     for port in needed:
-        if ports.is_free(settings.host, port.number):
+        if port_probe.is_free(settings.host, port.number):
             continue
-        who = ports.holder(port.number) or "another process"
+        who = port_probe.holder(port.number) or "another process"
         result.append(
             Check(
                 f"port {port.number}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 from opensearchpy import OpenSearch
@@ -14,7 +15,8 @@ from infra.local.jvm import JvmComponent
 @dataclass
 class OpenSearchServer(JvmComponent):
     name: ClassVar[str] = "opensearch"
-    main_class: ClassVar[str] = "org.codelibs.opensearch.runner.OpenSearchRunner"
+    # A Java source file: `java` compiles and runs it in one step (JEP 330).
+    main_class: ClassVar[str] = str(Path(__file__).parent / "launchers" / "OpenSearchNode.java")
 
     @property
     def version(self) -> str:
@@ -29,6 +31,18 @@ class OpenSearchServer(JvmComponent):
             Port(self.settings.opensearch_port, "opensearch_port"),
             Port(self.settings.opensearch_transport_port, "opensearch_transport_port"),
         ]
+
+    def prepare(self) -> None:
+        super().prepare()
+        # The runner keeps an opensearch.yml it finds in the node's config directory;
+        # the transport port and single-node discovery can only be set there.
+        config = self.data_dir / "node_1" / "config"
+        config.mkdir(parents=True, exist_ok=True)
+        (config / "opensearch.yml").write_text(
+            f"network.host: {self.settings.host}\n"
+            f"transport.port: {self.settings.opensearch_transport_port}\n"
+            "discovery.type: single-node\n"
+        )
 
     def arguments(self) -> list[str]:
         return [

@@ -17,6 +17,11 @@ from pathlib import Path
 import psutil
 
 
+# Popen objects of the servers this process started: kept so that dropping them does not
+# warn "subprocess still running"; the servers are meant to outlive the CLI.
+_STARTED: list[subprocess.Popen[bytes]] = []
+
+
 @dataclass(frozen=True)
 class ProcessRecord:
     """What chirp remembers of a process it started."""
@@ -72,29 +77,32 @@ def spawn(
             start_new_session=True,
             user=user,
         )
+    _STARTED.append(proc)
     record = ProcessRecord(pid=proc.pid, started_at=psutil.Process(proc.pid).create_time())
     pid_file.write_text(json.dumps({"pid": record.pid, "started_at": record.started_at}))
     return record
 
 
-def stop(pid_file: Path, *, grace_s: float, sig: int = signal.SIGTERM) -> bool:
-    """Stop the process recorded in `pid_file`: `sig`, then SIGKILL after `grace_s`.
+def terminate(record: ProcessRecord, *, grace_s: float, sig: int = signal.SIGTERM) -> bool:
+    """Send `sig` to the recorded process, then SIGKILL after `grace_s`; True if it was alive."""
+    proc = record.process()
+    if proc is None:
+        return False
+    try:
+        proc.send_signal(sig)
+        _, alive = psutil.wait_procs([proc], timeout=grace_s)
+        if alive:
+            proc.kill()
+            psutil.wait_procs([proc], timeout=5)
+    except psutil.NoSuchProcess:
+        pass
+    return True
 
-    Returns True when a live process was stopped. The pid file is removed either way.
-    """
+
+def stop(pid_file: Path, *, grace_s: float, sig: int = signal.SIGTERM) -> bool:
+    """Stop the process recorded in `pid_file`; the pid file is removed either way."""
     record = read_record(pid_file)
-    proc = record.process() if record else None
-    stopped = False
-    if proc is not None:
-        try:
-            proc.send_signal(sig)
-            _, alive = psutil.wait_procs([proc], timeout=grace_s)
-            if alive:
-                proc.kill()
-                psutil.wait_procs([proc], timeout=5)
-            stopped = True
-        except psutil.NoSuchProcess:
-            stopped = True
+    stopped = terminate(record, grace_s=grace_s, sig=sig) if record else False
     pid_file.unlink(missing_ok=True)
     return stopped
 

@@ -1,0 +1,27 @@
+# The two commands of README.md: `make demo` and `make test`. Both set up a fresh machine
+# first: a virtualenv with chirp, then `chirp doctor --fix` (Debian packages as root,
+# the JVM servers' jars from Maven Central into ~/.cache/chirp).
+PYTHON ?= python3
+VENV ?= .venv
+CHIRP := $(VENV)/bin/chirp
+
+.PHONY: setup demo test down
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --upgrade pip
+	$(VENV)/bin/python -m pip install -q -e ".[dev]"
+	touch $@
+
+setup: $(VENV)/.installed
+	$(CHIRP) doctor --fix --skip-ports
+
+demo: setup
+	$(CHIRP) up
+	$(CHIRP) status
+
+test: setup
+	$(VENV)/bin/python -m pytest -q
+
+down:
+	$(CHIRP) down

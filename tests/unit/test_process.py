@@ -1,0 +1,57 @@
+import sys
+
+from infra.local import process
+
+
+def test_spawn_records_pid_and_stop_ends_it(tmp_path):
+    pid_file = tmp_path / "sleeper.pid"
+    record = process.spawn(
+        [sys.executable, "-c", "import time; print('hello', flush=True); time.sleep(60)"],
+        log_file=tmp_path / "sleeper.log",
+        pid_file=pid_file,
+    )
+    assert record.alive()
+    assert process.read_record(pid_file) == record
+    assert process.stop(pid_file, grace_s=5)
+    assert not record.alive()
+    assert not pid_file.exists()
+
+
+def test_stop_escalates_to_kill_when_term_is_ignored(tmp_path):
+    pid_file = tmp_path / "stubborn.pid"
+    code = (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "print('ready', flush=True); time.sleep(60)"
+    )
+    log = tmp_path / "stubborn.log"
+    record = process.spawn([sys.executable, "-c", code], log_file=log, pid_file=pid_file)
+    _wait_for_line(log, "ready")
+    assert process.stop(pid_file, grace_s=0.5)
+    assert not record.alive()
+
+
+def _wait_for_line(log, text):
+    import time
+
+    for _ in range(200):
+        if text in log.read_text():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{text!r} never appeared in {log}")
+
+
+def test_a_reused_pid_is_not_mistaken_for_ours():
+    import os
+
+    stranger = process.ProcessRecord(pid=os.getpid(), started_at=1.0)
+    assert not stranger.alive()
+
+
+def test_stopping_nothing_is_not_an_error(tmp_path):
+    assert not process.stop(tmp_path / "missing.pid", grace_s=1)
+
+
+def test_unreadable_pid_file_reads_as_none(tmp_path):
+    bad = tmp_path / "bad.pid"
+    bad.write_text("not json")
+    assert process.read_record(bad) is None
