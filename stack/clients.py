@@ -17,15 +17,21 @@ from stack.settings import Settings
 DYNAMODB_LOCAL_KEYS = {"aws_access_key_id": "chirp", "aws_secret_access_key": "chirp"}
 
 
-def redis_client(settings: Settings) -> redis.Redis:
-    return redis.Redis.from_url(settings.redis_url, socket_timeout=5, decode_responses=True)
+def redis_client(settings: Settings, *, timeout: float = 5) -> redis.Redis:
+    return redis.Redis.from_url(
+        settings.redis_url,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        decode_responses=True,
+        health_check_interval=30,
+    )
 
 
 def postgres_connection(settings: Settings, *, autocommit: bool = True) -> psycopg.Connection:
     return psycopg.connect(settings.postgres_dsn, connect_timeout=5, autocommit=autocommit)
 
 
-def dynamodb_client(settings: Settings, *, max_pool: int = 10) -> Any:
+def dynamodb_client(settings: Settings, *, max_pool: int = 10, attempts: int = 3) -> Any:
     return boto3.client(
         "dynamodb",
         endpoint_url=settings.dynamodb_endpoint,
@@ -33,7 +39,7 @@ def dynamodb_client(settings: Settings, *, max_pool: int = 10) -> Any:
         config=Config(
             connect_timeout=2,
             read_timeout=10,
-            retries={"max_attempts": 3, "mode": "standard"},
+            retries={"max_attempts": attempts, "mode": "standard"},
             max_pool_connections=max_pool,
         ),
         **DYNAMODB_LOCAL_KEYS,
@@ -46,7 +52,7 @@ def kafka_admin(settings: Settings) -> AdminClient:
     )
 
 
-def opensearch_client(settings: Settings) -> OpenSearch:
+def opensearch_client(settings: Settings, *, timeout: float = 10) -> OpenSearch:
     return OpenSearch(
-        hosts=[settings.opensearch_url], timeout=10, max_retries=2, retry_on_timeout=True
+        hosts=[settings.opensearch_url], timeout=timeout, max_retries=2, retry_on_timeout=True
     )

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
-
-import boto3
-from botocore.config import Config
 
 from infra.local.component import Port
 from infra.local.jvm import JvmComponent
-
-# DynamoDB Local accepts any credentials, but the key id must be letters and digits.
-LOCAL_CREDENTIALS = {"aws_access_key_id": "chirp", "aws_secret_access_key": "chirp"}
+from stack import clients
 
 
 @dataclass
@@ -31,8 +27,18 @@ class DynamoDBServer(JvmComponent):
     def ports(self) -> list[Port]:
         return [Port(self.settings.dynamodb_port, "dynamodb_port")]
 
+    @property
+    def tmp_dir(self) -> Path:
+        return self.home / "tmp"
+
+    def prepare(self) -> None:
+        super().prepare()
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+
     def jvm_options(self) -> list[str]:
-        return [f"-Djava.library.path={self.lib}", f"-Dsqlite4java.library.path={self.lib}"]
+        # The jar unpacks its own sqlite native library here; without the folder every
+        # request fails with HTTP 500.
+        return [f"-Dorg.sqlite.tmpdir={self.tmp_dir}", f"-Djava.io.tmpdir={self.tmp_dir}"]
 
     def arguments(self) -> list[str]:
         return [
@@ -45,11 +51,4 @@ class DynamoDBServer(JvmComponent):
         ]
 
     def probe(self) -> None:
-        client = boto3.client(
-            "dynamodb",
-            endpoint_url=self.settings.dynamodb_endpoint,
-            region_name="us-east-1",
-            config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1}),
-            **LOCAL_CREDENTIALS,
-        )
-        client.list_tables(Limit=1)
+        clients.dynamodb_client(self.settings, attempts=1).list_tables(Limit=1)

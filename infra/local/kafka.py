@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from confluent_kafka.admin import AdminClient
-
 from infra.local.component import Port
 from infra.local.java import find_java
 from infra.local.jvm import JvmComponent
+from stack import clients
 from stack.errors import ComponentFailed
 
 _LOG4J2 = """\
 status = warn
+shutdownHook = disable
 appender.out.type = Console
 appender.out.name = out
 appender.out.layout.type = PatternLayout
@@ -124,13 +124,6 @@ class KafkaServer(JvmComponent):
         return [str(self.config_file)]
 
     def probe(self) -> None:
-        admin = AdminClient(
-            {
-                "bootstrap.servers": self.settings.kafka_bootstrap,
-                "socket.timeout.ms": 2000,
-                "log_level": 0,
-            }
-        )
-        metadata = admin.list_topics(timeout=2)
+        metadata = clients.kafka_admin(self.settings).list_topics(timeout=2)
         if not metadata.brokers:
             raise RuntimeError("no broker in cluster metadata")

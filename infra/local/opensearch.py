@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from opensearchpy import OpenSearch
-
 from infra.local.component import Port
 from infra.local.jvm import JvmComponent
+from stack import clients
 
 
 @dataclass
@@ -58,7 +57,6 @@ class OpenSearchServer(JvmComponent):
         ]
 
     def probe(self) -> None:
-        client = OpenSearch(hosts=[self.settings.opensearch_url], timeout=3, max_retries=0)
-        health = client.cluster.health()
+        health = clients.opensearch_client(self.settings, timeout=3).cluster.health()
         if health.get("status") not in ("yellow", "green"):
             raise RuntimeError(f"cluster health is {health.get('status')}")

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import psutil
 
-
 # Popen objects of the servers this process started: kept so that dropping them does not
 # warn "subprocess still running"; the servers are meant to outlive the CLI.
 _STARTED: list[subprocess.Popen[bytes]] = []

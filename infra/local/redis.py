@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-import redis
-
 from infra.local.component import Component, Port, Problem
+from stack import clients
 
 
 @dataclass
@@ -53,11 +52,8 @@ class RedisServer(Component):
         return [shutil.which("redis-server") or "redis-server", str(self.config_file)]
 
     def probe(self) -> None:
-        client = redis.Redis(
-            host=self.settings.host, port=self.settings.redis_port, socket_timeout=2
-        )
+        client = clients.redis_client(self.settings, timeout=2)
         try:
-            if not client.ping():
-                raise RuntimeError("PING was not answered")
+            client.ping()
         finally:
             client.close()
