@@ -64,6 +64,32 @@ class Settings(BaseSettings):
     postgres_db: str = "chirp"
     postgres_user: str = "postgres"
 
+    worker_metrics_base_port: int = Field(
+        8201, description="worker metrics ports: relay, fanout, search-indexer, ... in order"
+    )
+
+    node_id: int = Field(0, ge=0, le=1023, description="this process's id in tweet ids")
+
+    # The stack's behaviour (DESIGN.md sections 3 to 5).
+    feed_max: int = 800
+    push_threshold: int = Field(1_000, description="below: push to every follower")
+    celebrity_threshold: int = Field(100_000, description="above: no push, merged on read")
+    active_days: int = Field(7, description="middle tier pushes to followers active this recently")
+    celeb_max: int = 200
+    tweets_per_hour: int = 100
+    requests_per_hour: int = 1_000
+    max_body_bytes: int = 16_384
+    tweet_cache_ttl_s: int = 600
+    user_cache_ttl_s: int = 600
+    trending_cache_s: int = 60
+    trending_window_s: int = 3_600
+    backpressure_lag: int = Field(5_000, description="fan-out lag above which posts get 429")
+    worker_max_attempts: int = 3
+    degraded_max_concurrency: int = Field(4, description="database reads at once, per gateway")
+    breaker_fail_max: int = 3
+    breaker_reset_s: float = 5.0
+    relay_poll_s: float = 0.05
+
     start_timeout_s: float = 180.0
     stop_grace_s: float = 20.0
 

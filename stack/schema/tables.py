@@ -7,7 +7,6 @@ from typing import Any
 TWEETS = "tweets"
 TWEETS_BY_ID = "by_tweet_id"
 ENGAGEMENTS = "engagements"
-OUTBOX = "outbox"
 IDEMPOTENCY = "idempotency_keys"
 
 
@@ -18,6 +17,10 @@ def _key(*parts: tuple[str, str, str]) -> dict[str, Any]:
         "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t, _ in parts],
     }
 
+
+# The relay publishes what these tables acknowledge, from their streams (see stack/relay).
+STREAMED = (TWEETS, ENGAGEMENTS)
+_STREAM = {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}}
 
 TABLE_SPECS: dict[str, dict[str, Any]] = {
     # Tweets by author, newest last in SK order: tweet ids are time-sortable.
@@ -30,11 +33,10 @@ TABLE_SPECS: dict[str, dict[str, Any]] = {
                 "Projection": {"ProjectionType": "ALL"},
             }
         ],
+        **_STREAM,
     },
     # One item per (tweet, kind, user): a second like is a failed conditional put.
-    ENGAGEMENTS: _key(("tweet_id", "N", "HASH"), ("actor", "S", "RANGE")),
-    # Transactional outbox: written with the tweet, drained to Kafka by the relay.
-    OUTBOX: _key(("shard", "N", "HASH"), ("event_id", "S", "RANGE")),
+    ENGAGEMENTS: {**_key(("tweet_id", "N", "HASH"), ("actor", "S", "RANGE")), **_STREAM},
     IDEMPOTENCY: _key(
         ("key", "S", "HASH"),
     ),

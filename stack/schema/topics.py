@@ -11,6 +11,7 @@ TWEET_EDITED = "tweet_edited"
 LIKE_ADDED = "like_added"
 RETWEET_CREATED = "retweet_created"
 FOLLOW_CHANGED = "follow_changed"
+USER_CREATED = "user_created"
 
 EVENT_TOPICS = (
     TWEET_CREATED,
@@ -19,6 +20,7 @@ EVENT_TOPICS = (
     LIKE_ADDED,
     RETWEET_CREATED,
     FOLLOW_CHANGED,
+    USER_CREATED,
 )
 CONSUMER_GROUPS = ("fanout", "search-indexer", "trending", "notify", "analytics")
 DLQ_SUFFIX = ".dlq"

@@ -1,0 +1,1 @@
+"""The HTTP gateway: one FastAPI app factory mounting the services' routers."""

@@ -1,0 +1,58 @@
+"""The gateway app factory: every service router by default, or a named subset.
+
+The AWS deployment runs subsets as separate services behind path routing; locally
+each gateway mounts them all.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from stack.gateway import errors, health
+from stack.gateway.middleware import BodyLimitMiddleware, MetricsMiddleware
+from stack.resources import Resources
+from stack.settings import Settings
+
+SERVICES = {
+    "users": "stack.users.routes",
+    "tweets": "stack.tweets.routes",
+    "feed": "stack.feed.routes",
+    "search": "stack.search.routes",
+    "trending": "stack.trending.routes",
+    "notifications": "stack.notify.routes",
+}
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings, services: list[str] | None = None) -> FastAPI:
+    """A gateway serving `services` (all when None), plus health and metrics."""
+    chosen = list(SERVICES) if services is None else services
+    unknown = sorted(set(chosen) - set(SERVICES))
+    if unknown:
+        raise ValueError(f"unknown services {unknown}; choose from {sorted(SERVICES)}")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.resources = Resources.open(settings)
+        try:
+            yield
+        finally:
+            app.state.resources.close()
+
+    app = FastAPI(
+        title="chirp",
+        version="1.0",
+        summary="A Twitter-like API: users, follows, tweets, feeds, search, trending.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware)
+    app.include_router(health.router)
+    for name in chosen:
+        app.include_router(importlib.import_module(SERVICES[name]).router, prefix=API_PREFIX)
+    return app

@@ -1,0 +1,43 @@
+"""Per-user fixed-window rate limits, counted atomically in Redis."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import redis
+
+from stack.gateway.errors import ApiError
+
+log = logging.getLogger(__name__)
+
+# INCR and EXPIRE in one step, so a counter never lives without its expiry.
+_COUNT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return {n, redis.call('TTL', KEYS[1])}
+"""
+WINDOW_S = 3600
+
+
+def check(client: redis.Redis, kind: str, user_id: int, limit: int) -> None:
+    """Count one `kind` action of `user_id` this hour; 429 with Retry-After past `limit`.
+
+    When Redis cannot be reached the request is let through: losing the limiter for a
+    moment is better than refusing every user.
+    """
+    window = int(time.time()) // WINDOW_S
+    key = f"ratelimit:{kind}:{user_id}:{window}"
+    try:
+        count, ttl = client.eval(_COUNT, 1, key, WINDOW_S)
+    except redis.RedisError as error:
+        log.warning("rate limiter unavailable: %s", error)
+        return
+    if int(count) > limit:
+        retry_after = max(1, int(ttl))
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"limit of {limit} {kind} per hour reached; retry in {retry_after}s",
+            {"Retry-After": str(retry_after)},
+        )

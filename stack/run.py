@@ -1,0 +1,78 @@
+"""Run one stack process by role: `python -m stack.run gateway --port 8101`, `... fanout`.
+
+This is the only way infra/ starts stack code: by command, never by import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from prometheus_client import start_http_server
+
+from stack.settings import Settings, get_settings
+
+# Worker role → module with `build_handler(settings) -> Handler`. The relay is not a
+# consumer; it has a loop of its own. Order fixes each worker's metrics port.
+WORKER_MODULES = {
+    "fanout": "stack.feed.worker",
+    "search-indexer": "stack.search.indexer",
+    "trending": "stack.trending.worker",
+    "notify": "stack.notify.worker",
+    "analytics": "stack.analytics.worker",
+}
+ROLES = ("relay", *WORKER_MODULES)
+
+
+def metrics_port(settings: Settings, role: str) -> int:
+    return settings.worker_metrics_base_port + ROLES.index(role)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m stack.run")
+    parser.add_argument("role", choices=("gateway", *ROLES))
+    parser.add_argument("--port", type=int, help="gateway port")
+    parser.add_argument("--services", default="all", help="gateway: comma-separated routers")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = get_settings()
+    if args.role == "gateway":
+        return _run_gateway(settings, args.port or settings.gateway_base_port, args.services)
+    start_http_server(metrics_port(settings, args.role), addr=settings.host)
+    if args.role == "relay":
+        from stack.relay.loop import run_relay
+
+        run_relay(settings)
+        return 0
+    from stack.workers.runtime import Worker
+
+    module = importlib.import_module(WORKER_MODULES[args.role])
+    worker = Worker(module.build_handler(settings), settings)
+    worker.install_signal_handlers()
+    worker.run()
+    return 0
+
+
+def _run_gateway(settings: Settings, port: int, services: str) -> int:
+    import uvicorn
+
+    from stack.gateway.app import create_app
+
+    chosen = None if services == "all" else [s.strip() for s in services.split(",") if s.strip()]
+    uvicorn.run(
+        create_app(settings, services=chosen),
+        host=settings.host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

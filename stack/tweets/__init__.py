@@ -1,0 +1,1 @@
+"""Tweets: the write path into DynamoDB, lookups, timelines, likes and retweets."""

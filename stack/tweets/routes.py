@@ -1,0 +1,98 @@
+"""Tweets: post, read, edit, delete, like, retweet, and an author's timeline."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response, status
+
+from stack.gateway import cursor
+from stack.gateway.deps import CurrentUser, CursorQuery, IdPath, LimitQuery, ResourcesDep
+from stack.gateway.errors import not_found
+from stack.tweets import hydrate, service, store
+from stack.tweets.schemas import TweetCreate, TweetEdit, TweetPublic
+from stack.users import profiles
+from stack.users.schemas import Page
+
+router = APIRouter(tags=["tweets"])
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=128, description="retries with it post once"),
+]
+_ERRORS = {404: {"description": "no such tweet"}, 403: {"description": "not the author"}}
+
+
+@router.post(
+    "/tweets",
+    status_code=status.HTTP_201_CREATED,
+    responses={429: {"description": "rate limited or fan-out backpressure"}},
+)
+def create_tweet(
+    body: TweetCreate, caller: CurrentUser, res: ResourcesDep, key: IdempotencyKey = None
+) -> TweetPublic:
+    """Post a tweet of 1 to 280 characters (after Unicode NFC normalisation)."""
+    tweet = service.post_tweet(res, caller, body, key)
+    return hydrate.to_public(tweet, profiles.profiles(res, [caller]))
+
+
+@router.get("/tweets/{tweet_id}", responses=_ERRORS)
+def get_tweet(tweet_id: IdPath, res: ResourcesDep) -> TweetPublic:
+    tweet = service.find(res, tweet_id)
+    shown = hydrate.hydrate(res, [(tweet.user_id, tweet.tweet_id)], use_cache=False)
+    if not shown:
+        raise not_found("Tweet")
+    return shown[0]
+
+
+@router.patch("/tweets/{tweet_id}", responses=_ERRORS)
+def edit_tweet(tweet_id: IdPath, body: TweetEdit, caller: CurrentUser, res: ResourcesDep) -> TweetPublic:
+    """Replace the text; only the author may."""
+    tweet = service.edit_tweet(res, caller, tweet_id, body.text)
+    return hydrate.to_public(tweet, profiles.profiles(res, [caller]))
+
+
+@router.delete("/tweets/{tweet_id}", status_code=204, responses=_ERRORS)
+def delete_tweet(tweet_id: IdPath, caller: CurrentUser, res: ResourcesDep) -> Response:
+    """Delete; only the author may. It leaves feeds, search and timelines."""
+    service.delete_tweet(res, caller, tweet_id)
+    return Response(status_code=204)
+
+
+@router.post("/tweets/{tweet_id}/like", responses=_ERRORS)
+def like_tweet(tweet_id: IdPath, caller: CurrentUser, res: ResourcesDep) -> TweetPublic:
+    """Like once; liking again changes nothing."""
+    return hydrate.to_public(service.like(res, caller, tweet_id, liked=True))
+
+
+@router.delete("/tweets/{tweet_id}/like", responses=_ERRORS)
+def unlike_tweet(tweet_id: IdPath, caller: CurrentUser, res: ResourcesDep) -> TweetPublic:
+    return hydrate.to_public(service.like(res, caller, tweet_id, liked=False))
+
+
+@router.post("/tweets/{tweet_id}/retweet", responses=_ERRORS)
+def retweet_tweet(tweet_id: IdPath, caller: CurrentUser, res: ResourcesDep) -> TweetPublic:
+    """Retweet once; the retweet reaches the caller's followers."""
+    return hydrate.to_public(service.retweet(res, caller, tweet_id, retweeted=True))
+
+
+@router.delete("/tweets/{tweet_id}/retweet", responses=_ERRORS)
+def unretweet_tweet(tweet_id: IdPath, caller: CurrentUser, res: ResourcesDep) -> TweetPublic:
+    return hydrate.to_public(service.retweet(res, caller, tweet_id, retweeted=False))
+
+
+@router.get("/users/{user_id}/tweets", tags=["timelines"])
+def list_user_tweets(
+    user_id: IdPath, res: ResourcesDep, cursor_: CursorQuery = None, limit: LimitQuery = 20
+) -> Page[TweetPublic]:
+    """The author's own tweets and retweets, newest first."""
+    if not profiles.profiles(res, [user_id]):
+        raise not_found("User")
+    before = cursor.int_field(cursor.decode(cursor_), "before")
+    tweets = store.user_tweets(res.dynamo, user_id, before, limit + 1)
+    more = len(tweets) > limit
+    tweets = tweets[:limit]
+    items = hydrate.hydrate(res, [(t.user_id, t.tweet_id) for t in tweets])
+    return Page[TweetPublic](
+        items=items,
+        next_cursor=cursor.encode({"before": tweets[-1].tweet_id}) if more else None,
+    )

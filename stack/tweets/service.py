@@ -1,0 +1,136 @@
+"""The tweet use cases: post, edit, delete, like, retweet. Routes stay thin over these."""
+
+from __future__ import annotations
+
+import time
+
+from stack import text as text_rules
+from stack.gateway import ratelimit
+from stack.gateway.errors import ApiError, forbidden, not_found
+from stack.resources import Resources
+from stack.tweets import backpressure, cache, store
+from stack.tweets.model import Tweet
+from stack.tweets.schemas import TweetCreate
+
+
+def post_tweet(res: Resources, author_id: int, body: TweetCreate, idempotency_key: str | None) -> Tweet:
+    """Validate, rate limit, refuse under backpressure, then store: the stream relay
+    publishes `tweet_created` from what DynamoDB acknowledged."""
+    clean = _valid_text(body.text)
+    ratelimit.check(res.redis, "tweets", author_id, res.settings.tweets_per_hour)
+    backpressure.check(res.redis, res.settings.backpressure_lag)
+    reply_to = int(body.reply_to) if body.reply_to else None
+    if reply_to is not None and store.get_tweet(res.dynamo, reply_to) is None:
+        raise not_found("Replied-to tweet")
+    tweet = Tweet(
+        tweet_id=res.ids.next_id(),
+        user_id=author_id,
+        text=clean,
+        created_at_ms=_now_ms(),
+        hashtags=text_rules.hashtags(clean),
+        mentions=text_rules.mentions(clean),
+        media_urls=[str(u) for u in body.media_urls],
+        reply_to=reply_to,
+    )
+    key = f"{author_id}:{idempotency_key}" if idempotency_key else None
+    try:
+        store.put_tweet(res.dynamo, tweet, key)
+    except store.IdempotentReplay as replay:
+        earlier = store.get_tweet(res.dynamo, replay.tweet_id)
+        if earlier is None:
+            raise ApiError(409, "conflict", "that idempotency key's tweet was deleted") from replay
+        return earlier
+    return tweet
+
+
+def find(res: Resources, tweet_id: int) -> Tweet:
+    tweet = store.get_tweet(res.dynamo, tweet_id)
+    if tweet is None:
+        raise not_found("Tweet")
+    return tweet
+
+
+def edit_tweet(res: Resources, caller: int, tweet_id: int, new_text: str) -> Tweet:
+    tweet = _own(res, caller, tweet_id, "edit")
+    clean = _valid_text(new_text)
+    edited = store.edit_tweet(
+        res.dynamo, tweet, clean, text_rules.hashtags(clean), text_rules.mentions(clean), _now_ms()
+    )
+    if edited is None:
+        raise not_found("Tweet")
+    cache.forget(res.redis, tweet_id)
+    return edited
+
+
+def delete_tweet(res: Resources, caller: int, tweet_id: int) -> None:
+    tweet = _own(res, caller, tweet_id, "delete")
+    if tweet.retweet_of is not None and tweet.original_author_id is not None:
+        original = store.get_tweet(res.dynamo, tweet.retweet_of)
+        if original is not None:
+            try:
+                store.unretweet(res.dynamo, original, caller)
+            except store.AlreadyDone:
+                store.delete_tweet(res.dynamo, tweet)
+            cache.forget(res.redis, tweet_id, original.tweet_id)
+            return
+    store.delete_tweet(res.dynamo, tweet)
+    cache.forget(res.redis, tweet_id)
+
+
+def like(res: Resources, caller: int, tweet_id: int, liked: bool) -> Tweet:
+    tweet = find(res, tweet_id)
+    try:
+        if liked:
+            store.like(res.dynamo, tweet, caller, _now_ms())
+        else:
+            store.unlike(res.dynamo, tweet, caller)
+    except store.AlreadyDone:
+        pass  # liking twice, or unliking what was never liked, changes nothing
+    cache.forget(res.redis, tweet_id)
+    return find(res, tweet_id)
+
+
+def retweet(res: Resources, caller: int, tweet_id: int, retweeted: bool) -> Tweet:
+    original = find(res, tweet_id)
+    if original.retweet_of is not None:
+        raise ApiError(400, "bad_request", "retweet the original tweet, not a retweet")
+    try:
+        if retweeted:
+            store.retweet(res.dynamo, original, _retweet_of(res, caller, original))
+        else:
+            store.unretweet(res.dynamo, original, caller)
+    except store.AlreadyDone:
+        pass
+    cache.forget(res.redis, tweet_id)
+    return find(res, tweet_id)
+
+
+def _retweet_of(res: Resources, caller: int, original: Tweet) -> Tweet:
+    return Tweet(
+        tweet_id=res.ids.next_id(),
+        user_id=caller,
+        text="",
+        created_at_ms=_now_ms(),
+        retweet_of=original.tweet_id,
+        original_author_id=original.user_id,
+        hashtags=[],
+        mentions=[],
+    )
+
+
+def _own(res: Resources, caller: int, tweet_id: int, action: str) -> Tweet:
+    tweet = find(res, tweet_id)
+    if tweet.user_id != caller:
+        raise forbidden(f"only the author may {action} a tweet")
+    return tweet
+
+
+def _valid_text(raw: str) -> str:
+    try:
+        return text_rules.normalise(raw)
+    except text_rules.TextRejected as error:
+        raise ApiError(422, "invalid", str(error)) from error
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000

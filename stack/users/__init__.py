@@ -1,0 +1,1 @@
+"""Users and the follow graph, stored in PostgreSQL."""

@@ -1,0 +1,115 @@
+"""Users and follows: sign-up, profiles, follow and unfollow, follower lists."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Response, status
+
+from stack.gateway import auth, cursor
+from stack.gateway.deps import (
+    CurrentUser,
+    CursorQuery,
+    IdPath,
+    LimitQuery,
+    ResourcesDep,
+    require_self,
+)
+from stack.gateway.errors import ApiError, not_found
+from stack.users import profiles, store
+from stack.users.schemas import Page, UserCreate, UserCreated, UserPublic
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+_CONFLICT = {409: {"description": "username taken"}}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=_CONFLICT)
+def create_user(body: UserCreate, res: ResourcesDep) -> UserCreated:
+    """Sign up; the response carries the bearer token, shown this once."""
+    token, token_hash = auth.issue_token()
+    try:
+        with res.pg.connection() as conn:
+            row = store.create_user(
+                conn, res.ids.next_id(), body.username, body.display_name, token_hash
+            )
+    except store.UsernameTaken as error:
+        raise ApiError(409, "conflict", f"username {body.username!r} is taken") from error
+    return UserCreated(user_id=str(row.id), username=row.username, token=token)
+
+
+@router.get("/{user_id}", responses={404: {"description": "no such user"}})
+def get_user(user_id: IdPath, res: ResourcesDep) -> UserPublic:
+    found = profiles.profiles(res, [user_id]).get(user_id)
+    if found is None:
+        raise not_found("User")
+    return found
+
+
+@router.put("/{user_id}/following/{target_id}", status_code=204)
+def follow_user(
+    user_id: IdPath, target_id: IdPath, caller: CurrentUser, res: ResourcesDep
+) -> Response:
+    """Follow `target_id` as `user_id` (the caller). Following twice changes nothing."""
+    _set_follow(res, caller, user_id, target_id, following=True)
+    return Response(status_code=204)
+
+
+@router.delete("/{user_id}/following/{target_id}", status_code=204)
+def unfollow_user(
+    user_id: IdPath, target_id: IdPath, caller: CurrentUser, res: ResourcesDep
+) -> Response:
+    """Stop following `target_id`; their tweets leave the caller's feed."""
+    _set_follow(res, caller, user_id, target_id, following=False)
+    return Response(status_code=204)
+
+
+def _set_follow(
+    res: ResourcesDep, caller: int, user_id: IdPath, target_id: IdPath, *, following: bool
+) -> None:
+    require_self(caller, user_id, "follow or unfollow")
+    if target_id == user_id:
+        raise ApiError(400, "bad_request", "you cannot follow yourself")
+    with res.pg.connection() as conn:
+        if store.get_user(conn, target_id) is None:
+            raise not_found("User")
+        changed = store.set_follow(conn, user_id, target_id, following, int(time.time() * 1000))
+    if changed:
+        profiles.forget(res, user_id, target_id)
+
+
+@router.get("/{user_id}/followers")
+def list_followers(
+    user_id: IdPath,
+    res: ResourcesDep,
+    cursor_: CursorQuery = None,
+    limit: LimitQuery = 50,
+) -> Page[UserPublic]:
+    return _follow_page(res, user_id, "followers", cursor_, limit)
+
+
+@router.get("/{user_id}/following")
+def list_following(
+    user_id: IdPath,
+    res: ResourcesDep,
+    cursor_: CursorQuery = None,
+    limit: LimitQuery = 50,
+) -> Page[UserPublic]:
+    return _follow_page(res, user_id, "following", cursor_, limit)
+
+
+def _follow_page(
+    res: ResourcesDep, user_id: int, direction: str, raw_cursor: str | None, limit: int
+) -> Page[UserPublic]:
+    after = cursor.int_field(cursor.decode(raw_cursor), "after")
+    with res.pg.connection() as conn:
+        if store.get_user(conn, user_id) is None:
+            raise not_found("User")
+        ids = store.page_of_follows(conn, user_id, direction, after, limit + 1)
+    more = len(ids) > limit
+    ids = ids[:limit]
+    found = profiles.profiles(res, ids)
+    return Page[UserPublic](
+        items=[found[i] for i in ids if i in found],
+        next_cursor=cursor.encode({"after": ids[-1]}) if more else None,
+    )

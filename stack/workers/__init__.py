@@ -1,0 +1,1 @@
+"""Kafka consumer workers: a shared runtime and one handler per consumer group."""

@@ -1,0 +1,154 @@
+"""The loop every consumer-group worker runs.
+
+At-least-once: offsets are committed only after a batch was handled (or its
+poison messages were parked on the group's `.dlq` topic), so a crash replays
+the batch and handlers must be idempotent. SIGTERM stops after the batch in
+hand, commits, and leaves the group cleanly.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Sequence
+from typing import Protocol
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer
+from prometheus_client import Counter, Histogram
+from tenacity import Retrying, stop_after_attempt, wait_exponential
+
+from stack import events
+from stack.schema.topics import dlq_topic
+from stack.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_BATCH = 500
+_POLL_S = 0.2
+
+PROCESSED = Counter("chirp_worker_events_total", "Events handled", ["group", "topic"])
+PARKED = Counter("chirp_worker_dlq_total", "Events parked on the DLQ", ["group", "topic"])
+BATCH_SECONDS = Histogram(
+    "chirp_worker_batch_seconds",
+    "Time to handle one batch",
+    ["group"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+class Handler(Protocol):
+    """What a worker does with its events; must be safe to run twice on the same events."""
+
+    group: str
+    topics: Sequence[str]
+
+    def handle(self, batch: list[events.Event]) -> None: ...
+
+
+class Worker:
+    """Consumes `handler.topics` as group `handler.group` until stopped."""
+
+    def __init__(self, handler: Handler, settings: Settings) -> None:
+        self.handler = handler
+        self.settings = settings
+        self._stop = threading.Event()
+        self._consumer = Consumer(
+            {
+                "bootstrap.servers": settings.kafka_bootstrap,
+                "group.id": handler.group,
+                "enable.auto.commit": False,
+                "auto.offset.reset": "earliest",
+                "partition.assignment.strategy": "cooperative-sticky",
+                "log_level": 3,
+            }
+        )
+        self._dlq = Producer(
+            {"bootstrap.servers": settings.kafka_bootstrap, "enable.idempotence": True}
+        )
+
+    def stop(self, *_: object) -> None:
+        self._stop.set()
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+
+    def run(self) -> None:
+        self._consumer.subscribe(list(self.handler.topics))
+        log.info("worker %s consuming %s", self.handler.group, ", ".join(self.handler.topics))
+        try:
+            while not self._stop.is_set():
+                messages = self._consumer.consume(num_messages=_BATCH, timeout=_POLL_S)
+                if messages:
+                    self.process(messages)
+        finally:
+            self._consumer.close()
+            self._dlq.flush(10)
+            log.info("worker %s stopped", self.handler.group)
+
+    def process(self, messages: list[Message]) -> None:
+        """Handle one batch, park what cannot be handled, then commit."""
+        decoded: list[tuple[Message, events.Event]] = []
+        for message in messages:
+            if message.error():
+                if message.error().code() != KafkaError._PARTITION_EOF:
+                    log.warning("consumer error: %s", message.error())
+                continue
+            try:
+                decoded.append((message, events.decode(message.value())))
+            except ValueError as error:
+                self._park(message, str(error))
+        if decoded:
+            with BATCH_SECONDS.labels(self.handler.group).time():
+                self._handle(decoded)
+        self._dlq.flush(30)
+        try:
+            self._consumer.commit(asynchronous=False)
+        except KafkaException as error:
+            # After a rebalance took the partitions away there is nothing of ours to commit;
+            # the new owner replays the batch, which handlers tolerate.
+            if error.args[0].code() != KafkaError._NO_OFFSET:
+                log.warning("commit failed: %s", error)
+
+    def _handle(self, decoded: list[tuple[Message, events.Event]]) -> None:
+        try:
+            self._with_retries(lambda: self.handler.handle([e for _, e in decoded]))
+        except Exception:
+            log.exception("batch of %d failed; retrying one by one", len(decoded))
+            for message, event in decoded:
+                try:
+                    self._with_retries(lambda event=event: self.handler.handle([event]))
+                except Exception as error:
+                    self._park(message, f"{type(error).__name__}: {error}")
+                    continue
+                PROCESSED.labels(self.handler.group, message.topic()).inc()
+            return
+        for message, _ in decoded:
+            PROCESSED.labels(self.handler.group, message.topic()).inc()
+
+    def _with_retries(self, work: object) -> None:
+        for attempt in Retrying(
+            stop=stop_after_attempt(self.settings.worker_max_attempts),
+            wait=wait_exponential(multiplier=0.05, max=1),
+            reraise=True,
+        ):
+            with attempt:
+                work()  # type: ignore[operator]
+
+    def _park(self, message: Message, reason: str) -> None:
+        log.error(
+            "parking %s[%d]@%d: %s", message.topic(), message.partition(), message.offset(), reason
+        )
+        self._dlq.produce(
+            dlq_topic(self.handler.group),
+            key=message.key(),
+            value=message.value(),
+            headers={
+                "error": reason[:1000],
+                "source_topic": message.topic(),
+                "source_partition": str(message.partition()),
+                "source_offset": str(message.offset()),
+            },
+        )
+        PARKED.labels(self.handler.group, message.topic()).inc()
