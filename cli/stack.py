@@ -35,7 +35,20 @@ ProviderOption = Annotated[
 ]
 
 
-def up(provider_name: ProviderOption = Provider.local) -> None:
+def up(
+    provider_name: ProviderOption = Provider.local,
+    gateways: Annotated[
+        int | None,
+        typer.Option(
+            "--gateways",
+            "-g",
+            min=1,
+            max=16,
+            envvar="CHIRP_GATEWAYS",
+            help="Gateway processes behind HAProxy (default 2).",
+        ),
+    ] = None,
+) -> None:
     """Start the stack, wait until every component passes a real-client probe, print endpoints.
 
     Idempotent: a second `up` reports what runs and starts only what is missing.
@@ -44,7 +57,7 @@ def up(provider_name: ProviderOption = Provider.local) -> None:
     _only_local(provider_name)
     started_at = time.monotonic()
     with component_progress() as rows:
-        started = provider.up(settings, rows.update)
+        started = provider.up(settings, rows.update, gateways)
     elapsed = time.monotonic() - started_at
     what = f"started {', '.join(started)}" if started else "everything was already running"
     err.print(f"[green]chirp is up[/] ({what}) in {elapsed:.1f}s")

@@ -15,7 +15,7 @@ from prometheus_client import start_http_server
 from stack.settings import Settings, get_settings
 
 # Worker role → module with `build_handler(settings) -> Handler`. The relay is not a
-# consumer; it has a loop of its own. Order fixes each worker's metrics port.
+# consumer; it has a loop of its own.
 WORKER_MODULES = {
     "fanout": "stack.feed.worker",
     "search-indexer": "stack.search.indexer",
@@ -26,14 +26,10 @@ WORKER_MODULES = {
 ROLES = ("relay", *WORKER_MODULES)
 
 
-def metrics_port(settings: Settings, role: str) -> int:
-    return settings.worker_metrics_base_port + ROLES.index(role)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stack.run")
     parser.add_argument("role", choices=("gateway", *ROLES))
-    parser.add_argument("--port", type=int, help="gateway port")
+    parser.add_argument("--port", type=int, required=True, help="HTTP port (API or metrics)")
     parser.add_argument("--services", default="all", help="gateway: comma-separated routers")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -41,18 +37,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     settings = get_settings()
     if args.role == "gateway":
-        return _run_gateway(settings, args.port or settings.gateway_base_port, args.services)
-    start_http_server(metrics_port(settings, args.role), addr=settings.host)
+        return _run_gateway(settings, args.port, args.services)
     if args.role == "relay":
         from stack.relay.loop import run_relay
 
+        start_http_server(args.port, addr=settings.host)
         run_relay(settings)
         return 0
     from stack.workers.runtime import Worker
 
+    # Built before the metrics port opens, so a worker that cannot start fails its probe.
     module = importlib.import_module(WORKER_MODULES[args.role])
     worker = Worker(module.build_handler(settings), settings)
     worker.install_signal_handlers()
+    start_http_server(args.port, addr=settings.host)
     worker.run()
     return 0
 

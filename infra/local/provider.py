@@ -7,6 +7,7 @@ waits for each to pass its probe, then creates the stack's schema.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -16,14 +17,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.local import ports, process
+from infra.local import ports, process, stackproc
 from infra.local.component import Component
 from infra.local.dynamodb import DynamoDBServer
+from infra.local.env import settings_env
+from infra.local.haproxy import HAProxy
 from infra.local.kafka import KafkaServer
 from infra.local.opensearch import OpenSearchServer
 from infra.local.postgres import PostgresServer
 from infra.local.redis import RedisServer
-from stack.errors import ComponentFailed, PortInUse
+from stack.errors import ComponentFailed, ConfigError, PortInUse
 from stack.settings import Settings
 
 StatusCallback = Callable[[str, str], None]
@@ -43,15 +46,47 @@ def data_components(settings: Settings) -> list[Component]:
     ]
 
 
+def app_components(settings: Settings) -> list[Component]:
+    """The relay, the workers and the gateways: the stack's own processes."""
+    return [*stackproc.workers(settings), *stackproc.gateways(settings, gateway_count(settings))]
+
+
+def balancer(settings: Settings) -> HAProxy:
+    ports = [g.port for g in stackproc.gateways(settings, gateway_count(settings))]
+    return HAProxy(settings, backends=ports)
+
+
 def components(settings: Settings) -> list[Component]:
-    return data_components(settings)
+    """Everything `up` starts, in the order `status` shows it."""
+    return [*data_components(settings), *app_components(settings), balancer(settings)]
+
+
+def _topology_file(settings: Settings) -> Path:
+    return settings.run_dir.resolve() / "topology.json"
+
+
+def gateway_count(settings: Settings) -> int:
+    """The gateways of the running stack (as `up --gateways` chose), else the setting."""
+    try:
+        return int(json.loads(_topology_file(settings).read_text())["gateways"])
+    except (OSError, ValueError, KeyError):
+        return settings.gateways
+
+
+def record_topology(settings: Settings, gateways: int) -> None:
+    """Remember the gateway count, unless a running gateway would be orphaned by it."""
+    current = gateway_count(settings)
+    if gateways != current and any(running(g) for g in stackproc.gateways(settings, current)):
+        raise ConfigError(
+            f"the stack runs {current} gateways; `chirp down` first to change to {gateways}"
+        )
+    settings.run_dir.mkdir(parents=True, exist_ok=True)
+    _topology_file(settings).write_text(json.dumps({"gateways": gateways}))
 
 
 def find(settings: Settings, name: str) -> Component:
     by_name = {c.name: c for c in components(settings)}
     if name not in by_name:
-        from stack.errors import ConfigError
-
         raise ConfigError(
             f"no component named {name!r}; choose one of: {', '.join(sorted(by_name))}"
         )
@@ -93,22 +128,38 @@ def check_ports(to_start: list[Component]) -> None:
                 raise PortInUse(port.number, port.env_var, ports.holder(port.number))
 
 
-def up(settings: Settings, on_status: StatusCallback) -> list[str]:
-    """Start every component that is not running; returns the names it started."""
-    settings.run_dir.mkdir(parents=True, exist_ok=True)
-    to_start = [c for c in components(settings) if running(c) is None]
+def up(settings: Settings, on_status: StatusCallback, gateways: int | None = None) -> list[str]:
+    """Start every component that is not running; returns the names it started.
+
+    Data servers first (in parallel), then the schema, then the stack's processes
+    (in parallel), then the load balancer in front of the gateways.
+    """
+    record_topology(settings, gateways or gateway_count(settings))
+    stages = [data_components(settings), app_components(settings), [balancer(settings)]]
+    to_start = [c for stage in stages for c in stage if running(c) is None]
     for component in components(settings):
-        if component not in to_start:
+        if running(component) is not None:
             on_status(component.name, "already running")
     check_ports(to_start)
-    with ThreadPoolExecutor(max_workers=max(1, len(to_start))) as pool:
-        futures = [pool.submit(_start_one, c, on_status) for c in to_start]
+    started: list[str] = []
+    for number, stage in enumerate(stages):
+        pending = [c for c in stage if c in to_start]
+        _start_all(pending, on_status)
+        started += [c.name for c in pending]
+        if number == 0:
+            bootstrap(settings, on_status)
+    return started
+
+
+def _start_all(pending: list[Component], on_status: StatusCallback) -> None:
+    if not pending:
+        return
+    with ThreadPoolExecutor(max_workers=len(pending)) as pool:
+        futures = [pool.submit(_start_one, c, on_status) for c in pending]
         errors = [f.exception() for f in futures]
     failed = [e for e in errors if e is not None]
     if failed:
         raise failed[0]
-    bootstrap(settings, on_status)
-    return [c.name for c in to_start]
 
 
 def _start_one(component: Component, on_status: StatusCallback) -> None:
@@ -174,22 +225,20 @@ def bootstrap(settings: Settings, on_status: StatusCallback) -> None:
     on_status("schema", "ready")
 
 
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The environment that hands these settings to a child process."""
-    import os
-
-    env = dict(os.environ)
-    for key, value in settings.model_dump(exclude_none=True).items():
-        env[f"CHIRP_{key.upper()}"] = (
-            str(Path(value).resolve()) if key.endswith("_dir") else str(value)
-        )
-    return env
-
-
 def down(settings: Settings, on_status: StatusCallback) -> list[str]:
-    """Stop every recorded process; returns the names that were running."""
-    targets = components(settings)
+    """Stop every recorded process, front to back; returns the names that were running.
 
+    The balancer and gateways go first, then the workers (which commit and leave their
+    groups while Kafka is still there), then the data servers.
+    """
+    stages = [[balancer(settings)], app_components(settings), data_components(settings)]
+    stopped: list[str] = []
+    for stage in stages:
+        stopped += _stop_all(settings, stage, on_status)
+    return stopped
+
+
+def _stop_all(settings: Settings, targets: list[Component], on_status: StatusCallback) -> list[str]:
     def stop_one(component: Component) -> bool:
         on_status(component.name, "stopping")
         stopped = process.stop(
@@ -206,14 +255,20 @@ def down(settings: Settings, on_status: StatusCallback) -> list[str]:
 def purge_targets(settings: Settings) -> list[Path]:
     """What `down --purge` deletes: every component's data and the logs."""
     run_dir = settings.run_dir.resolve()
-    candidates = [c.home for c in components(settings)] + [run_dir / "logs"]
+    candidates = [c.home for c in components(settings)] + [
+        run_dir / "logs",
+        _topology_file(settings),
+    ]
     return [p for p in candidates if p.exists()]
 
 
 def purge(settings: Settings) -> list[Path]:
     targets = purge_targets(settings)
     for path in targets:
-        shutil.rmtree(path, ignore_errors=True)
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
     return targets
 
 

@@ -25,6 +25,7 @@ INDEX_SPECS: dict[str, dict[str, Any]] = {
                 "mentions": {"type": "keyword"},
                 "created_at": {"type": "date"},
                 "version": {"type": "long"},
+                "deleted": {"type": "boolean"},
             }
         },
     },

@@ -10,6 +10,7 @@ from stack.gateway import cursor
 from stack.gateway.deps import CurrentUser, CursorQuery, IdPath, LimitQuery, ResourcesDep
 from stack.gateway.errors import not_found
 from stack.tweets import hydrate, service, store
+from stack.tweets.model import Tweet
 from stack.tweets.schemas import TweetCreate, TweetEdit, TweetPublic
 from stack.users import profiles
 from stack.users.schemas import Page
@@ -31,8 +32,7 @@ def create_tweet(
     body: TweetCreate, caller: CurrentUser, res: ResourcesDep, key: IdempotencyKey = None
 ) -> TweetPublic:
     """Post a tweet of 1 to 280 characters (after Unicode NFC normalisation)."""
-    tweet = service.post_tweet(res, caller, body, key)
-    return hydrate.to_public(tweet, profiles.profiles(res, [caller]))
+    return _shown(res, service.post_tweet(res, caller, body, key))
 
 
 @router.get("/tweets/{tweet_id}", responses=_ERRORS)
@@ -47,8 +47,7 @@ def get_tweet(tweet_id: IdPath, res: ResourcesDep) -> TweetPublic:
 @router.patch("/tweets/{tweet_id}", responses=_ERRORS)
 def edit_tweet(tweet_id: IdPath, body: TweetEdit, caller: CurrentUser, res: ResourcesDep) -> TweetPublic:
     """Replace the text; only the author may."""
-    tweet = service.edit_tweet(res, caller, tweet_id, body.text)
-    return hydrate.to_public(tweet, profiles.profiles(res, [caller]))
+    return _shown(res, service.edit_tweet(res, caller, tweet_id, body.text))
 
 
 @router.delete("/tweets/{tweet_id}", status_code=204, responses=_ERRORS)
@@ -61,23 +60,27 @@ def delete_tweet(tweet_id: IdPath, caller: CurrentUser, res: ResourcesDep) -> Re
 @router.post("/tweets/{tweet_id}/like", responses=_ERRORS)
 def like_tweet(tweet_id: IdPath, caller: CurrentUser, res: ResourcesDep) -> TweetPublic:
     """Like once; liking again changes nothing."""
-    return hydrate.to_public(service.like(res, caller, tweet_id, liked=True))
+    return _shown(res, service.like(res, caller, tweet_id, liked=True))
 
 
 @router.delete("/tweets/{tweet_id}/like", responses=_ERRORS)
 def unlike_tweet(tweet_id: IdPath, caller: CurrentUser, res: ResourcesDep) -> TweetPublic:
-    return hydrate.to_public(service.like(res, caller, tweet_id, liked=False))
+    return _shown(res, service.like(res, caller, tweet_id, liked=False))
 
 
 @router.post("/tweets/{tweet_id}/retweet", responses=_ERRORS)
 def retweet_tweet(tweet_id: IdPath, caller: CurrentUser, res: ResourcesDep) -> TweetPublic:
     """Retweet once; the retweet reaches the caller's followers."""
-    return hydrate.to_public(service.retweet(res, caller, tweet_id, retweeted=True))
+    return _shown(res, service.retweet(res, caller, tweet_id, retweeted=True))
 
 
 @router.delete("/tweets/{tweet_id}/retweet", responses=_ERRORS)
 def unretweet_tweet(tweet_id: IdPath, caller: CurrentUser, res: ResourcesDep) -> TweetPublic:
-    return hydrate.to_public(service.retweet(res, caller, tweet_id, retweeted=False))
+    return _shown(res, service.retweet(res, caller, tweet_id, retweeted=False))
+
+
+def _shown(res: ResourcesDep, tweet: Tweet) -> TweetPublic:
+    return hydrate.to_public(tweet, profiles.profiles(res, [tweet.user_id]))
 
 
 @router.get("/users/{user_id}/tweets", tags=["timelines"])

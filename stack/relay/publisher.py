@@ -1,0 +1,47 @@
+"""An idempotent Kafka producer that either delivers a whole batch or says it did not."""
+
+from __future__ import annotations
+
+from confluent_kafka import KafkaError, Message, Producer
+
+from stack import events
+
+
+class NotDelivered(Exception):
+    """Kafka did not acknowledge every message of the batch; nothing may be checkpointed."""
+
+
+class Publisher:
+    def __init__(self, bootstrap: str, timeout_s: float = 10.0) -> None:
+        self._timeout_s = timeout_s
+        self._producer = Producer(
+            {
+                "bootstrap.servers": bootstrap,
+                "enable.idempotence": True,
+                "acks": "all",
+                "linger.ms": 2,
+                "message.timeout.ms": int(timeout_s * 1000),
+                "log_level": 3,
+            }
+        )
+
+    def publish(self, batch: list[tuple[str, str, bytes]]) -> None:
+        """Deliver (topic, key, value) triples; NotDelivered unless Kafka acknowledged all."""
+        failures: list[KafkaError] = []
+
+        def delivered(error: KafkaError | None, _: Message) -> None:
+            if error is not None:
+                failures.append(error)
+
+        for topic, key, value in batch:
+            self._producer.produce(topic, key=key, value=value, on_delivery=delivered)
+            self._producer.poll(0)
+        left = self._producer.flush(self._timeout_s)
+        if left or failures:
+            self._producer.purge()
+            self._producer.flush(0)
+            reason = failures[0] if failures else f"{left} messages unacknowledged"
+            raise NotDelivered(str(reason))
+
+    def publish_events(self, batch: list[events.Event]) -> None:
+        self.publish([(e.topic, e.key, e.encode()) for e in batch])
