@@ -1,0 +1,29 @@
+# One image for every chirp process; the command picks the role:
+#   python -m stack.run gateway --port 8101
+#   python -m stack.run fanout | relay | search-indexer | trending | notify | analytics
+#   python -m stack.bootstrap
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    CHIRP_RUN_DIR=/var/lib/chirp
+
+RUN useradd --system --create-home --home-dir /home/chirp chirp \
+    && install -d -o chirp -g chirp /var/lib/chirp
+
+WORKDIR /app
+
+# Dependencies first, from the project metadata alone, so code edits reuse this layer.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt
+
+# .dockerignore keeps tests, caches and run state out.
+COPY . .
+RUN pip install --no-deps .
+
+USER chirp
+EXPOSE 8101
+CMD ["python", "-m", "stack.run", "gateway", "--port", "8101"]

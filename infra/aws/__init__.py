@@ -1,0 +1,25 @@
+"""The AWS provider: chirp's stack on managed services, as a Pulumi program in Python.
+
+Components (one module each): `network` (VPC over 3 zones), `kafka` (MSK),
+`cache` (ElastiCache Redis, cluster mode), `tables` (DynamoDB), `postgres`
+(RDS with read replicas), `search` (OpenSearch), `services` (ECS Fargate
+behind an ALB), `scaling` (CPU and consumer-lag autoscaling), `alarms`
+(CloudWatch at the seed's thresholds). `program` assembles them, `sizing`
+says how big they are, `automation` runs them for `chirp up|down --provider aws`.
+"""
+
+from infra.aws.automation import aws_down, aws_up, require_prerequisites
+from infra.aws.program import ChirpAws, ChirpAwsArgs, build_program
+from infra.aws.sizing import AwsSizing, default_sizing_file, load_sizing
+
+__all__ = [
+    "AwsSizing",
+    "ChirpAws",
+    "ChirpAwsArgs",
+    "aws_down",
+    "aws_up",
+    "build_program",
+    "default_sizing_file",
+    "load_sizing",
+    "require_prerequisites",
+]

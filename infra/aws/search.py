@@ -1,0 +1,94 @@
+"""Amazon OpenSearch Service: the `tweets` and `users` indices (the seed's Elasticsearch)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.aws.sizing import OpenSearchSizing
+
+PORT = 443
+
+
+@dataclass
+class SearchArgs:
+    """Node counts and sizes, and the zones and subnets the domain spans."""
+
+    sizing: OpenSearchSizing
+    zones: int
+    subnet_ids: Sequence[pulumi.Input[str]]
+    security_group_id: pulumi.Input[str]
+
+
+class Search(pulumi.ComponentResource):
+    """A zone-aware domain inside the VPC with dedicated masters."""
+
+    endpoint: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: SearchArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("chirp:aws:Search", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        sizing = args.sizing
+        masters = sizing.master_nodes > 0
+        domain = aws.opensearch.Domain(
+            f"{name}-domain",
+            # Domain names are 3-28 lowercase characters.
+            domain_name=f"{name}-{pulumi.get_stack()}".lower()[:28],
+            engine_version=sizing.engine_version,
+            cluster_config=aws.opensearch.DomainClusterConfigArgs(
+                instance_type=sizing.instance_type,
+                instance_count=sizing.data_nodes,
+                zone_awareness_enabled=True,
+                zone_awareness_config=aws.opensearch.DomainClusterConfigZoneAwarenessConfigArgs(
+                    availability_zone_count=args.zones
+                ),
+                dedicated_master_enabled=masters,
+                dedicated_master_count=sizing.master_nodes if masters else None,
+                dedicated_master_type=sizing.master_instance_type if masters else None,
+            ),
+            ebs_options=aws.opensearch.DomainEbsOptionsArgs(
+                ebs_enabled=True, volume_size=sizing.volume_gb, volume_type="gp3"
+            ),
+            vpc_options=aws.opensearch.DomainVpcOptionsArgs(
+                subnet_ids=list(args.subnet_ids)[: args.zones],
+                security_group_ids=[args.security_group_id],
+            ),
+            encrypt_at_rest=aws.opensearch.DomainEncryptAtRestArgs(enabled=True),
+            node_to_node_encryption=aws.opensearch.DomainNodeToNodeEncryptionArgs(enabled=True),
+            domain_endpoint_options=aws.opensearch.DomainDomainEndpointOptionsArgs(
+                enforce_https=True, tls_security_policy="Policy-Min-TLS-1-2-2019-07"
+            ),
+            opts=child,
+        )
+        # The app's client does not sign requests; the domain is reachable only
+        # inside the VPC and its security group admits only chirp's tasks.
+        aws.opensearch.DomainPolicy(
+            f"{name}-policy",
+            domain_name=domain.domain_name,
+            access_policies=domain.arn.apply(_open_inside_vpc),
+            opts=child,
+        )
+        self.endpoint = domain.endpoint
+        self.register_outputs({"endpoint": self.endpoint})
+
+
+def _open_inside_vpc(domain_arn: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "*"},
+                    "Action": "es:ESHttp*",
+                    "Resource": f"{domain_arn}/*",
+                }
+            ],
+        }
+    )

@@ -1,0 +1,521 @@
+"""The AWS Pulumi program under `pulumi.runtime` mocks: no CLI, no cloud.
+
+The mocks record every resource the program registers with its inputs;
+`@pulumi.runtime.test` returns only after every registration has finished,
+so the assertions below read a complete, settled list.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from infra.aws.program import build_program
+from infra.aws.sizing import AwsSizing, default_sizing_file, load_sizing
+from stack.errors import ConfigError
+from stack.settings import Settings
+
+ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1d"]
+CONSUMERS = ["fanout", "search-indexer", "trending", "notify", "analytics"]
+ROLES = ["gateway", "relay", *CONSUMERS]
+
+# Outputs the cloud would compute, so that values built from them are concrete.
+_COMPUTED: dict[str, dict[str, Any]] = {
+    "aws:ecr/repository:Repository": {"repositoryUrl": "123.dkr.ecr.eu-west-1/chirp-test"},
+    "aws:lb/loadBalancer:LoadBalancer": {
+        "arnSuffix": "app/chirp/abc",
+        "dnsName": "chirp.elb.example",
+    },
+    "aws:msk/cluster:Cluster": {"bootstrapBrokers": "b-1.msk:9092,b-2.msk:9092,b-3.msk:9092"},
+    "aws:msk/configuration:Configuration": {"latestRevision": 1},
+    "aws:elasticache/replicationGroup:ReplicationGroup": {
+        "configurationEndpointAddress": "chirp.cfg.cache.example"
+    },
+    "aws:opensearch/domain:Domain": {"endpoint": "vpc-chirp.es.example"},
+}
+
+SETTINGS = Settings(postgres_db="chirp", postgres_user="postgres", kafka_partitions=6)
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Answers like a cloud would and remembers every resource it was asked for."""
+
+    def __init__(self) -> None:
+        self.resources: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        self.resources.append(args)
+        state: dict[str, Any] = {"arn": f"arn:aws:mock:{args.typ}:{args.name}", "name": args.name}
+        state.update(args.inputs)
+        state.update(_COMPUTED.get(args.typ, {}))
+        if args.typ == "aws:lb/targetGroup:TargetGroup":
+            state["arnSuffix"] = f"targetgroup/{args.name}/1"
+        if args.typ == "aws:rds/instance:Instance":
+            state.update(address=f"{args.name}.rds.example", identifier=args.name)
+            state["masterUserSecrets"] = [{"secretArn": "arn:aws:secretsmanager:pg"}]
+        if args.typ == "aws:dynamodb/table:Table":
+            state["streamArn"] = f"arn:aws:dynamodb:stream/{args.name}"
+        return f"{args.name}-id", state
+
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict, list[tuple[str, str]] | None]:
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            zone_ids = [f"euw1-az{i}" for i in range(len(ZONES))]
+            return {"names": ZONES, "zoneIds": zone_ids}, []
+        return {}, []
+
+
+@dataclass
+class Deployed:
+    """The resources one run of the program registered."""
+
+    resources: list[pulumi.runtime.MockResourceArgs]
+
+    def of_type(self, typ: str) -> list[dict[str, Any]]:
+        return [r.inputs for r in self.resources if r.typ == typ]
+
+    def named(self, typ: str, name: str) -> dict[str, Any]:
+        found = [r.inputs for r in self.resources if r.typ == typ and r.name == name]
+        assert len(found) == 1, f"expected one {typ} named {name}, found {len(found)}"
+        return found[0]
+
+    def one(self, typ: str) -> dict[str, Any]:
+        found = self.of_type(typ)
+        assert len(found) == 1, f"expected one {typ}, found {len(found)}"
+        return found[0]
+
+    def types(self) -> set[str]:
+        return {r.typ for r in self.resources}
+
+
+def deploy(sizing: AwsSizing) -> Deployed:
+    """Run the whole program once under fresh mocks."""
+    mocks = RecordingMocks()
+    pulumi.runtime.set_mocks(mocks, project="chirp", stack="test", preview=False)
+
+    @pulumi.runtime.test
+    def run() -> None:
+        build_program(sizing, SETTINGS)()
+
+    run()
+    return Deployed(mocks.resources)
+
+
+@pytest.fixture(scope="module")
+def default_stack() -> Deployed:
+    return deploy(AwsSizing(region="eu-west-1"))
+
+
+# What `chirp simulate capacity --emit-pulumi-config` writes, plus two of chirp's own keys.
+PLAN_FILE = {
+    "schema": "chirp.sizing/v1",
+    "generated_by": "chirp simulate capacity",
+    "load": {"plan_writes_per_s": 2000.0, "plan_reads_per_s": 20000.0},
+    "gateways": {"count": 12, "instance_class": "c5.xlarge"},
+    "workers": {
+        "fanout": {"count": 40, "instance_class": "c5.large"},
+        "search-indexer": {"count": 9, "instance_class": "c5.large"},
+    },
+    "kafka": {"brokers": 6, "instance_class": "kafka.m5.large", "partitions": 48,
+              "replication_factor": 3, "retention_hours": 72, "broker_disk_gb": 250},
+    "redis": {
+        "feed": {"shards": 3, "replicas_per_shard": 2, "node_class": "cache.r6g.large"},
+        "tweet_cache": {"shards": 1, "replicas_per_shard": 1, "node_class": "cache.r6g.large"},
+    },
+    "dynamodb": {"billing_mode": "PROVISIONED", "planned_wcu": 800, "planned_rcu": 5000},
+    "rds": {"instance_class": "db.r6g.large", "read_replicas": 2},
+    "opensearch": {"data_nodes": 3, "instance_class": "r6g.large", "volume_gb": 100},
+    "region": "eu-west-1",
+    "alarms": {"write_p99_ms": 80, "lag_alert": 4000},
+}
+
+
+@pytest.fixture(scope="module")
+def sized_stack(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
+    path = tmp_path_factory.mktemp("sizing") / "aws-sizing.json"
+    path.write_text(json.dumps(PLAN_FILE))
+    return deploy(load_sizing(path))
+
+
+def _container(stack: Deployed, role: str) -> dict[str, Any]:
+    definition = stack.named("aws:ecs/taskDefinition:TaskDefinition", f"chirp-app-{role}")
+    (container,) = json.loads(definition["containerDefinitions"])
+    return container
+
+
+def _lag_alarms(stack: Deployed, worker: str) -> dict[float, dict[str, Any]]:
+    alarms = [
+        a for a in stack.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a.get("metricName") == "SumOffsetLag"
+        and a["dimensions"]["Consumer Group"] == worker
+        and a.get("alarmActions") == a.get("okActions")
+    ]
+    return {a["threshold"]: a for a in alarms}
+
+
+# --- the seed's components, with their key properties -------------------------------------
+
+
+def test_components_are_grouped_as_component_resources(default_stack: Deployed) -> None:
+    components = {t for t in default_stack.types() if t.startswith("chirp:aws:")}
+    assert components == {
+        "chirp:aws:Stack", "chirp:aws:Network", "chirp:aws:Kafka", "chirp:aws:Cache",
+        "chirp:aws:Tables", "chirp:aws:Postgres", "chirp:aws:Search", "chirp:aws:Services",
+        "chirp:aws:Autoscaling", "chirp:aws:Alarms",
+    }
+
+
+def test_vpc_spans_three_zones_with_a_nat_gateway_each(default_stack: Deployed) -> None:
+    subnets = default_stack.of_type("aws:ec2/subnet:Subnet")
+    public = [s for s in subnets if s.get("mapPublicIpOnLaunch")]
+    private = [s for s in subnets if not s.get("mapPublicIpOnLaunch")]
+    assert {s["availabilityZone"] for s in public} == set(ZONES[:3])
+    assert {s["availabilityZone"] for s in private} == set(ZONES[:3])
+    assert len(default_stack.of_type("aws:ec2/natGateway:NatGateway")) == 3
+    endpoint = default_stack.one("aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert endpoint["serviceName"] == "com.amazonaws.eu-west-1.dynamodb"
+
+
+def test_tweets_table_has_its_keys_gsi_pitr_and_on_demand_capacity(
+    default_stack: Deployed,
+) -> None:
+    tweets = default_stack.named("aws:dynamodb/table:Table", "chirp-tables-tweets")
+    assert tweets["name"] == "tweets"
+    assert (tweets["hashKey"], tweets["rangeKey"]) == ("user_id", "tweet_id")
+    assert {a["name"]: a["type"] for a in tweets["attributes"]} == {
+        "user_id": "N", "tweet_id": "N",
+    }
+    (index,) = tweets["globalSecondaryIndexes"]
+    assert index["name"] == "by_tweet_id"
+    assert index["keySchemas"] == [{"attributeName": "tweet_id", "keyType": "HASH"}]
+    assert index["projectionType"] == "ALL"
+    assert tweets["billingMode"] == "PAY_PER_REQUEST"
+    assert tweets["pointInTimeRecovery"]["enabled"] is True
+    assert tweets["streamEnabled"] is True
+
+
+def test_engagements_table_makes_a_second_like_the_same_item(default_stack: Deployed) -> None:
+    table = default_stack.named("aws:dynamodb/table:Table", "chirp-tables-engagements")
+    assert table["name"] == "engagements"
+    assert (table["hashKey"], table["rangeKey"]) == ("tweet_id", "actor")
+    assert table["pointInTimeRecovery"]["enabled"] is True
+    assert table["billingMode"] == "PAY_PER_REQUEST"
+
+
+def test_redis_is_a_cluster_with_replicas_and_automatic_failover(
+    default_stack: Deployed,
+) -> None:
+    group = default_stack.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    assert group["clusterMode"] == "enabled"
+    assert group["parameterGroupName"].endswith(".cluster.on")
+    assert group["numNodeGroups"] == 10
+    assert group["replicasPerNodeGroup"] == 1
+    assert group["automaticFailoverEnabled"] is True
+    assert group["multiAzEnabled"] is True
+
+
+def test_postgres_has_a_multi_az_primary_and_ten_read_replicas(default_stack: Deployed) -> None:
+    instances = default_stack.of_type("aws:rds/instance:Instance")
+    primary = default_stack.named("aws:rds/instance:Instance", "chirp-postgres-primary")
+    replicas = [i for i in instances if i.get("replicateSourceDb")]
+    assert primary["engine"] == "postgres"
+    assert primary["multiAz"] is True
+    assert primary["manageMasterUserPassword"] is True
+    assert (primary["dbName"], primary["username"]) == ("chirp", "postgres")
+    assert len(replicas) == 10
+    assert {r["replicateSourceDb"] for r in replicas} == {"chirp-postgres-primary"}
+    assert {r["availabilityZone"] for r in replicas} == set(ZONES[:3])
+
+
+def test_msk_follows_the_seed_with_brokers_rounded_to_whole_zones(
+    default_stack: Deployed,
+) -> None:
+    cluster = default_stack.one("aws:msk/cluster:Cluster")
+    # The seed's 10 brokers cannot be spread evenly over 3 zones.
+    assert cluster["numberOfBrokerNodes"] == 12
+    assert cluster["brokerNodeGroupInfo"]["instanceType"] == "kafka.m5.2xlarge"
+    assert len(cluster["brokerNodeGroupInfo"]["clientSubnets"]) == 3
+    properties = default_stack.one("aws:msk/configuration:Configuration")["serverProperties"]
+    assert "num.partitions=100\n" in properties
+    assert "default.replication.factor=3\n" in properties
+    assert "log.retention.hours=168\n" in properties
+    assert "auto.create.topics.enable=false\n" in properties
+
+
+def test_opensearch_domain_is_zone_aware_inside_the_vpc(default_stack: Deployed) -> None:
+    domain = default_stack.one("aws:opensearch/domain:Domain")
+    config = domain["clusterConfig"]
+    assert config["instanceCount"] == 5
+    assert config["zoneAwarenessEnabled"] is True
+    assert config["zoneAwarenessConfig"]["availabilityZoneCount"] == 3
+    assert config["dedicatedMasterCount"] == 3
+    assert len(domain["vpcOptions"]["subnetIds"]) == 3
+    assert domain["encryptAtRest"]["enabled"] is True
+
+
+def test_every_role_runs_as_a_fargate_service_with_its_command(default_stack: Deployed) -> None:
+    services = {s["name"]: s for s in default_stack.of_type("aws:ecs/service:Service")}
+    assert set(services) == set(ROLES)
+    assert all(s["launchType"] == "FARGATE" for s in services.values())
+    assert _container(default_stack, "gateway")["command"] == [
+        "python", "-m", "stack.run", "gateway", "--port", "8101",
+    ]
+    for worker in ["relay", *CONSUMERS]:
+        assert _container(default_stack, worker)["command"] == [
+            "python", "-m", "stack.run", worker,
+        ]
+    bootstrap = _container(default_stack, "bootstrap")
+    assert bootstrap["command"] == ["python", "-m", "stack.bootstrap"]
+
+
+def test_tasks_reach_the_managed_services_by_their_endpoints(default_stack: Deployed) -> None:
+    container = _container(default_stack, "fanout")
+    env = {item["name"]: item["value"] for item in container["environment"]}
+    assert env["CHIRP_KAFKA_HOST"] == "b-1.msk"
+    assert env["CHIRP_KAFKA_PORT"] == "9092"
+    assert env["CHIRP_KAFKA_PARTITIONS"] == "100"
+    assert env["CHIRP_REDIS_HOST"] == "chirp.cfg.cache.example"
+    assert env["CHIRP_POSTGRES_HOST"] == "chirp-postgres-primary.rds.example"
+    assert env["CHIRP_POSTGRES_DB"] == "chirp"
+    assert env["CHIRP_OPENSEARCH_HOST"] == "vpc-chirp.es.example"
+    assert "CHIRP_RUN_DIR" in env and not env["CHIRP_RUN_DIR"].startswith(".")
+    (secret,) = container["secrets"]
+    assert secret == {"name": "PGPASSWORD", "valueFrom": "arn:aws:secretsmanager:pg:password::"}
+
+
+def test_gateways_sit_behind_the_alb_with_readyz_health_checks(default_stack: Deployed) -> None:
+    groups = default_stack.of_type("aws:lb/targetGroup:TargetGroup")
+    assert len(groups) == 3
+    for group in groups:
+        check = group["healthCheck"]
+        assert (check["path"], check["matcher"]) == ("/readyz", "200")
+        assert (check["healthyThreshold"], check["unhealthyThreshold"]) == (2, 2)
+        assert group["port"] == 8101 and group["targetType"] == "ip"
+    gateway = next(
+        s for s in default_stack.of_type("aws:ecs/service:Service") if s["name"] == "gateway"
+    )
+    assert len(gateway["loadBalancers"]) == 3
+    assert {lb["containerPort"] for lb in gateway["loadBalancers"]} == {8101}
+    rules = default_stack.of_type("aws:lb/listenerRule:ListenerRule")
+    conditions = [rule["conditions"][0] for rule in rules]
+    assert {"httpRequestMethod": {"values": ["POST", "PUT", "PATCH", "DELETE"]}} in conditions
+    assert {"pathPattern": {"values": ["/api/v1/feed*"]}} in conditions
+
+
+def test_gateways_scale_on_cpu_and_consumers_on_lag(default_stack: Deployed) -> None:
+    targets = {
+        t["resourceId"].rsplit("/", 1)[1]: t
+        for t in default_stack.of_type("aws:appautoscaling/target:Target")
+    }
+    # The relay consumes no topic, so lag cannot scale it.
+    assert set(targets) == {"gateway", *CONSUMERS}
+    assert (targets["gateway"]["minCapacity"], targets["gateway"]["maxCapacity"]) == (6, 300)
+    # 200 fan-out workers on 100 partitions would leave 100 idle.
+    assert targets["fanout"]["maxCapacity"] == 100
+    assert targets["search-indexer"]["maxCapacity"] == 50
+    policies = default_stack.of_type("aws:appautoscaling/policy:Policy")
+    (cpu,) = [p for p in policies if p["policyType"] == "TargetTrackingScaling"]
+    tracking = cpu["targetTrackingScalingPolicyConfiguration"]
+    assert tracking["targetValue"] == 60
+    assert tracking["predefinedMetricSpecification"]["predefinedMetricType"] == (
+        "ECSServiceAverageCPUUtilization"
+    )
+    steps = [p for p in policies if p["policyType"] == "StepScaling"]
+    assert len(steps) == 2 * len(CONSUMERS)
+    scale_out = next(
+        p["stepScalingPolicyConfiguration"] for p in steps
+        if p["stepScalingPolicyConfiguration"]["stepAdjustments"][0]["scalingAdjustment"] > 0
+    )
+    assert scale_out["adjustmentType"] == "PercentChangeInCapacity"
+    assert [s["scalingAdjustment"] for s in scale_out["stepAdjustments"]] == [50, 100]
+    assert scale_out["stepAdjustments"][1]["metricIntervalLowerBound"] == "45000.0"
+
+
+def test_lag_scaling_alarms_drive_the_step_policies(default_stack: Deployed) -> None:
+    alarms = default_stack.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    high = next(a for a in alarms if a.get("alarmDescription", "").startswith("fanout: lag above"))
+    low = next(a for a in alarms if a.get("alarmDescription", "").startswith("fanout: lag under"))
+    assert high["threshold"] == 5000 and high["comparisonOperator"] == "GreaterThanThreshold"
+    assert low["threshold"] == 1000 and low["comparisonOperator"] == "LessThanThreshold"
+    assert "lag-out" in high["alarmActions"][0] and "lag-in" in low["alarmActions"][0]
+
+
+def test_latency_alarms_use_p99_at_the_seed_thresholds(default_stack: Deployed) -> None:
+    write = default_stack.named(
+        "aws:cloudwatch/metricAlarm:MetricAlarm", "chirp-alarms-write-p99"
+    )
+    read = default_stack.named(
+        "aws:cloudwatch/metricAlarm:MetricAlarm", "chirp-alarms-feed-read-p99"
+    )
+    for alarm in (write, read):
+        assert alarm["metricName"] == "TargetResponseTime"
+        assert alarm["extendedStatistic"] == "p99"
+    assert write["threshold"] == pytest.approx(0.100)
+    assert read["threshold"] == pytest.approx(0.050)
+    assert write["dimensions"]["TargetGroup"] == "targetgroup/chirp-app-writes/1"
+    assert read["dimensions"]["TargetGroup"] == "targetgroup/chirp-app-feed/1"
+
+
+def test_error_rate_alarm_fires_above_a_tenth_of_a_percent(default_stack: Deployed) -> None:
+    alarm = default_stack.named(
+        "aws:cloudwatch/metricAlarm:MetricAlarm", "chirp-alarms-error-rate"
+    )
+    assert alarm["threshold"] == pytest.approx(0.1)
+    (rate,) = [q for q in alarm["metricQueries"] if q.get("returnData")]
+    assert "target5xx" in rate["expression"] and "/ requests" in rate["expression"]
+
+
+def test_every_consumer_has_lag_alarms_at_1k_5k_and_50k(default_stack: Deployed) -> None:
+    for worker in CONSUMERS:
+        alarms = _lag_alarms(default_stack, worker)
+        assert set(alarms) == {1000.0, 5000.0, 50000.0}
+        for alarm in alarms.values():
+            assert alarm["dimensions"]["Topic"] == "tweet_created"
+            assert alarm["dimensions"]["Cluster Name"] == "chirp-kafka-test"
+    assert _lag_alarms(default_stack, "relay") == {}
+
+
+# --- sizes follow the simulation's file ---------------------------------------------------
+
+
+def test_data_service_sizes_follow_the_plan(sized_stack: Deployed) -> None:
+    cluster = sized_stack.one("aws:msk/cluster:Cluster")
+    assert cluster["numberOfBrokerNodes"] == 6
+    assert cluster["brokerNodeGroupInfo"]["instanceType"] == "kafka.m5.large"
+    assert cluster["brokerNodeGroupInfo"]["storageInfo"]["ebsStorageInfo"]["volumeSize"] == 250
+    properties = sized_stack.one("aws:msk/configuration:Configuration")["serverProperties"]
+    assert "num.partitions=48\n" in properties
+    assert "log.retention.hours=72\n" in properties
+    group = sized_stack.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    # The plan's feed and tweet-cache clusters become one cluster: the app reaches one Redis.
+    assert (group["numNodeGroups"], group["replicasPerNodeGroup"]) == (4, 2)
+    assert group["nodeType"] == "cache.r6g.large"
+    replicas = [
+        i for i in sized_stack.of_type("aws:rds/instance:Instance") if i.get("replicateSourceDb")
+    ]
+    assert len(replicas) == 2
+    assert {r["instanceClass"] for r in replicas} == {"db.r6g.large"}
+    domain = sized_stack.one("aws:opensearch/domain:Domain")
+    assert domain["clusterConfig"]["instanceCount"] == 3
+    assert domain["clusterConfig"]["instanceType"] == "r6g.large.search"
+    assert domain["ebsOptions"]["volumeSize"] == 100
+
+
+def test_provisioned_capacity_reaches_the_table_and_its_index(sized_stack: Deployed) -> None:
+    tweets = sized_stack.named("aws:dynamodb/table:Table", "chirp-tables-tweets")
+    assert tweets["billingMode"] == "PROVISIONED"
+    assert (tweets["readCapacity"], tweets["writeCapacity"]) == (5000, 800)
+    (index,) = tweets["globalSecondaryIndexes"]
+    assert (index["readCapacity"], index["writeCapacity"]) == (5000, 800)
+
+
+def test_fleet_counts_become_autoscaling_bounds_and_task_sizes(sized_stack: Deployed) -> None:
+    targets = {
+        t["resourceId"].rsplit("/", 1)[1]: t
+        for t in sized_stack.of_type("aws:appautoscaling/target:Target")
+    }
+    # The plan's count is the peak; autoscaling starts from a third of it.
+    assert (targets["gateway"]["minCapacity"], targets["gateway"]["maxCapacity"]) == (4, 12)
+    assert (targets["fanout"]["minCapacity"], targets["fanout"]["maxCapacity"]) == (14, 40)
+    assert (targets["search-indexer"]["minCapacity"], targets["search-indexer"]["maxCapacity"]) \
+        == (3, 9)
+    # Workers the plan does not mention keep the defaults.
+    assert targets["trending"]["maxCapacity"] == 30
+    gateway_task = sized_stack.named("aws:ecs/taskDefinition:TaskDefinition", "chirp-app-gateway")
+    assert (gateway_task["cpu"], gateway_task["memory"]) == ("4096", "8192")  # c5.xlarge
+    fanout_task = sized_stack.named("aws:ecs/taskDefinition:TaskDefinition", "chirp-app-fanout")
+    assert (fanout_task["cpu"], fanout_task["memory"]) == ("2048", "4096")  # c5.large
+
+
+def test_thresholds_beside_the_plan_are_kept(sized_stack: Deployed) -> None:
+    write = sized_stack.named("aws:cloudwatch/metricAlarm:MetricAlarm", "chirp-alarms-write-p99")
+    assert write["threshold"] == pytest.approx(0.080)
+    assert set(_lag_alarms(sized_stack, "fanout")) == {1000.0, 4000.0, 50000.0}
+    endpoint = sized_stack.one("aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert endpoint["serviceName"] == "com.amazonaws.eu-west-1.dynamodb"
+
+
+def test_the_simulations_own_writer_is_understood(tmp_path: Path) -> None:
+    sizing_module = pytest.importorskip("infra.sizing.pulumi_config")
+    assumptions = pytest.importorskip("infra.sizing.assumptions").Assumptions()
+    plan = pytest.importorskip("infra.sizing.capacity").plan_capacity(assumptions)
+    document = sizing_module.pulumi_sizes(assumptions, plan)
+    for suffix in (".json", ".yaml"):
+        path = tmp_path / f"aws-sizing{suffix}"
+        sizing_module.write_pulumi_config(path, document)
+        sizing = load_sizing(path)
+        assert sizing.gateway.max_tasks == max(document["gateways"]["count"], 3)
+        assert sizing.kafka.partitions_per_topic == document["kafka"]["partitions"]
+        assert sizing.kafka.brokers == document["kafka"]["brokers"]
+        assert sizing.postgres.read_replicas == document["rds"]["read_replicas"]
+        assert sizing.opensearch.data_nodes == document["opensearch"]["data_nodes"]
+        for name, entry in document["workers"].items():
+            assert sizing.workers[name].max_tasks == entry["count"]
+
+
+# --- reading the sizing file ----------------------------------------------------------------
+
+
+def test_no_sizing_file_means_the_seed_defaults(tmp_path: Path) -> None:
+    sizing = load_sizing(tmp_path / "absent.json")
+    assert sizing == AwsSizing()
+    assert (sizing.kafka.partitions_per_topic, sizing.kafka.replication_factor) == (100, 3)
+    assert sizing.postgres.read_replicas == 10
+    assert sizing.alarms.lag_critical == 50_000
+
+
+def test_default_sizing_file_is_under_the_run_dir(tmp_path: Path) -> None:
+    settings = Settings(run_dir=tmp_path / "run")
+    assert default_sizing_file(settings) == tmp_path / "run" / "aws-sizing.json"
+
+
+def test_a_partial_worker_entry_keeps_the_other_defaults() -> None:
+    sizing = AwsSizing.model_validate({"workers": {"fanout": {"max_tasks": 150}}})
+    assert sizing.workers["fanout"].max_tasks == 150
+    assert sizing.workers["fanout"].min_tasks == 20
+    assert sizing.workers["trending"] == AwsSizing().workers["trending"]
+
+
+def test_yaml_sizing_files_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "aws-sizing.yaml"
+    path.write_text("postgres:\n  read_replicas: 4\n")
+    assert load_sizing(path).postgres.read_replicas == 4
+    assert default_sizing_file(Settings(run_dir=tmp_path)) == path
+
+
+def test_adjustments_explain_every_change_to_the_requested_sizes() -> None:
+    notes = AwsSizing().adjustments()
+    assert any("kafka.brokers 10 rounded up to 12" in note for note in notes)
+    assert any("workers.fanout.max_tasks 200 capped at 100" in note for note in notes)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"kafka": {"brokers": 3', "is not valid JSON"),
+        ("[1, 2]", "must hold an object of sizes"),
+        ('{"redis": {"shards": "many"}}', "redis.shards"),
+        ('{"gateway": {"cpu": 1024, "memory_mb": 100}}', "Fargate does not pair cpu 1024"),
+        ('{"workers": {"mailer": {}}}', "unknown worker mailer"),
+        ('{"alarms": {"lag_alert": 100}}', "lag thresholds must rise"),
+        ('{"redis": {"shards": 300, "replicas_per_shard": 1}}', "at most 500"),
+        ('{"schema": "chirp.sizing/v9"}', "is not 'chirp.sizing/v1'"),
+    ],
+)
+def test_a_malformed_sizing_file_is_one_clear_error(
+    tmp_path: Path, content: str, expected: str
+) -> None:
+    path = tmp_path / "aws-sizing.json"
+    path.write_text(content)
+    with pytest.raises(ConfigError) as caught:
+        load_sizing(path)
+    message = str(caught.value)
+    assert expected in message
+    assert str(path) in message
+    assert "\n" not in message
