@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from cli.console import err, fail, out
 from cli.progress import component_progress
 from infra.local import provider
-from stack.settings import get_settings
+from stack.settings import Settings, get_settings
 
 
 class Provider(StrEnum):
@@ -23,6 +24,9 @@ class Provider(StrEnum):
     aws = "aws"
 
 
+YesOption = Annotated[
+    bool, typer.Option("--yes", "-y", help="aws: do not ask before changing the cloud.")
+]
 ProviderOption = Annotated[
     Provider,
     typer.Option(
@@ -48,13 +52,16 @@ def up(
             help="Gateway processes behind HAProxy (default 2).",
         ),
     ] = None,
+    yes: YesOption = False,
 ) -> None:
     """Start the stack, wait until every component passes a real-client probe, print endpoints.
 
     Idempotent: a second `up` reports what runs and starts only what is missing.
     """
     settings = get_settings()
-    _only_local(provider_name)
+    if provider_name is not Provider.local:
+        _remote(provider_name).up(settings, out, yes)
+        return
     started_at = time.monotonic()
     with component_progress() as rows:
         started = provider.up(settings, rows.update, gateways)
@@ -69,10 +76,13 @@ def down(
         bool, typer.Option("--purge", help="Also delete every component's data and logs.")
     ] = False,
     provider_name: ProviderOption = Provider.local,
+    yes: YesOption = False,
 ) -> None:
     """Stop every process chirp started, by recorded pid. Data is kept unless --purge."""
     settings = get_settings()
-    _only_local(provider_name)
+    if provider_name is not Provider.local:
+        _remote(provider_name).down(settings, out, yes, purge)
+        return
     with component_progress() as rows:
         stopped = provider.down(settings, rows.update)
     err.print(f"stopped {len(stopped)} component(s)")
@@ -147,9 +157,35 @@ def _duration(seconds: float | None) -> str:
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
 
 
-def _only_local(choice: Provider) -> None:
-    if choice is not Provider.local:
-        fail(f"provider {choice.value} is not available yet; use --provider local")
+class _Remote:
+    """The compose and AWS providers behind one shape; imported only when chosen."""
+
+    def __init__(self, choice: Provider) -> None:
+        self.choice = choice
+
+    def up(self, settings: Settings, console: Console, yes: bool) -> None:
+        if self.choice is Provider.compose:
+            from infra.compose import compose_up
+
+            compose_up(settings, console)
+        else:
+            from infra.aws import aws_up
+
+            aws_up(settings, console, yes)
+
+    def down(self, settings: Settings, console: Console, yes: bool, purge: bool) -> None:
+        if self.choice is Provider.compose:
+            from infra.compose import compose_down
+
+            compose_down(settings, purge, console)
+        else:
+            from infra.aws import aws_down
+
+            aws_down(settings, console, yes)
+
+
+def _remote(choice: Provider) -> _Remote:
+    return _Remote(choice)
 
 
 def register(app: typer.Typer) -> None:
