@@ -25,6 +25,7 @@ _APT_PACKAGES = {
     "postgresql server": "postgresql",
     "OS user postgres": "postgresql",
     "mvn (to fetch server jars)": "maven",
+    "haproxy": "haproxy",
 }
 
 

@@ -1,0 +1,158 @@
+"""The users and tweets endpoints through HAProxy: shapes, auth rules, error rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api import Api
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def api(stack) -> Api:
+    return Api(f"http://127.0.0.1:{stack.port('lb_port')}")
+
+
+def test_sign_up_returns_token_and_taken_username_is_409(api):
+    user = api.sign_up("ada")
+    assert user.token and user.user_id.isdigit()
+    again = api.http.post("/api/v1/users", json={"username": user.username, "display_name": "x"})
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "conflict"
+
+
+def test_profile_counts_follows(api):
+    ada, bob = api.sign_up("ada"), api.sign_up("bob")
+    api.follow(bob, ada)
+    api.follow(bob, ada)  # following twice changes nothing
+    profile = api.http.get(f"/api/v1/users/{ada.user_id}").json()
+    assert (profile["follower_count"], profile["following_count"]) == (1, 0)
+    followers = api.http.get(f"/api/v1/users/{ada.user_id}/followers").json()
+    assert [u["user_id"] for u in followers["items"]] == [bob.user_id]
+    assert followers["next_cursor"] is None
+
+
+def test_follow_needs_auth_and_self(api):
+    ada, bob, eve = api.sign_up("ada"), api.sign_up("bob"), api.sign_up("eve")
+    path = f"/api/v1/users/{bob.user_id}/following/{ada.user_id}"
+    assert api.http.put(path).status_code == 401
+    assert api.http.put(path, headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert api.http.put(path, headers=eve.auth).status_code == 403
+    missing = api.http.put(f"/api/v1/users/{bob.user_id}/following/1", headers=bob.auth)
+    assert missing.status_code == 404
+
+
+def test_followers_paginate(api):
+    star = api.sign_up("star")
+    fans = [api.sign_up("fan") for _ in range(5)]
+    for fan in fans:
+        api.follow(fan, star)
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = api.http.get(f"/api/v1/users/{star.user_id}/followers", params=params).json()
+        seen += [u["user_id"] for u in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(f.user_id for f in fans)
+
+
+def test_post_read_edit_delete(api):
+    ada, bob = api.sign_up("ada"), api.sign_up("bob")
+    tweet = api.post(ada, "Hello #Chirp and @Bob")
+    assert tweet["hashtags"] == ["chirp"]
+    assert tweet["mentions"] == ["bob"]
+    path = f"/api/v1/tweets/{tweet['tweet_id']}"
+    assert api.http.get(path).json()["text"] == "Hello #Chirp and @Bob"
+    assert api.http.patch(path, json={"text": "edited"}, headers=bob.auth).status_code == 403
+    edited = api.http.patch(path, json={"text": "edited #new"}, headers=ada.auth)
+    assert edited.status_code == 200
+    assert edited.json()["edited_at"] is not None
+    assert api.http.get(path).json()["hashtags"] == ["new"]
+    assert api.http.delete(path, headers=bob.auth).status_code == 403
+    assert api.http.delete(path, headers=ada.auth).status_code == 204
+    assert api.http.get(path).status_code == 404
+
+
+def test_text_rules(api):
+    ada = api.sign_up("ada")
+    post = lambda text: api.http.post("/api/v1/tweets", json={"text": text}, headers=ada.auth)  # noqa: E731
+    assert post("").status_code == 422
+    assert post("   ").status_code == 422
+    assert post("x" * 281).status_code == 422
+    assert post("x" * 280).status_code == 201
+    # "é" as e + combining accent is two code points, one after NFC.
+    assert post("e\u0301" * 280).status_code == 201
+    body = api.http.post("/api/v1/tweets", content=b"x" * 20_000, headers={
+        **ada.auth, "content-type": "application/json"})
+    assert body.status_code == 413
+    assert body.json()["error"]["code"] == "too_large"
+
+
+def test_idempotency_key_posts_once(api):
+    ada = api.sign_up("ada")
+    headers = {**ada.auth, "Idempotency-Key": "retry-1"}
+    first = api.http.post("/api/v1/tweets", json={"text": "once"}, headers=headers).json()
+    second = api.http.post("/api/v1/tweets", json={"text": "once"}, headers=headers).json()
+    assert first["tweet_id"] == second["tweet_id"]
+    timeline = api.http.get(f"/api/v1/users/{ada.user_id}/tweets").json()["items"]
+    assert [t["tweet_id"] for t in timeline] == [first["tweet_id"]]
+
+
+def test_likes_and_retweets_count_once(api):
+    ada, bob = api.sign_up("ada"), api.sign_up("bob")
+    tweet = api.post(ada, "like me")
+    path = f"/api/v1/tweets/{tweet['tweet_id']}"
+    for _ in range(2):
+        liked = api.http.post(f"{path}/like", headers=bob.auth)
+        assert liked.status_code == 200
+    assert liked.json()["like_count"] == 1
+    for _ in range(2):
+        retweeted = api.http.post(f"{path}/retweet", headers=bob.auth)
+    assert retweeted.json()["retweet_count"] == 1
+    bobs = api.http.get(f"/api/v1/users/{bob.user_id}/tweets").json()["items"]
+    assert [t["retweet_of"]["tweet_id"] for t in bobs] == [tweet["tweet_id"]]
+    undone = api.http.delete(f"{path}/retweet", headers=bob.auth).json()
+    assert undone["retweet_count"] == 0
+    assert api.http.get(f"/api/v1/users/{bob.user_id}/tweets").json()["items"] == []
+
+
+def test_user_timeline_is_newest_first_and_paginates(api):
+    ada = api.sign_up("ada")
+    posted = [api.post(ada, f"tweet {i}")["tweet_id"] for i in range(5)]
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = api.http.get(f"/api/v1/users/{ada.user_id}/tweets", params=params).json()
+        seen += [t["tweet_id"] for t in page["items"]]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert seen == list(reversed(posted))
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/api/v1/tweets/abc", None),
+        ("GET", "/api/v1/tweets/99999999999999999999", None),
+        ("GET", "/api/v1/users/-1", None),
+        ("GET", "/api/v1/users/1/followers?cursor=%%%", None),
+        ("GET", "/api/v1/users/1/followers?limit=0", None),
+        ("POST", "/api/v1/users", {"username": "bad name!", "display_name": "x"}),
+        ("POST", "/api/v1/users", {"username": "ok"}),
+        ("POST", "/api/v1/users", "not json"),
+    ],
+)
+def test_bad_input_is_a_json_4xx(api, method, path, body):
+    kwargs = {"json": body} if isinstance(body, dict) else {"content": body or b""}
+    answer = api.http.request(method, path, **kwargs)
+    assert 400 <= answer.status_code < 500, answer.text
+    assert set(answer.json()["error"]) == {"code", "message"}
+
+
+def test_unknown_resources_are_404(api):
+    assert api.http.get("/api/v1/users/1").status_code == 404
+    assert api.http.get("/api/v1/tweets/1").status_code == 404
+    assert api.http.get("/api/v1/users/1/tweets").status_code == 404
