@@ -51,7 +51,7 @@ def create_app(settings: Settings, services: list[str] | None = None) -> FastAPI
     )
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(MetricsMiddleware, node_id=settings.node_id)
     app.include_router(health.router)
     for name in chosen:
         app.include_router(importlib.import_module(SERVICES[name]).router, prefix=API_PREFIX)

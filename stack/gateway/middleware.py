@@ -21,10 +21,12 @@ REQUESTS = Counter("chirp_http_requests_total", "Requests by route", ["method", 
 
 
 class MetricsMiddleware:
-    """Times each request under its route template (not its raw path, which has ids)."""
+    """Times each request under its route template (not its raw path, which has ids), and
+    names the answering gateway in `X-Chirp-Node` so load-balancing can be observed."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, node_id: int = 0) -> None:
         self.app = app
+        self._node = str(node_id).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -36,6 +38,7 @@ class MetricsMiddleware:
         async def send_with_status(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                message["headers"] = [*message.get("headers", ()), (b"x-chirp-node", self._node)]
             await send(message)
 
         try:
