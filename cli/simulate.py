@@ -324,7 +324,8 @@ def _fleet_rows(plan: CapacityPlan) -> list[tuple[str, str, str, str]]:
             (
                 f"Redis {name.replace('_', ' ')}",
                 f"{_bytes(c.data_bytes)}, {_n(c.ops_per_s)} ops/s",
-                f"{c.nodes} {c.node_class} ({c.shards} shards x {1 + c.replicas_per_shard})",
+                f"{c.nodes} {c.node_class} ({c.shards} shard{'s' * (c.shards != 1)} "
+                f"x {1 + c.replicas_per_shard})",
                 _n(cost[f"redis_{name}"]),
             )
         )

@@ -1,0 +1,1 @@
+"""Provisioning: local processes, docker compose, Pulumi on AWS, and sizing models."""
