@@ -15,6 +15,7 @@ from rich.table import Table
 from cli.console import err, fail, out
 from cli.progress import component_progress
 from infra.local import provider
+from infra.local.figures import Figures
 from stack.settings import Settings, get_settings
 
 
@@ -129,9 +130,12 @@ def _follow(path: Path) -> None:
 
 
 def _print_status(as_json: bool) -> None:
-    rows = provider.status(get_settings())
+    settings = get_settings()
+    rows = provider.status(settings)
+    figures = provider.figures(settings)
     if as_json:
-        print(json.dumps({"components": [r.as_dict() for r in rows]}, indent=2))
+        payload = {"components": [r.as_dict() for r in rows], "figures": figures.as_dict()}
+        print(json.dumps(payload, indent=2))
         return
     table = Table(title="chirp status")
     for column in ("component", "state", "pid", "ports", "uptime", "RSS MiB", "endpoint"):
@@ -147,6 +151,14 @@ def _print_status(as_json: bool) -> None:
             row.endpoint,
         )
     out.print(table)
+    out.print(_figures_line(figures))
+
+
+def _figures_line(figures: Figures) -> str:
+    lag = ", ".join(f"{group} {lag}" for group, lag in figures.consumer_lag.items()) or "n/a"
+    hit = "n/a" if figures.feed_cache_hit_rate is None else f"{figures.feed_cache_hit_rate:.1%}"
+    p99 = "n/a" if figures.feed_read_p99_ms is None else f"≤{figures.feed_read_p99_ms:.0f} ms"
+    return f"consumer lag: {lag}\nfeed cache hit rate: {hit} · feed read p99: {p99}"
 
 
 def _duration(seconds: float | None) -> str:

@@ -24,16 +24,19 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CHIRP_", toml_file="chirp.toml", extra="ignore")
 
-    run_dir: Path = Field(Path(".chirp"), description="Pids, logs and data of the running stack")
+    run_dir: Path = Field(
+        default=Path(".chirp"), description="Pids, logs and data of the running stack"
+    )
     cache_dir: Path = Field(
-        Path.home() / ".cache" / "chirp", description="Downloaded server jars, shared by stacks"
+        default=Path.home() / ".cache" / "chirp",
+        description="Downloaded server jars, shared by stacks",
     )
     host: str = "127.0.0.1"
 
     lb_port: int = 8080
     lb_stats_port: int = 8404
-    gateway_base_port: int = Field(8101, description="gateway N listens on base + N - 1")
-    gateways: int = Field(2, ge=1, le=16)
+    gateway_base_port: int = Field(default=8101, description="gateway N listens on base + N - 1")
+    gateways: int = Field(default=2, ge=1, le=16)
 
     redis_port: int = 6379
     postgres_port: int = 5432
@@ -53,7 +56,9 @@ class Settings(BaseSettings):
     kafka_version: str = "4.1.1"
     dynamodb_version: str = "2.6.1"
     opensearch_version: str = "2.19.1.0"
-    java_home: Path | None = Field(None, description="JDK for the JVM servers; found when unset")
+    java_home: Path | None = Field(
+        default=None, description="JDK for the JVM servers; found when unset"
+    )
 
     kafka_heap_mb: int = 512
     dynamodb_heap_mb: int = 512
@@ -65,16 +70,19 @@ class Settings(BaseSettings):
     postgres_user: str = "postgres"
 
     worker_metrics_base_port: int = Field(
-        8201, description="worker metrics ports: relay, fanout, search-indexer, ... in order"
+        default=8201,
+        description="worker metrics ports: relay, fanout, search-indexer, ... in order",
     )
 
-    node_id: int = Field(0, ge=0, le=1023, description="this process's id in tweet ids")
+    node_id: int = Field(default=0, ge=0, le=1023, description="this process's id in tweet ids")
 
     # The stack's behaviour (DESIGN.md sections 3 to 5).
     feed_max: int = 800
-    push_threshold: int = Field(1_000, description="below: push to every follower")
-    celebrity_threshold: int = Field(100_000, description="above: no push, merged on read")
-    active_days: int = Field(7, description="middle tier pushes to followers active this recently")
+    push_threshold: int = Field(default=1_000, description="below: push to every follower")
+    celebrity_threshold: int = Field(default=100_000, description="above: no push, merged on read")
+    active_days: int = Field(
+        default=7, description="middle tier pushes to followers active this recently"
+    )
     celeb_max: int = 200
     tweets_per_hour: int = 100
     requests_per_hour: int = 1_000
@@ -83,9 +91,13 @@ class Settings(BaseSettings):
     user_cache_ttl_s: int = 600
     trending_cache_s: int = 60
     trending_window_s: int = 3_600
-    backpressure_lag: int = Field(5_000, description="fan-out lag above which posts get 429")
+    backpressure_lag: int = Field(
+        default=5_000, description="fan-out lag above which posts get 429"
+    )
     worker_max_attempts: int = 3
-    degraded_max_concurrency: int = Field(4, description="database reads at once, per gateway")
+    degraded_max_concurrency: int = Field(
+        default=4, description="database reads at once, per gateway"
+    )
     breaker_fail_max: int = 3
     breaker_reset_s: float = 5.0
     relay_poll_s: float = 0.05

@@ -30,7 +30,9 @@ class Api:
 
     def sign_up(self, prefix: str = "u") -> User:
         username = f"{prefix}{uuid.uuid4().hex[:10]}"
-        answer = self.http.post("/api/v1/users", json={"username": username, "display_name": prefix})
+        answer = self.http.post(
+            "/api/v1/users", json={"username": username, "display_name": prefix}
+        )
         assert answer.status_code == 201, answer.text
         body = answer.json()
         return User(body["user_id"], body["username"], body["token"])

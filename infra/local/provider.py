@@ -21,6 +21,7 @@ from infra.local import ports, process, stackproc
 from infra.local.component import Component
 from infra.local.dynamodb import DynamoDBServer
 from infra.local.env import settings_env
+from infra.local.figures import Figures, collect
 from infra.local.haproxy import HAProxy
 from infra.local.kafka import KafkaServer
 from infra.local.opensearch import OpenSearchServer
@@ -295,3 +296,14 @@ def _status_of(component: Component) -> ComponentStatus:
         rss_mb=rss,
         endpoint=component.endpoint(),
     )
+
+
+def figures(settings: Settings) -> Figures:
+    """Consumer lag, feed cache hit rate and feed p99 of the running stack."""
+    host = settings.host
+    gateway_urls = [
+        f"http://{host}:{g.port}/metrics"
+        for g in stackproc.gateways(settings, gateway_count(settings))
+    ]
+    relay = f"http://{host}:{settings.worker_metrics_base_port}/metrics"
+    return collect(gateway_urls, relay)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import secrets
@@ -40,15 +41,13 @@ def user_for_token(res: Resources, token: str) -> int | None:
         row = conn.execute("SELECT id FROM users WHERE token_hash = %s", (token_hash,)).fetchone()
     if row is None:
         return None
-    try:
+    with contextlib.suppress(redis.RedisError):
         res.redis.set(key, row[0], ex=_CACHE_TTL_S)
-    except redis.RedisError:
-        pass
     return int(row[0])
 
 
 def mark_active(res: Resources, user_id: int) -> None:
-    """Record that the user was active, at most once an hour (the fan-out's middle tier reads it)."""
+    """Record the user as active, at most once an hour; the fan-out's middle tier reads it."""
     try:
         first = res.redis.set(f"active:{user_id}", 1, ex=_ACTIVE_MARK_S, nx=True)
     except redis.RedisError:

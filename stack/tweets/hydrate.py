@@ -30,7 +30,9 @@ def load(res: Resources, keys: Iterable[TweetKey], *, use_cache: bool = True) ->
     return found
 
 
-def hydrate(res: Resources, keys: Iterable[TweetKey], *, use_cache: bool = True) -> list[TweetPublic]:
+def hydrate(
+    res: Resources, keys: Iterable[TweetKey], *, use_cache: bool = True
+) -> list[TweetPublic]:
     """Public tweets in the order of `keys`, skipping deleted ones and dead retweets."""
     ordered = list(dict.fromkeys(keys))
     tweets = load(res, ordered, use_cache=use_cache)

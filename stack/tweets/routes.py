@@ -45,7 +45,9 @@ def get_tweet(tweet_id: IdPath, res: ResourcesDep) -> TweetPublic:
 
 
 @router.patch("/tweets/{tweet_id}", responses=_ERRORS)
-def edit_tweet(tweet_id: IdPath, body: TweetEdit, caller: CurrentUser, res: ResourcesDep) -> TweetPublic:
+def edit_tweet(
+    tweet_id: IdPath, body: TweetEdit, caller: CurrentUser, res: ResourcesDep
+) -> TweetPublic:
     """Replace the text; only the author may."""
     return _shown(res, service.edit_tweet(res, caller, tweet_id, body.text))
 

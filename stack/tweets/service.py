@@ -13,7 +13,9 @@ from stack.tweets.model import Tweet
 from stack.tweets.schemas import TweetCreate
 
 
-def post_tweet(res: Resources, author_id: int, body: TweetCreate, idempotency_key: str | None) -> Tweet:
+def post_tweet(
+    res: Resources, author_id: int, body: TweetCreate, idempotency_key: str | None
+) -> Tweet:
     """Validate, rate limit, refuse under backpressure, then store: the stream relay
     publishes `tweet_created` from what DynamoDB acknowledged."""
     clean = _valid_text(body.text)

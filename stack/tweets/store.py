@@ -95,7 +95,9 @@ def get_tweets(dynamo: Any, keys: Iterable[tuple[int, int]]) -> dict[int, Tweet]
     found: dict[int, Tweet] = {}
     for start in range(0, len(wanted), _BATCH_GET_MAX):
         request = {
-            tables.TWEETS: {"Keys": [item_key(u, t) for u, t in wanted[start : start + _BATCH_GET_MAX]]}
+            tables.TWEETS: {
+                "Keys": [item_key(u, t) for u, t in wanted[start : start + _BATCH_GET_MAX]]
+            }
         }
         while request:
             answer = dynamo.batch_get_item(RequestItems=request)
@@ -128,14 +130,20 @@ def user_tweets(
 
 def delete_tweet(dynamo: Any, tweet: Tweet) -> bool:
     """Delete; False when it was already gone."""
-    old = dynamo.delete_item(
-        TableName=tables.TWEETS, Key=tweet.key, ReturnValues="ALL_OLD"
-    ).get("Attributes")
+    old = dynamo.delete_item(TableName=tables.TWEETS, Key=tweet.key, ReturnValues="ALL_OLD").get(
+        "Attributes"
+    )
     return old is not None
 
 
-def edit_tweet(dynamo: Any, tweet: Tweet, text: str, hashtags: list[str],
-               mentions: list[str], edited_at_ms: int) -> Tweet | None:
+def edit_tweet(
+    dynamo: Any,
+    tweet: Tweet,
+    text: str,
+    hashtags: list[str],
+    mentions: list[str],
+    edited_at_ms: int,
+) -> Tweet | None:
     """Replace the text of a tweet that still exists; None when it is gone."""
     try:
         item = dynamo.update_item(
@@ -198,8 +206,15 @@ def unretweet(dynamo: Any, original: Tweet, user_id: int) -> None:
     _disengage(dynamo, original, f"retweet#{user_id}", "retweet_count", delete)
 
 
-def _engage(dynamo: Any, tweet: Tweet, actor: str, counter: str, step: int,
-            extra: dict[str, Any], *more: dict[str, Any]) -> None:
+def _engage(
+    dynamo: Any,
+    tweet: Tweet,
+    actor: str,
+    counter: str,
+    step: int,
+    extra: dict[str, Any],
+    *more: dict[str, Any],
+) -> None:
     item = {
         "tweet_id": {"N": str(tweet.tweet_id)},
         "actor": {"S": actor},
@@ -216,8 +231,7 @@ def _engage(dynamo: Any, tweet: Tweet, actor: str, counter: str, step: int,
     _transact(dynamo, [put, _count(tweet, counter, step), *more])
 
 
-def _disengage(dynamo: Any, tweet: Tweet, actor: str, counter: str,
-               *more: dict[str, Any]) -> None:
+def _disengage(dynamo: Any, tweet: Tweet, actor: str, counter: str, *more: dict[str, Any]) -> None:
     delete = {
         "Delete": {
             "TableName": tables.ENGAGEMENTS,

@@ -86,7 +86,7 @@ def ids_for_usernames(conn: psycopg.Connection, usernames: Iterable[str]) -> dic
     if not names:
         return {}
     rows = conn.execute("SELECT username, id FROM users WHERE username = ANY(%s)", (names,))
-    return {name: user_id for name, user_id in rows.fetchall()}
+    return dict(rows.fetchall())
 
 
 def set_follow(

@@ -85,8 +85,11 @@ def test_text_rules(api):
     assert post("x" * 280).status_code == 201
     # "é" as e + combining accent is two code points, one after NFC.
     assert post("e\u0301" * 280).status_code == 201
-    body = api.http.post("/api/v1/tweets", content=b"x" * 20_000, headers={
-        **ada.auth, "content-type": "application/json"})
+    body = api.http.post(
+        "/api/v1/tweets",
+        content=b"x" * 20_000,
+        headers={**ada.auth, "content-type": "application/json"},
+    )
     assert body.status_code == 413
     assert body.json()["error"]["code"] == "too_large"
 
