@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.local.ports import free_port
+from infra.local.ports import free_port, free_range
 
 PORT_SETTINGS = (
     "redis_port",
@@ -48,6 +48,9 @@ class StackEnv:
                 port = free_port()
             ports.add(port)
             env[f"CHIRP_{setting.upper()}"] = str(port)
+        # Base ports open ranges (gateways, worker metrics): each gets a free block.
+        env["CHIRP_GATEWAY_BASE_PORT"] = str(free_range(4))
+        env["CHIRP_WORKER_METRICS_BASE_PORT"] = str(free_range(8))
         # A stack under test gets a little more time: CI machines are slow and shared.
         env["CHIRP_START_TIMEOUT_S"] = "300"
         return cls(env)

@@ -40,3 +40,14 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def free_range(count: int, host: str = "127.0.0.1", low: int = 20_000, high: int = 60_000) -> int:
+    """The first port of `count` consecutive ports that are all free right now."""
+    import random
+
+    for _ in range(200):
+        base = random.randrange(low, high - count)
+        if all(is_free(host, base + i) for i in range(count)):
+            return base
+    raise RuntimeError(f"no {count} consecutive free ports between {low} and {high}")

@@ -82,8 +82,8 @@ def actions_for(event: events.Event, usernames: dict[int, str]) -> list[dict[str
     """The bulk actions that apply `event` (none for events search does not show)."""
     if isinstance(event, events.TweetCreated | events.TweetEdited):
         return [_tweet_action(event, usernames.get(event.user_id))]
-    if isinstance(event, events.TweetDeleted):
-        return [_tombstone_action(event)]
+    if isinstance(event, events.TweetDeleted) and event.retweet_of is None:
+        return [_tombstone_action(event)]  # retweets are never indexed: nothing to bury
     if isinstance(event, events.UserCreated):
         return [_user_action(event)]
     return []

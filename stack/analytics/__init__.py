@@ -1,0 +1,5 @@
+"""Analytics: the worker that counts activity per minute into PostgreSQL."""
+
+from __future__ import annotations
+
+__all__ = ["store", "worker"]

@@ -1,0 +1,108 @@
+"""The notify worker against real Redis and PostgreSQL, and GET /notifications."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from stack import events
+from stack.notify import inbox
+from stack.notify.worker import NotifyWorker
+from stack.resources import Resources
+from tests.integration.workers_support import make_user, served
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def res(stack):
+    resources = Resources.open(stack.settings())
+    yield resources
+    resources.close()
+
+
+def _each_kind(res, actor, recipient):
+    """A mention, a follow, a like and a retweet of `recipient` by `actor`, in time order."""
+    now = int(time.time() * 1000)
+    tweet_of_recipient = res.ids.next_id()
+    return [
+        events.TweetCreated(
+            at_ms=now,
+            tweet_id=res.ids.next_id(),
+            user_id=actor.id,
+            text=f"hi @{recipient.username.upper()}",
+            mentions=[recipient.username, "nobody_by_this_name"],
+        ),
+        events.FollowChanged(
+            at_ms=now + 1, user_id=actor.id, followee_id=recipient.id, following=True
+        ),
+        events.LikeAdded(
+            at_ms=now + 2, tweet_id=tweet_of_recipient, user_id=actor.id, author_id=recipient.id
+        ),
+        events.RetweetCreated(
+            at_ms=now + 3,
+            tweet_id=res.ids.next_id(),
+            user_id=actor.id,
+            retweet_of=tweet_of_recipient,
+            original_author_id=recipient.id,
+        ),
+    ]
+
+
+def test_each_kind_reaches_the_inbox_once_however_often_it_is_delivered(res):
+    actor, recipient = make_user(res), make_user(res)
+    batch = _each_kind(res, actor, recipient)
+    worker = NotifyWorker(res)
+    worker.handle(batch)
+    worker.handle(batch)  # redelivered whole
+    worker.handle(batch[::-1])  # and again, out of order
+
+    found = inbox.page(res.redis, recipient.id, None, 50)
+    assert [n.kind for n in found] == ["retweet", "like", "follow", "mention"]
+    assert {n.actor_id for n in found} == {actor.id}
+    assert found[0].tweet_id == batch[3].retweet_of  # the original, not the retweet
+    assert found[2].tweet_id is None
+    assert found[3].tweet_id == batch[0].tweet_id
+    assert inbox.page(res.redis, actor.id, None, 50) == []  # nobody hears of their own acts
+
+
+def test_unfollow_and_self_actions_notify_nobody(res):
+    user, other = make_user(res), make_user(res)
+    NotifyWorker(res).handle(
+        [
+            events.FollowChanged(at_ms=1, user_id=other.id, followee_id=user.id, following=False),
+            events.LikeAdded(at_ms=2, tweet_id=5, user_id=user.id, author_id=user.id),
+        ]
+    )
+    assert inbox.page(res.redis, user.id, None, 50) == []
+
+
+def test_the_route_pages_the_callers_inbox_newest_first(res, stack):
+    actor, recipient = make_user(res), make_user(res)
+    batch = _each_kind(res, actor, recipient)
+    NotifyWorker(res).handle(batch)
+    with served(stack.settings(), ["notifications"]) as url:
+        assert httpx.get(f"{url}/api/v1/notifications").status_code == 401
+        headers = {"Authorization": f"Bearer {recipient.token}"}
+        first = httpx.get(f"{url}/api/v1/notifications", params={"limit": 3}, headers=headers)
+        assert first.status_code == 200
+        page = first.json()
+        assert [i["kind"] for i in page["items"]] == ["retweet", "like", "follow"]
+        item = page["items"][0]
+        assert set(item) == {"id", "kind", "actor_id", "tweet_id", "created_at"}
+        assert item["actor_id"] == str(actor.id)
+        assert item["tweet_id"] == str(batch[3].retweet_of)
+        assert page["next_cursor"]
+
+        rest = httpx.get(
+            f"{url}/api/v1/notifications",
+            params={"limit": 3, "cursor": page["next_cursor"]},
+            headers=headers,
+        ).json()
+        assert [i["kind"] for i in rest["items"]] == ["mention"]
+        assert rest["next_cursor"] is None
+
+        forged = httpx.get(f"{url}/api/v1/notifications", params={"cursor": "e30"}, headers=headers)
+        assert forged.status_code == 400
