@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from cli import doctor, simulate, stack
+from cli import doctor, seed, simulate, stack
 from cli.console import err
 from stack.errors import ChirpError
 
@@ -19,6 +19,7 @@ app = typer.Typer(
 )
 stack.register(app)
 doctor.register(app)
+seed.register(app)
 app.add_typer(simulate.app, name="simulate")
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from stack import events
 from stack.schema import tables
-from stack.tweets.model import Tweet
+from stack.tweets.model import SEEDED, Tweet
 
 
 def to_event(table: str, record: dict[str, Any], now_ms: int) -> events.Event | None:
@@ -24,6 +24,8 @@ def _tweet_event(
     change: str, new: dict[str, Any] | None, old: dict[str, Any] | None, now_ms: int
 ) -> events.Event | None:
     if change == "INSERT" and new is not None:
+        if SEEDED in new:
+            return None  # bulk-loaded: the seeder already fanned it out and indexed it
         tweet = Tweet.from_item(new)
         if tweet.retweet_of is not None and tweet.original_author_id is not None:
             return events.RetweetCreated(

@@ -77,11 +77,14 @@ class StreamFollower:
         self._refreshed_at = time.monotonic()
 
     def _poll_shard(self, shard: _Shard) -> int:
-        if shard.iterator is None:
-            shard.iterator = self._iterator_from_checkpoint(shard)
         try:
+            if shard.iterator is None:
+                shard.iterator = self._iterator_from_checkpoint(shard)
             answer = self._streams.get_records(ShardIterator=shard.iterator, Limit=500)
         except ClientError as error:
+            if error.response["Error"]["Code"] == "ResourceNotFoundException":
+                del self._shards[shard.shard_id]  # the table was dropped (chirp seed --reset)
+                return 0
             if error.response["Error"]["Code"] in (
                 "ExpiredIteratorException",
                 "TrimmedDataAccessException",

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 
+SEEDED = "seeded"
+"""Item attribute of bulk-loaded tweets: already fanned out and indexed, not to be relayed."""
+
+
 @dataclass(frozen=True)
 class Tweet:
     tweet_id: int

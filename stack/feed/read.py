@@ -1,0 +1,335 @@
+"""The home timeline read path (DESIGN.md section 5, "Read").
+
+feed sorted set → on a miss, regenerate from DynamoDB (followees' recent tweets,
+one rebuild at a time per user) → merge followed celebrities' lists → hydrate
+→ a page and an opaque cursor. The cursor holds the tweet id of the last entry
+served, so tweets arriving meanwhile (higher ids) never shift later pages.
+
+A circuit breaker watches Redis. When Redis fails, or while the breaker is
+open, feeds are served degraded straight from DynamoDB, at most
+`degraded_max_concurrency` at once per process; past that the caller gets a
+503 with Retry-After instead of piling onto the database. The breaker closes
+again by itself once a trial read after `breaker_reset_s` succeeds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import logging
+import math
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+import psycopg
+import pybreaker
+import redis
+from prometheus_client import Counter
+
+from stack.feed.timeline import Entry, Timelines
+from stack.gateway import cursor
+from stack.gateway.errors import ApiError, unavailable
+from stack.resources import Resources
+from stack.settings import Settings
+from stack.tweets import hydrate
+from stack.tweets import store as tweet_store
+from stack.tweets.schemas import TweetPublic
+from stack.users import store as user_store
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+FEED_HITS = Counter("chirp_feed_cache_hits_total", "Feed reads served from a complete feed")
+FEED_MISSES = Counter("chirp_feed_cache_misses_total", "Feed reads that found no complete feed")
+DEGRADED_READS = Counter("chirp_feed_degraded_reads_total", "Feed reads served from DynamoDB")
+DEGRADED_REFUSED = Counter(
+    "chirp_feed_degraded_refused_total", "Degraded feed reads refused over the concurrency cap"
+)
+REGENERATIONS = Counter("chirp_feed_regenerations_total", "Feeds rebuilt from DynamoDB")
+
+REGEN_PER_AUTHOR = 50
+"""How many of each followee's latest tweets a rebuilt feed starts from."""
+_MAX_ID = 2**63 - 1
+_REBUILD_LOCK_S = 10.0
+_REBUILD_WAIT_S = 1.0
+_REBUILD_POLL_S = 0.05
+_PAGE_ROUNDS = 3  # reads to fill a page when hydration drops deleted tweets
+_DB_READERS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="feed-db")
+
+
+class RedisBreaker:
+    """pybreaker's state machine around Redis calls, without its lock around the call.
+
+    `CircuitBreaker.call` holds one lock for the whole guarded call, which would
+    serialise every feed read of a threaded gateway; here the call runs outside it
+    and only the bookkeeping goes through the breaker."""
+
+    def __init__(self, fail_max: int, reset_s: float) -> None:
+        self._storage = pybreaker.CircuitMemoryStorage(pybreaker.STATE_CLOSED)
+        self._breaker = pybreaker.CircuitBreaker(
+            fail_max=fail_max,
+            reset_timeout=reset_s,
+            state_storage=self._storage,
+            listeners=[_LogStateChanges()],
+            name="feed-redis",
+        )
+
+    @property
+    def state(self) -> str:
+        return str(self._breaker.current_state)
+
+    def run(self, work: Callable[..., T], *args: object) -> T:
+        """`work(*args)` unless the breaker is open; a Redis error counts against it."""
+        if not self._allows():
+            raise pybreaker.CircuitBreakerError("Redis circuit is open")
+        try:
+            result = work(*args)
+        except redis.RedisError as error:
+            self._breaker.call(_raise, error)  # records it; may trip the breaker
+            raise
+        if self._breaker.current_state != pybreaker.STATE_CLOSED or self._breaker.fail_counter:
+            # Records the success (a trial one closes the breaker). If another thread
+            # opened it meanwhile, this call still succeeded.
+            with contextlib.suppress(pybreaker.CircuitBreakerError):
+                self._breaker.call(_nothing)
+        return result
+
+    def _allows(self) -> bool:
+        if self._breaker.current_state != pybreaker.STATE_OPEN:
+            return True
+        opened = self._storage.opened_at
+        reset = timedelta(seconds=self._breaker.reset_timeout)
+        return opened is None or datetime.now(UTC) >= opened + reset
+
+
+class _LogStateChanges(pybreaker.CircuitBreakerListener):
+    def state_change(
+        self,
+        cb: pybreaker.CircuitBreaker,
+        old_state: pybreaker.CircuitBreakerState | None,
+        new_state: pybreaker.CircuitBreakerState,
+    ) -> None:
+        old = old_state.name if old_state else "none"
+        log.warning("feed Redis circuit %s → %s", old, new_state.name)
+
+
+def _raise(error: BaseException) -> None:
+    raise error
+
+
+def _nothing() -> None:
+    return None
+
+
+class FeedGuard:
+    """What protects one process's feed reads: the Redis breaker and the cap on
+    concurrent degraded database reads. Make one per process and share it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.breaker = RedisBreaker(settings.breaker_fail_max, settings.breaker_reset_s)
+        self.degraded_slots = threading.BoundedSemaphore(settings.degraded_max_concurrency)
+        self.retry_after_s = max(1, math.ceil(settings.breaker_reset_s))
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    items: list[TweetPublic]
+    next_cursor: str | None
+    degraded: bool = False
+
+
+def read_feed(
+    res: Resources, guard: FeedGuard, user_id: int, limit: int, raw_cursor: str | None
+) -> FeedPage:
+    """One page of `user_id`'s home timeline, newest first, below the cursor."""
+    before = parse_cursor(raw_cursor)
+    try:
+        return _page(res, _CachedFeed(res, guard, user_id), before, limit, use_cache=True)
+    except (redis.RedisError, pybreaker.CircuitBreakerError) as error:
+        log.debug("feed of %d served degraded: %s", user_id, error)
+    return _degraded(res, guard, user_id, before, limit)
+
+
+def parse_cursor(raw: str | None) -> int | None:
+    """The tweet id a feed cursor points below; 400 for one this API did not issue."""
+    before = cursor.int_field(cursor.decode(raw), "before")
+    if before is not None and not 0 < before <= _MAX_ID:
+        raise ApiError(400, "bad_cursor", "cursor is not one this API issued")
+    return before
+
+
+def make_cursor(last_tweet_id: int) -> str:
+    return cursor.encode({"before": last_tweet_id})
+
+
+def regenerate_feed(res: Resources, user_id: int) -> bool:
+    """Rebuild a feed from DynamoDB unless another reader is at it; True when this did."""
+    timelines = Timelines.of(res)
+    token = secrets.token_hex(8)
+    if not timelines.lock_rebuild(user_id, token, _REBUILD_LOCK_S):
+        return False
+    try:
+        with res.pg.connection() as conn:
+            authors = _pushed_authors(conn, user_id, res.settings.celebrity_threshold)
+        entries = recent_entries(res, authors, None, REGEN_PER_AUTHOR, res.settings.feed_max)
+        timelines.rebuild(user_id, entries)
+    finally:
+        timelines.unlock_rebuild(user_id, token)
+    REGENERATIONS.inc()
+    return True
+
+
+def recent_entries(
+    res: Resources, author_ids: Sequence[int], before: int | None, per_author: int, limit: int
+) -> list[Entry]:
+    """The newest `limit` tweets of the authors below `before`, newest first, from
+    DynamoDB: one query per author, run side by side."""
+
+    def one(author_id: int) -> list[Entry]:
+        tweets = tweet_store.user_tweets(res.dynamo, author_id, before, per_author)
+        return [Entry.of(t) for t in tweets]
+
+    if len(author_ids) == 1:
+        return one(author_ids[0])[:limit]
+    return merge_newest_first(_DB_READERS.map(one, author_ids), limit)
+
+
+def merge_newest_first(lists: Iterable[Sequence[Entry]], limit: int) -> list[Entry]:
+    """Merge newest-first lists into one, each tweet once, at most `limit`."""
+    merged: list[Entry] = []
+    seen: set[int] = set()
+    for entry in heapq.merge(*lists, key=lambda e: -e.tweet_id):
+        if entry.tweet_id in seen:
+            continue
+        seen.add(entry.tweet_id)
+        merged.append(entry)
+        if len(merged) >= limit:
+            break
+    return merged
+
+
+def drop_repeated_retweets(items: Sequence[TweetPublic]) -> list[TweetPublic]:
+    """A page shows a tweet once: a retweet goes when its original is on the page, and of
+    several retweets of one tweet only the earliest stays (as fan-out would have kept)."""
+    originals = {t.tweet_id for t in items if t.retweet_of is None}
+    shown: set[str] = set()
+    kept = []
+    for tweet in reversed(items):  # oldest first
+        if tweet.retweet_of is not None:
+            original = tweet.retweet_of.tweet_id
+            if original in originals or original in shown:
+                continue
+            shown.add(original)
+        kept.append(tweet)
+    kept.reverse()
+    return kept
+
+
+EntrySource = Callable[[int | None, int], list[Entry]]
+"""(below tweet id, how many) → entries, newest first."""
+
+
+def _page(
+    res: Resources, source: EntrySource, before: int | None, limit: int, *, use_cache: bool
+) -> FeedPage:
+    items: list[TweetPublic] = []
+    position, more = before, False
+    for _ in range(_PAGE_ROUNDS):
+        need = limit - len(items)
+        raw = source(position, need + 1)
+        more = len(raw) > need
+        raw = raw[:need]
+        if not raw:
+            break
+        position = raw[-1].tweet_id
+        shown = hydrate.hydrate(res, [e.key for e in raw], use_cache=use_cache)
+        items = drop_repeated_retweets([*items, *shown])
+        if len(items) >= limit or not more:
+            break
+    next_cursor = make_cursor(position) if more and position is not None else None
+    return FeedPage(items=items, next_cursor=next_cursor)
+
+
+class _CachedFeed:
+    """Entries from the feed and the followed celebrities' lists in Redis, every Redis
+    call through the breaker; rebuilds a feed or a celebrity list found incomplete."""
+
+    def __init__(self, res: Resources, guard: FeedGuard, user_id: int) -> None:
+        self.res = res
+        self.breaker = guard.breaker
+        self.user_id = user_id
+        self.timelines = Timelines.of(res)
+        with res.pg.connection() as conn:
+            self.celebs = user_store.celebrity_followees(
+                conn, user_id, res.settings.celebrity_threshold
+            )
+        self._counted = False
+
+    def __call__(self, before: int | None, count: int) -> list[Entry]:
+        snap = self.breaker.run(self.timelines.read, self.user_id, self.celebs, before, count)
+        self._count(hit=snap.feed is not None)
+        feed = snap.feed if snap.feed is not None else self._rebuilt(before, count)
+        refilled = [self._refilled(c, before, count) for c in snap.missing_celebs]
+        return merge_newest_first([feed, *snap.celebs.values(), *refilled], count)
+
+    def _count(self, *, hit: bool) -> None:
+        if not self._counted:
+            (FEED_HITS if hit else FEED_MISSES).inc()
+            self._counted = True
+
+    def _rebuilt(self, before: int | None, count: int) -> list[Entry]:
+        if self.breaker.run(regenerate_feed, self.res, self.user_id) or self._waited():
+            snap = self.breaker.run(self.timelines.read, self.user_id, [], before, count)
+            if snap.feed is not None:
+                return snap.feed
+        # Another reader is still rebuilding it: this page comes straight from DynamoDB.
+        with self.res.pg.connection() as conn:
+            authors = _pushed_authors(conn, self.user_id, self.res.settings.celebrity_threshold)
+        return recent_entries(self.res, authors, before, count, count)
+
+    def _waited(self) -> bool:
+        deadline = time.monotonic() + _REBUILD_WAIT_S
+        while time.monotonic() < deadline:
+            time.sleep(_REBUILD_POLL_S)
+            if self.breaker.run(self.timelines.is_ready, self.user_id):
+                return True
+        return False
+
+    def _refilled(self, celeb_id: int, before: int | None, count: int) -> list[Entry]:
+        limit = self.res.settings.celeb_max
+        entries = recent_entries(self.res, [celeb_id], None, limit, limit)
+        self.breaker.run(self.timelines.fill_celeb, celeb_id, entries)
+        return [e for e in entries if before is None or e.tweet_id < before][:count]
+
+
+def _pushed_authors(conn: psycopg.Connection, user_id: int, celebrity_threshold: int) -> list[int]:
+    """The user and every followee whose tweets are pushed (celebrities' are pulled)."""
+    followees = user_store.followee_ids(conn, user_id)
+    celebs = set(user_store.celebrity_followees(conn, user_id, celebrity_threshold))
+    return [user_id, *(f for f in followees if f not in celebs)]
+
+
+def _degraded(
+    res: Resources, guard: FeedGuard, user_id: int, before: int | None, limit: int
+) -> FeedPage:
+    if not guard.degraded_slots.acquire(blocking=False):
+        DEGRADED_REFUSED.inc()
+        raise unavailable("Feed", guard.retry_after_s)
+    try:
+        DEGRADED_READS.inc()
+        with res.pg.connection() as conn:
+            authors = [user_id, *user_store.followee_ids(conn, user_id)]
+
+        def from_db(below: int | None, count: int) -> list[Entry]:
+            return recent_entries(res, authors, below, count, count)
+
+        page = _page(res, from_db, before, limit, use_cache=False)
+    finally:
+        guard.degraded_slots.release()
+    return replace(page, degraded=True)

@@ -1,0 +1,67 @@
+"""The home timeline: `GET /feed?userId=&limit=&cursor=` (mounted under /api/v1)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from stack.feed.read import FeedGuard, read_feed
+from stack.gateway.deps import MAX_ID, CurrentUser, CursorQuery, ResourcesDep
+from stack.gateway.errors import forbidden, not_found
+from stack.tweets.schemas import TweetPublic
+from stack.users import profiles
+from stack.users.schemas import Page
+
+router = APIRouter(tags=["feed"])
+
+DEGRADED_HEADER = "X-Chirp-Degraded"
+_guard_lock = threading.Lock()
+
+
+def get_guard(request: Request, res: ResourcesDep) -> FeedGuard:
+    """The process's one feed guard (breaker and degraded cap), made on first use."""
+    state = request.app.state
+    with _guard_lock:
+        guard: FeedGuard | None = getattr(state, "feed_guard", None)
+        if guard is None:
+            guard = state.feed_guard = FeedGuard(res.settings)
+    return guard
+
+
+GuardDep = Annotated[FeedGuard, Depends(get_guard)]
+UserIdQuery = Annotated[
+    int, Query(alias="userId", ge=0, le=MAX_ID, description="the caller's own id")
+]
+FeedLimitQuery = Annotated[int, Query(ge=1, le=100)]
+
+
+@router.get(
+    "/feed",
+    responses={
+        403: {"description": "not the caller's own feed"},
+        404: {"description": "no such user"},
+        503: {"description": "Redis is down and the degraded path is at capacity"},
+    },
+)
+def read_home_feed(
+    user_id: UserIdQuery,
+    caller: CurrentUser,
+    res: ResourcesDep,
+    guard: GuardDep,
+    response: Response,
+    cursor_: CursorQuery = None,
+    limit: FeedLimitQuery = 20,
+) -> Page[TweetPublic]:
+    """The caller's home timeline, newest first: own tweets, followees' tweets and
+    retweets, followed celebrities' tweets. `X-Chirp-Degraded: 1` when served from
+    the database because the cache is down."""
+    if user_id != caller:
+        if not profiles.profiles(res, [user_id]):
+            raise not_found("User")
+        raise forbidden("you may only read your own feed")
+    page = read_feed(res, guard, user_id, limit, cursor_)
+    if page.degraded:
+        response.headers[DEGRADED_HEADER] = "1"
+    return Page[TweetPublic](items=page.items, next_cursor=page.next_cursor)

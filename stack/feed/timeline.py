@@ -1,0 +1,401 @@
+"""The timeline store: the one owner of every `feed:{uid}` and `celeb:{uid}` key.
+
+`feed:{uid}` is a sorted set of `"{tweet_id}:{author_id}"` members scored by
+tweet id, so ZADD is idempotent and order survives out-of-order delivery. It is
+trimmed to FEED_MAX by rank. Beside it live:
+
+- the member `ready` at score +inf: the feed is complete. A feed without it
+  (never built, expired, dropped, or only touched by pushes since) is rebuilt
+  from DynamoDB on its next read, merged with what pushes put there meanwhile;
+- `feed:{uid}:rt`, a hash from original tweet id to the feed member that shows
+  it, so a retweet of something already in the feed is not shown twice;
+- `feed:{uid}:rebuild`, the lock that lets one reader at a time rebuild it.
+
+`celeb:{uid}` holds the recent tweets of a pull-mode author in the same member
+format (with its own `ready` marker), capped at CELEB_MAX, merged on read.
+
+Feeds expire a little before the fan-out's "active" window closes and reads
+refresh them, so the feed of a user the middle tier stops pushing to is gone
+(and rebuilt on return) rather than stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import redis
+
+from stack.resources import Resources
+from stack.tweets.model import Tweet
+
+READY = "ready"
+_INF = "+inf"
+_PIPELINE_CHUNK = 5_000  # feed writes per round trip: bounded memory, few round trips
+_FEEDS_PER_CALL = 100  # feeds one script call writes: short enough not to stall Redis
+_TIE_SLACK = 8  # extra members read so that entries sharing the cursor's score are skipped
+_SECONDS_PER_DAY = 86_400
+# The gateway marks a user active at most hourly; expiring a feed that much before the
+# active window closes means the middle tier never skips a feed that still exists.
+_ACTIVE_MARK_S = 3_600
+
+# KEYS: feed and rt key of each feed in turn. ARGV: member, score, original member or "",
+# original id or "", feed max, ttl seconds, "1" to touch only existing feeds, the ready marker.
+# Returns how many feeds got the entry. One call serves many feeds: far fewer commands for
+# the client to pack than one per feed, which is what bounds fan-out throughput.
+_ADD = """
+local member, original, original_id = ARGV[1], ARGV[3], ARGV[4]
+local max, ttl = tonumber(ARGV[5]), tonumber(ARGV[6])
+
+local function add(feed, rt)
+  local existed = redis.call('EXISTS', feed) == 1
+  if ARGV[7] == '1' and not existed then return 0 end
+  if original ~= '' then
+    if redis.call('ZSCORE', feed, original) then return 0 end
+    local holder = redis.call('HGET', rt, original_id)
+    if holder and holder ~= member and redis.call('ZSCORE', feed, holder) then return 0 end
+    redis.call('HSET', rt, original_id, member)
+    if redis.call('TTL', rt) < 0 then redis.call('EXPIRE', rt, ttl) end
+  end
+  redis.call('ZADD', feed, ARGV[2], member)
+  if not existed then redis.call('EXPIRE', feed, ttl) end
+  local keep = max
+  if redis.call('ZSCORE', feed, ARGV[8]) then keep = max + 1 end
+  redis.call('ZREMRANGEBYRANK', feed, 0, -(keep + 1))
+  if original ~= '' and redis.call('HLEN', rt) > 2 * max then
+    local held = redis.call('HGETALL', rt)
+    for i = 1, #held, 2 do
+      if not redis.call('ZSCORE', feed, held[i + 1]) then redis.call('HDEL', rt, held[i]) end
+    end
+  end
+  return 1
+end
+
+local written = 0
+for i = 1, #KEYS, 2 do
+  written = written + add(KEYS[i], KEYS[i + 1])
+end
+return written
+"""
+
+# KEYS: feed. ARGV: ":{author_id}". Members end with the author id, so a suffix match is exact.
+_REMOVE_AUTHOR = """
+local suffix, removed = ARGV[1], 0
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if string.sub(member, -#suffix) == suffix then
+    redis.call('ZREM', KEYS[1], member)
+    removed = removed + 1
+  end
+end
+return removed
+"""
+
+_UNLOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One tweet in a timeline; for a retweet, also the original it shows."""
+
+    tweet_id: int
+    author_id: int
+    retweet_of: int | None = None
+    original_author_id: int | None = None
+
+    @classmethod
+    def of(cls, tweet: Tweet) -> Entry:
+        return cls(tweet.tweet_id, tweet.user_id, tweet.retweet_of, tweet.original_author_id)
+
+    @property
+    def member(self) -> str:
+        return encode_member(self.tweet_id, self.author_id)
+
+    @property
+    def key(self) -> tuple[int, int]:
+        """(author id, tweet id), as hydration takes it."""
+        return (self.author_id, self.tweet_id)
+
+    @property
+    def original_member(self) -> str | None:
+        if self.retweet_of is None or self.original_author_id is None:
+            return None
+        return encode_member(self.retweet_of, self.original_author_id)
+
+
+def encode_member(tweet_id: int, author_id: int) -> str:
+    return f"{tweet_id}:{author_id}"
+
+
+def decode_member(member: str) -> Entry | None:
+    """The entry a member stands for; None for the `ready` marker or anything malformed."""
+    tweet, sep, author = member.partition(":")
+    if not sep or not tweet.isdecimal() or not author.isdecimal():
+        return None
+    return Entry(int(tweet), int(author))
+
+
+def feed_ttl_s(active_days: int) -> int:
+    """How long an unread feed lives: just under the middle tier's active window."""
+    return max(active_days * _SECONDS_PER_DAY - _ACTIVE_MARK_S, _ACTIVE_MARK_S)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One read of a feed and of celebrity lists below a cursor, newest first.
+
+    `feed` is None when the feed is not complete (it must be rebuilt); a celebrity
+    id in `missing_celebs` has no complete list (it must be refilled)."""
+
+    feed: list[Entry] | None
+    celebs: dict[int, list[Entry]]
+    missing_celebs: list[int]
+
+
+def _feed_key(user_id: int) -> str:
+    return f"feed:{user_id}"
+
+
+def _retweets_key(user_id: int) -> str:
+    return f"feed:{user_id}:rt"
+
+
+def _lock_key(user_id: int) -> str:
+    return f"feed:{user_id}:rebuild"
+
+
+def _celeb_key(author_id: int) -> str:
+    return f"celeb:{author_id}"
+
+
+class Timelines:
+    """Every read and write of feeds and celebrity lists, pipelined."""
+
+    def __init__(self, client: redis.Redis, *, feed_max: int, celeb_max: int, ttl_s: int) -> None:
+        self.client = client
+        self.feed_max = feed_max
+        self.celeb_max = celeb_max
+        self.ttl_s = ttl_s
+        self._add = client.register_script(_ADD)
+        self._remove_author = client.register_script(_REMOVE_AUTHOR)
+        self._unlock = client.register_script(_UNLOCK)
+
+    @classmethod
+    def of(cls, res: Resources) -> Timelines:
+        s = res.settings
+        return cls(
+            res.redis, feed_max=s.feed_max, celeb_max=s.celeb_max, ttl_s=feed_ttl_s(s.active_days)
+        )
+
+    # ---------------------------------------------------------------- writes
+
+    def add(
+        self, entries: Sequence[Entry], user_ids: Iterable[int], *, only_existing: bool = False
+    ) -> int:
+        """Put `entries` in the feeds of `user_ids`; returns the feed writes made.
+
+        Idempotent. A retweet is skipped in a feed that already shows its original
+        or another retweet of it. With `only_existing`, feeds that do not exist stay so."""
+        if not entries:
+            return 0
+        ordered = sorted(entries, key=lambda e: e.tweet_id)  # originals before their retweets
+        written = queued = 0
+        with self.client.pipeline(transaction=False) as pipe:
+            for users in _chunks(user_ids, _FEEDS_PER_CALL):
+                keys = [k for u in users for k in (_feed_key(u), _retweets_key(u))]
+                for entry in ordered:
+                    self._queue_add(pipe, keys, entry, only_existing)
+                    queued += len(users)
+                if queued >= _PIPELINE_CHUNK:
+                    written += sum(pipe.execute())
+                    queued = 0
+            if queued:
+                written += sum(pipe.execute())
+        return written
+
+    def _queue_add(self, pipe: Any, keys: list[str], entry: Entry, only_existing: bool) -> None:
+        original = entry.original_member
+        self._add(
+            keys=keys,
+            args=[
+                entry.member,
+                entry.tweet_id,
+                original or "",
+                str(entry.retweet_of) if original else "",
+                self.feed_max,
+                self.ttl_s,
+                "1" if only_existing else "0",
+                READY,
+            ],
+            client=pipe,
+        )
+
+    def remove(self, entries: Sequence[Entry], user_ids: Iterable[int]) -> None:
+        """Take `entries` out of the feeds of `user_ids`; absent ones are fine."""
+        if not entries:
+            return
+        members = [e.member for e in entries]
+        queued = 0
+        with self.client.pipeline(transaction=False) as pipe:
+            for user_id in user_ids:
+                pipe.zrem(_feed_key(user_id), *members)
+                queued += 1
+                if queued >= _PIPELINE_CHUNK:
+                    pipe.execute()
+                    queued = 0
+            if queued:
+                pipe.execute()
+
+    def remove_author(self, user_id: int, author_id: int) -> int:
+        """Take every entry by `author_id` out of one feed; returns how many left."""
+        return int(self._remove_author(keys=[_feed_key(user_id)], args=[f":{author_id}"]))
+
+    def add_to_celeb(self, entries: Sequence[Entry]) -> None:
+        """Put tweets of pull-mode authors on their `celeb:{uid}` lists."""
+        if not entries:
+            return
+        with self.client.pipeline(transaction=False) as pipe:
+            for entry in entries:
+                key = _celeb_key(entry.author_id)
+                pipe.zadd(key, {entry.member: entry.tweet_id})
+                self._trim(pipe, key, self.celeb_max)
+            pipe.execute()
+
+    def remove_from_celeb(self, entries: Sequence[Entry]) -> None:
+        if not entries:
+            return
+        with self.client.pipeline(transaction=False) as pipe:
+            for entry in entries:
+                pipe.zrem(_celeb_key(entry.author_id), entry.member)
+            pipe.execute()
+
+    def fill_celeb(self, author_id: int, entries: Sequence[Entry]) -> None:
+        """Complete a celebrity list from stored tweets, keeping what pushes added."""
+        key = _celeb_key(author_id)
+        with self.client.pipeline(transaction=True) as pipe:
+            if entries:
+                pipe.zadd(key, {e.member: e.tweet_id for e in entries})
+            pipe.zadd(key, {READY: _INF})
+            self._trim(pipe, key, self.celeb_max)
+            pipe.execute()
+
+    def rebuild(self, user_id: int, entries: Sequence[Entry]) -> None:
+        """Complete a feed from stored tweets: newest FEED_MAX of `entries` merged with
+        whatever pushes put there meanwhile, with the same retweet rule, then `ready`."""
+        newest = sorted(entries, key=lambda e: e.tweet_id, reverse=True)[: self.feed_max]
+        self.add(newest, [user_id])
+        key = _feed_key(user_id)
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.zadd(key, {READY: _INF})
+            self._trim(pipe, key, self.feed_max)
+            pipe.expire(key, self.ttl_s)
+            pipe.expire(_retweets_key(user_id), self.ttl_s)
+            pipe.execute()
+
+    def mark_ready(self, user_ids: Iterable[int]) -> None:
+        """Declare feeds complete as they are (the bulk seeder, after pushing history)."""
+        with self.client.pipeline(transaction=False) as pipe:
+            for user_id in user_ids:
+                key = _feed_key(user_id)
+                pipe.zadd(key, {READY: _INF})
+                pipe.expire(key, self.ttl_s)
+            pipe.execute()
+
+    def drop(self, user_ids: Iterable[int]) -> None:
+        """Forget feeds; each is rebuilt on its owner's next read."""
+        keys = [k for u in user_ids for k in (_feed_key(u), _retweets_key(u))]
+        if keys:
+            self.client.delete(*keys)
+
+    @staticmethod
+    def _trim(pipe: Any, key: str, keep: int) -> None:
+        # `ready` sits at +inf, so keeping one more by rank keeps it and `keep` entries.
+        pipe.zremrangebyrank(key, 0, -(keep + 2))
+
+    # ---------------------------------------------------------------- reads
+
+    def read(
+        self, user_id: int, celeb_ids: Sequence[int], before: int | None, count: int
+    ) -> Snapshot:
+        """Up to `count` entries below tweet id `before` (newest first) from the feed and
+        from each celebrity list, in one round trip; refreshes the feed's time to live."""
+        top = _INF if before is None else str(before)
+        wanted = count + _TIE_SLACK
+        keys = [_feed_key(user_id), *(_celeb_key(c) for c in celeb_ids)]
+        with self.client.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.zscore(key, READY)
+                pipe.zrevrangebyscore(key, top, "-inf", start=0, num=wanted)
+            pipe.expire(keys[0], self.ttl_s)
+            pipe.expire(_retweets_key(user_id), self.ttl_s)
+            answers = pipe.execute()
+        pages = [
+            self._below(key, top, before, count, answers[2 * i + 1]) for i, key in enumerate(keys)
+        ]
+        ready = [answers[2 * i] is not None for i in range(len(keys))]
+        return Snapshot(
+            feed=pages[0] if ready[0] else None,
+            celebs={c: p for c, p, r in zip(celeb_ids, pages[1:], ready[1:], strict=True) if r},
+            missing_celebs=[c for c, r in zip(celeb_ids, ready[1:], strict=True) if not r],
+        )
+
+    def _below(
+        self, key: str, top: str, before: int | None, count: int, raw: list[str]
+    ) -> list[Entry]:
+        """Entries strictly below `before`. Scores are doubles, so ids near the cursor can
+        share its score; when those fill the first read, read on past them."""
+        found = _entries_below(raw, before)
+        offset = len(raw)
+        while len(found) < count and len(raw) == count + _TIE_SLACK:
+            raw = cast(
+                list[str],
+                self.client.zrevrangebyscore(key, top, "-inf", start=offset, num=len(raw)),
+            )
+            found += _entries_below(raw, before)
+            offset += len(raw)
+        return found[:count]
+
+    def members(self, user_id: int) -> list[Entry]:
+        """Every entry of a feed, newest first (for checks and tools, not the read path)."""
+        return _entries_below(
+            cast(list[str], self.client.zrevrange(_feed_key(user_id), 0, -1)), None
+        )
+
+    def celeb_members(self, author_id: int) -> list[Entry]:
+        raw = self.client.zrevrange(_celeb_key(author_id), 0, -1)
+        return _entries_below(cast(list[str], raw), None)
+
+    def is_ready(self, user_id: int) -> bool:
+        return self.client.zscore(_feed_key(user_id), READY) is not None
+
+    # ---------------------------------------------------------------- rebuild lock
+
+    def lock_rebuild(self, user_id: int, token: str, ttl_s: float) -> bool:
+        """Take the one-rebuild-at-a-time lock of a feed; False when someone holds it."""
+        return bool(self.client.set(_lock_key(user_id), token, nx=True, px=int(ttl_s * 1000)))
+
+    def unlock_rebuild(self, user_id: int, token: str) -> None:
+        self._unlock(keys=[_lock_key(user_id)], args=[token])
+
+
+def _chunks(items: Iterable[int], size: int) -> Iterator[list[int]]:
+    chunk: list[int] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _entries_below(members: Iterable[str], before: int | None) -> list[Entry]:
+    found = []
+    for member in members:
+        entry = decode_member(member)
+        if entry is not None and (before is None or entry.tweet_id < before):
+            found.append(entry)
+    return found
