@@ -60,15 +60,7 @@ class AnalyticsWorker:
     """Handler of group `analytics`."""
 
     group = "analytics"
-    topics: Sequence[str] = (
-        topics.TWEET_CREATED,
-        topics.TWEET_EDITED,
-        topics.TWEET_DELETED,
-        topics.RETWEET_CREATED,
-        topics.LIKE_ADDED,
-        topics.FOLLOW_CHANGED,
-        topics.USER_CREATED,
-    )
+    topics: Sequence[str] = topics.SUBSCRIPTIONS["analytics"]
 
     def __init__(self, res: Resources, clock: Callable[[], float] = time.time) -> None:
         self.res = res

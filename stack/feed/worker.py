@@ -34,12 +34,7 @@ class FanoutHandler:
     """Applies a batch of events to the home feeds."""
 
     group = "fanout"
-    topics: Sequence[str] = (
-        topics.TWEET_CREATED,
-        topics.RETWEET_CREATED,
-        topics.TWEET_DELETED,
-        topics.FOLLOW_CHANGED,
-    )
+    topics: Sequence[str] = topics.SUBSCRIPTIONS["fanout"]
 
     def __init__(self, res: Resources) -> None:
         self.res = res

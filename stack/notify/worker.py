@@ -55,13 +55,7 @@ class NotifyWorker:
     """Handler of group `notify`."""
 
     group = "notify"
-    topics: Sequence[str] = (
-        topics.TWEET_CREATED,
-        topics.TWEET_EDITED,
-        topics.FOLLOW_CHANGED,
-        topics.LIKE_ADDED,
-        topics.RETWEET_CREATED,
-    )
+    topics: Sequence[str] = topics.SUBSCRIPTIONS["notify"]
 
     def __init__(self, res: Resources) -> None:
         self.res = res

@@ -22,36 +22,6 @@ log = logging.getLogger(__name__)
 LAG = Gauge("chirp_consumer_lag", "Messages not yet processed", ["group", "topic", "partition"])
 GROUP_LAG = Gauge("chirp_consumer_group_lag", "Total lag of a consumer group", ["group"])
 
-# Which topics each group consumes; lag is counted over these only.
-GROUP_TOPICS: dict[str, tuple[str, ...]] = {
-    "fanout": (
-        topics.TWEET_CREATED,
-        topics.RETWEET_CREATED,
-        topics.TWEET_DELETED,
-        topics.FOLLOW_CHANGED,
-    ),
-    "search-indexer": (
-        topics.TWEET_CREATED,
-        topics.TWEET_EDITED,
-        topics.TWEET_DELETED,
-        topics.USER_CREATED,
-    ),
-    "trending": (topics.TWEET_CREATED, topics.TWEET_EDITED, topics.TWEET_DELETED),
-    "notify": (
-        topics.TWEET_CREATED,
-        topics.FOLLOW_CHANGED,
-        topics.LIKE_ADDED,
-        topics.RETWEET_CREATED,
-    ),
-    "analytics": (
-        topics.TWEET_CREATED,
-        topics.LIKE_ADDED,
-        topics.FOLLOW_CHANGED,
-        topics.RETWEET_CREATED,
-    ),
-}
-
-
 class LagMonitor:
     """Every `interval_s`, computes each group's lag into Prometheus and Redis."""
 
@@ -84,7 +54,7 @@ class LagMonitor:
     def measure_all(self) -> dict[str, int]:
         metadata = self._admin.list_topics(timeout=5)
         totals = {}
-        for group, group_topics in GROUP_TOPICS.items():
+        for group, group_topics in topics.SUBSCRIPTIONS.items():
             partitions = [
                 TopicPartition(t, p)
                 for t in group_topics

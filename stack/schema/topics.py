@@ -22,7 +22,24 @@ EVENT_TOPICS = (
     FOLLOW_CHANGED,
     USER_CREATED,
 )
-CONSUMER_GROUPS = ("fanout", "search-indexer", "trending", "notify", "analytics")
+# What each consumer group reads: its worker subscribes to these, and the relay's lag
+# monitor counts its lag over these.
+SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "fanout": (TWEET_CREATED, RETWEET_CREATED, TWEET_DELETED, FOLLOW_CHANGED),
+    "search-indexer": (TWEET_CREATED, TWEET_EDITED, TWEET_DELETED, USER_CREATED),
+    "trending": (TWEET_CREATED, TWEET_EDITED, TWEET_DELETED),
+    "notify": (TWEET_CREATED, TWEET_EDITED, FOLLOW_CHANGED, LIKE_ADDED, RETWEET_CREATED),
+    "analytics": (
+        TWEET_CREATED,
+        TWEET_EDITED,
+        TWEET_DELETED,
+        RETWEET_CREATED,
+        LIKE_ADDED,
+        FOLLOW_CHANGED,
+        USER_CREATED,
+    ),
+}
+CONSUMER_GROUPS = tuple(SUBSCRIPTIONS)
 DLQ_SUFFIX = ".dlq"
 
 

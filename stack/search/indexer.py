@@ -51,12 +51,7 @@ class SearchIndexer:
     """Handler of group `search-indexer`: one bulk request per batch."""
 
     group = "search-indexer"
-    topics: Sequence[str] = (
-        topics.TWEET_CREATED,
-        topics.TWEET_EDITED,
-        topics.TWEET_DELETED,
-        topics.USER_CREATED,
-    )
+    topics: Sequence[str] = topics.SUBSCRIPTIONS["search-indexer"]
 
     def __init__(self, res: Resources) -> None:
         self.res = res

@@ -14,8 +14,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
+from opensearchpy import OpenSearch
 
-from stack import events
+from stack import clients, events
 from stack.feed.fanout import Tier, choose_tier
 from stack.feed.timeline import Entry, Timelines
 from stack.resources import Resources
@@ -89,7 +90,9 @@ def _refuse_if_seeded(res: Resources) -> None:
     with res.pg.connection() as conn:
         row = conn.execute("SELECT count(*) FROM users").fetchone()
     if row and row[0]:
-        raise AlreadySeeded(f"the stack already holds {row[0]:,} users; add --reset to replace them")
+        raise AlreadySeeded(
+            f"the stack already holds {row[0]:,} users; add --reset to replace them"
+        )
 
 
 class _Timer:
@@ -125,9 +128,10 @@ def _reset(res: Resources, progress: Progress) -> None:
     progress("reset", 2, 4)
     res.redis.flushdb()
     progress("reset", 3, 4)
+    search = clients.opensearch_client(res.settings, timeout=60)
     for name in indices.INDEX_SPECS:
-        res.search.indices.delete(index=name, ignore_unavailable=True)
-    indices.create_indices(res.search)
+        search.indices.delete(index=name, ignore_unavailable=True)
+    indices.create_indices(search)
     progress("reset", 4, 4)
 
 
@@ -237,13 +241,15 @@ def _followers_by_user(graph: SeedGraph) -> dict[int, np.ndarray]:
 
 
 def _load_search(res: Resources, graph: SeedGraph, progress: Progress) -> None:
-    """Index users and tweets with the search indexer's own bulk actions."""
+    """Index users and tweets with the search indexer's own bulk actions, on a client
+    with a bulk-sized timeout (the gateway's is tuned for interactive searches)."""
+    search = clients.opensearch_client(res.settings, timeout=120)
     usernames = {int(graph.user_ids[i]): graph.username(i) for i in range(len(graph.user_ids))}
     user_events = [
         events.UserCreated(at_ms=0, user_id=uid, username=name, display_name=f"User {i}")
         for i, (uid, name) in enumerate(usernames.items())
     ]
-    _bulk(res, user_events, usernames, "search users", progress)
+    _bulk(search, user_events, usernames, "search users", progress)
     tweet_events = [
         events.TweetCreated(
             at_ms=t.created_at_ms,
@@ -255,15 +261,15 @@ def _load_search(res: Resources, graph: SeedGraph, progress: Progress) -> None:
         )
         for t in (_tweet(graph, i) for i in range(len(graph.tweet_ids)))
     ]
-    _bulk(res, tweet_events, usernames, "search tweets", progress)
+    _bulk(search, tweet_events, usernames, "search tweets", progress)
 
 
 def _bulk(
-    res: Resources, batch: list[Any], usernames: dict[int, str], phase: str, progress: Progress
+    search: OpenSearch, batch: list[Any], usernames: dict[int, str], phase: str, progress: Progress
 ) -> None:
     for start in range(0, len(batch), _SEARCH_CHUNK):
         chunk = batch[start : start + _SEARCH_CHUNK]
-        write(res.search, [a for e in chunk for a in actions_for(e, usernames)])
+        write(search, [a for e in chunk for a in actions_for(e, usernames)])
         progress(phase, min(start + _SEARCH_CHUNK, len(batch)), len(batch))
 
 

@@ -60,7 +60,7 @@ class TrendingWorker:
     """Handler of group `trending`."""
 
     group = "trending"
-    topics: Sequence[str] = (topics.TWEET_CREATED, topics.TWEET_EDITED, topics.TWEET_DELETED)
+    topics: Sequence[str] = topics.SUBSCRIPTIONS["trending"]
 
     def __init__(self, res: Resources, clock: Callable[[], float] = time.time) -> None:
         self.store = TrendingStore(res.redis, res.settings.trending_window_s)
