@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from infra.local import process
+from stack.resources import Resources
 from tests.stackenv import StackEnv
 
 
@@ -35,3 +36,11 @@ def stack() -> Iterator[StackEnv]:
                 process.terminate(record, grace_s=5)
         shutil.rmtree(env.run_dir, ignore_errors=True)
         assert not leftovers, f"chirp down left these pids alive: {leftovers}"
+
+
+@pytest.fixture(scope="module")
+def res(stack: StackEnv) -> Iterator[Resources]:
+    """Clients of the session's stack, as the stack's own processes open them."""
+    resources = Resources.open(stack.settings())
+    yield resources
+    resources.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import time
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
@@ -25,12 +24,6 @@ from stack.users import store as user_store
 
 pytestmark = pytest.mark.integration
 
-
-@pytest.fixture(scope="module")
-def res(stack) -> Iterator[Resources]:
-    resources = Resources.open(stack.settings())
-    yield resources
-    resources.close()
 
 
 @pytest.fixture

@@ -34,12 +34,6 @@ pytestmark = pytest.mark.integration
 CELEBRITY_FOLLOWERS = 200_000
 
 
-@pytest.fixture(scope="module")
-def res(stack) -> Iterator[Resources]:
-    resources = Resources.open(stack.settings())
-    yield resources
-    resources.close()
-
 
 @pytest.fixture(scope="module")
 def no_redis(stack) -> Iterator[Resources]:

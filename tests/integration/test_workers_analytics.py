@@ -11,16 +11,9 @@ import pytest
 from stack import events
 from stack.analytics import store
 from stack.analytics.worker import AnalyticsWorker
-from stack.resources import Resources
 
 pytestmark = pytest.mark.integration
 
-
-@pytest.fixture(scope="module")
-def res(stack):
-    resources = Resources.open(stack.settings())
-    yield resources
-    resources.close()
 
 
 def _quiet_minute():

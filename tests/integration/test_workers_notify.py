@@ -10,17 +10,10 @@ import pytest
 from stack import events
 from stack.notify import inbox
 from stack.notify.worker import NotifyWorker
-from stack.resources import Resources
 from tests.integration.workers_support import make_user, served
 
 pytestmark = pytest.mark.integration
 
-
-@pytest.fixture(scope="module")
-def res(stack):
-    resources = Resources.open(stack.settings())
-    yield resources
-    resources.close()
 
 
 def _each_kind(res, actor, recipient):

@@ -21,12 +21,6 @@ from tests.integration.workers_support import created, make_user, served, stored
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def res(stack):
-    resources = Resources.open(stack.settings())
-    yield resources
-    resources.close()
-
 
 @pytest.fixture(scope="module")
 def indexer(res):

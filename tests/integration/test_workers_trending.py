@@ -11,19 +11,12 @@ import pytest
 from infra.local.ports import free_port
 from stack import events
 from stack.ids import id_at_ms
-from stack.resources import Resources
 from stack.trending import score
 from stack.trending.worker import TrendingWorker
 from tests.integration.workers_support import served
 
 pytestmark = pytest.mark.integration
 
-
-@pytest.fixture(scope="module")
-def res(stack):
-    resources = Resources.open(stack.settings())
-    yield resources
-    resources.close()
 
 
 @pytest.fixture
