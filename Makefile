@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 CHIRP := $(VENV)/bin/chirp
 
-.PHONY: setup demo test down
+.PHONY: setup test-deps demo test down
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,13 @@ demo: setup
 	$(CHIRP) up
 	$(CHIRP) status
 
-test: setup
+# The report test opens report.html in Debian's headless Chromium.
+test-deps:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		{ echo "chromium is missing: apt-get install -y chromium"; exit 1; }
+
+test: setup test-deps
 	$(VENV)/bin/python -m pytest -q
 
 down:
