@@ -6,6 +6,7 @@ import logging
 import time
 
 import redis
+from redis.commands.core import Script
 
 from stack.gateway.errors import ApiError
 
@@ -20,6 +21,16 @@ return {n, redis.call('TTL', KEYS[1])}
 WINDOW_S = 3600
 
 
+_scripts: dict[int, Script] = {}
+
+
+def _script(client: redis.Redis) -> Script:
+    """The counting script registered on `client`: sent once, then called by its SHA."""
+    if id(client) not in _scripts:
+        _scripts[id(client)] = client.register_script(_COUNT)
+    return _scripts[id(client)]
+
+
 def check(client: redis.Redis, kind: str, user_id: int, limit: int) -> None:
     """Count one `kind` action of `user_id` this hour; 429 with Retry-After past `limit`.
 
@@ -29,7 +40,7 @@ def check(client: redis.Redis, kind: str, user_id: int, limit: int) -> None:
     window = int(time.time()) // WINDOW_S
     key = f"ratelimit:{kind}:{user_id}:{window}"
     try:
-        count, ttl = client.eval(_COUNT, 1, key, WINDOW_S)
+        count, ttl = _script(client)(keys=[key], args=[WINDOW_S])
     except redis.RedisError as error:
         log.warning("rate limiter unavailable: %s", error)
         return
