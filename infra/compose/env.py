@@ -14,13 +14,14 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from infra.local.stackproc import WORKER_ROLES
 from stack.errors import ConfigError
 from stack.settings import Settings
 
 COMPOSE_GATEWAYS = 2
 """docker-compose.yml names its gateways gateway-1 and gateway-2."""
-COMPOSE_WORKERS = ("relay", "fanout", "search-indexer", "trending", "notify", "analytics")
-"""In the order of their metrics ports (`worker_metrics_base_port` + position)."""
+COMPOSE_WORKERS = WORKER_ROLES
+"""In the order of their metrics ports (`worker_metrics_base_port` + position), as locally."""
 
 # What belongs to one place or process: host paths and addresses, and the id a
 # process stamps into tweet ids. Where chirp runs elsewhere they are set there.
