@@ -12,10 +12,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli import dashboard
 from cli.console import err, fail, out
 from cli.progress import component_progress
 from infra.local import provider
 from infra.local.figures import Figures
+from infra.local.prometheus import Alert
 from stack.settings import Settings, get_settings
 
 
@@ -53,6 +55,15 @@ def up(
             help="Gateway processes behind HAProxy (default 2).",
         ),
     ] = None,
+    prometheus: Annotated[
+        bool | None,
+        typer.Option(
+            "--prometheus/--no-prometheus",
+            envvar="CHIRP_PROMETHEUS",
+            help="Run Prometheus with chirp's alert rules, and the Redis and PostgreSQL "
+            "exporters (default: as the last `up` chose, else on).",
+        ),
+    ] = None,
     yes: YesOption = False,
 ) -> None:
     """Start the stack, wait until every component passes a real-client probe, print endpoints.
@@ -65,7 +76,7 @@ def up(
         return
     started_at = time.monotonic()
     with component_progress() as rows:
-        started = provider.up(settings, rows.update, gateways)
+        started = provider.up(settings, rows.update, gateways, prometheus)
     elapsed = time.monotonic() - started_at
     what = f"started {', '.join(started)}" if started else "everything was already running"
     err.print(f"[green]chirp is up[/] ({what}) in {elapsed:.1f}s")
@@ -97,8 +108,22 @@ def down(
 
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            "-w",
+            help="A live dashboard refreshed every second: rates and p50/p99 per route, "
+            "error and cache hit rates, lag per partition, DLQ, alerts. Ctrl-C quits.",
+        ),
+    ] = False,
 ) -> None:
-    """Every component: state, pid, ports, uptime and resident memory."""
+    """Every component: state, pid, ports, uptime and resident memory, and firing alerts."""
+    if watch:
+        if as_json:
+            fail("--watch is a live screen; use --json alone for one snapshot")
+        dashboard.watch(get_settings(), out)
+        return
     _print_status(as_json)
 
 
@@ -133,8 +158,15 @@ def _print_status(as_json: bool) -> None:
     settings = get_settings()
     rows = provider.status(settings)
     figures = provider.figures(settings)
+    alerts = provider.alerts(settings)
+    firing = None if alerts is None else [a for a in alerts if a.state == "firing"]
     if as_json:
-        payload = {"components": [r.as_dict() for r in rows], "figures": figures.as_dict()}
+        payload = {
+            "components": [r.as_dict() for r in rows],
+            "figures": figures.as_dict(),
+            # null, not [], when Prometheus does not run: nobody watches, not "all is well".
+            "alerts": None if firing is None else [a.as_dict() for a in firing],
+        }
         print(json.dumps(payload, indent=2))
         return
     table = Table(title="chirp status")
@@ -152,6 +184,7 @@ def _print_status(as_json: bool) -> None:
         )
     out.print(table)
     out.print(_figures_line(figures))
+    out.print(_alerts_line(firing))
 
 
 def _figures_line(figures: Figures) -> str:
@@ -159,6 +192,13 @@ def _figures_line(figures: Figures) -> str:
     hit = "n/a" if figures.feed_cache_hit_rate is None else f"{figures.feed_cache_hit_rate:.1%}"
     p99 = "n/a" if figures.feed_read_p99_ms is None else f"≤{figures.feed_read_p99_ms:.0f} ms"
     return f"consumer lag: {lag}\nfeed cache hit rate: {hit} · feed read p99: {p99}"
+
+
+def _alerts_line(firing: list[Alert] | None) -> str:
+    if firing is None:
+        return "alerts: Prometheus is not running"
+    names = ", ".join(f"{a.name} ({a.severity})" for a in firing)
+    return f"alerts firing: {names or 'none'}"
 
 
 def _duration(seconds: float | None) -> str:

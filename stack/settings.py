@@ -73,6 +73,9 @@ class Settings(BaseSettings):
         default=8201,
         description="worker metrics ports: relay, fanout, search-indexer, ... in order",
     )
+    prometheus_port: int = 9090
+    redis_exporter_port: int = 9121
+    postgres_exporter_port: int = 9187
 
     node_id: int = Field(default=0, ge=0, le=1023, description="this process's id in tweet ids")
 

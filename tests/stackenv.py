@@ -21,6 +21,9 @@ PORT_SETTINGS = (
     "opensearch_transport_port",
     "lb_port",
     "lb_stats_port",
+    "prometheus_port",
+    "redis_exporter_port",
+    "postgres_exporter_port",
 )
 
 

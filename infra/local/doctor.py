@@ -26,6 +26,9 @@ _APT_PACKAGES = {
     "OS user postgres": "postgresql",
     "mvn (to fetch server jars)": "maven",
     "haproxy": "haproxy",
+    "prometheus": "prometheus",
+    "prometheus-redis-exporter": "prometheus-redis-exporter",
+    "prometheus-postgres-exporter": "prometheus-postgres-exporter",
 }
 
 

@@ -15,17 +15,20 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from http.client import HTTPException
 from pathlib import Path
 
 from infra.local import ports, process, stackproc
 from infra.local.component import Component
 from infra.local.dynamodb import DynamoDBServer
 from infra.local.env import settings_env
+from infra.local.exporters import PostgresExporter, RedisExporter
 from infra.local.figures import Figures, collect
 from infra.local.haproxy import HAProxy
 from infra.local.kafka import KafkaServer
 from infra.local.opensearch import OpenSearchServer
 from infra.local.postgres import PostgresServer
+from infra.local.prometheus import Alert, PrometheusServer, ScrapeTarget
 from infra.local.redis import RedisServer
 from stack.errors import ComponentFailed, ConfigError, PortInUse
 from stack.settings import Settings
@@ -59,7 +62,12 @@ def balancer(settings: Settings) -> HAProxy:
 
 def components(settings: Settings) -> list[Component]:
     """Everything `up` starts, in the order `status` shows it."""
-    return [*data_components(settings), *app_components(settings), balancer(settings)]
+    return [
+        *data_components(settings),
+        *app_components(settings),
+        balancer(settings),
+        *monitoring_components(settings),
+    ]
 
 
 def _topology_file(settings: Settings) -> Path:
@@ -74,15 +82,20 @@ def gateway_count(settings: Settings) -> int:
         return settings.gateways
 
 
-def record_topology(settings: Settings, gateways: int) -> None:
-    """Remember the gateway count, unless a running gateway would be orphaned by it."""
+def record_topology(settings: Settings, gateways: int, prometheus: bool | None = None) -> None:
+    """Remember the gateway count, unless a running gateway would be orphaned by it, and
+    whether Prometheus runs (None keeps the recorded choice)."""
     current = gateway_count(settings)
     if gateways != current and any(running(g) for g in stackproc.gateways(settings, current)):
         raise ConfigError(
             f"the stack runs {current} gateways; `chirp down` first to change to {gateways}"
         )
     settings.run_dir.mkdir(parents=True, exist_ok=True)
-    _topology_file(settings).write_text(json.dumps({"gateways": gateways}))
+    if prometheus is None:
+        prometheus = prometheus_enabled(settings)
+    _topology_file(settings).write_text(
+        json.dumps({"gateways": gateways, "prometheus": prometheus})
+    )
 
 
 def find(settings: Settings, name: str) -> Component:
@@ -129,14 +142,24 @@ def check_ports(to_start: list[Component]) -> None:
                 raise PortInUse(port.number, port.env_var, ports.holder(port.number))
 
 
-def up(settings: Settings, on_status: StatusCallback, gateways: int | None = None) -> list[str]:
+def up(
+    settings: Settings,
+    on_status: StatusCallback,
+    gateways: int | None = None,
+    prometheus: bool | None = None,
+) -> list[str]:
     """Start every component that is not running; returns the names it started.
 
     Data servers first (in parallel), then the schema, then the stack's processes
-    (in parallel), then the load balancer in front of the gateways.
+    (in parallel), then the load balancer in front of the gateways, with Prometheus
+    and its exporters unless `prometheus` is False.
     """
-    record_topology(settings, gateways or gateway_count(settings))
-    stages = [data_components(settings), app_components(settings), [balancer(settings)]]
+    record_topology(settings, gateways or gateway_count(settings), prometheus)
+    stages = [
+        data_components(settings),
+        app_components(settings),
+        [balancer(settings), *monitoring_components(settings)],
+    ]
     to_start = [c for stage in stages for c in stage if running(c) is None]
     for component in components(settings):
         if running(component) is not None:
@@ -232,7 +255,11 @@ def down(settings: Settings, on_status: StatusCallback) -> list[str]:
     The balancer and gateways go first, then the workers (which commit and leave their
     groups while Kafka is still there), then the data servers.
     """
-    stages = [[balancer(settings)], app_components(settings), data_components(settings)]
+    stages = [
+        [balancer(settings), *monitoring_components(settings)],
+        app_components(settings),
+        data_components(settings),
+    ]
     stopped: list[str] = []
     for stage in stages:
         stopped += _stop_all(settings, stage, on_status)
@@ -256,11 +283,11 @@ def _stop_all(settings: Settings, targets: list[Component], on_status: StatusCal
 def purge_targets(settings: Settings) -> list[Path]:
     """What `down --purge` deletes: every component's data and the logs."""
     run_dir = settings.run_dir.resolve()
-    candidates = [c.home for c in components(settings)] + [
+    candidates = [c.home for c in [*components(settings), *_monitoring(settings)]] + [
         run_dir / "logs",
         _topology_file(settings),
     ]
-    return [p for p in candidates if p.exists()]
+    return [p for p in dict.fromkeys(candidates) if p.exists()]
 
 
 def purge(settings: Settings) -> list[Path]:
@@ -307,3 +334,51 @@ def figures(settings: Settings) -> Figures:
     ]
     relay = f"http://{host}:{settings.worker_metrics_base_port}/metrics"
     return collect(gateway_urls, relay)
+
+
+# Monitoring (issue 9): Prometheus and the exporters it scrapes.
+
+
+def prometheus_enabled(settings: Settings) -> bool:
+    """Whether `up` runs Prometheus (as `up --prometheus/--no-prometheus` chose; on by default)."""
+    try:
+        return bool(json.loads(_topology_file(settings).read_text())["prometheus"])
+    except (OSError, ValueError, KeyError):
+        return True
+
+
+def scrape_targets(settings: Settings) -> list[ScrapeTarget]:
+    """Every /metrics endpoint of the stack's own processes: gateways, the relay, the workers."""
+    gateways = stackproc.gateways(settings, gateway_count(settings))
+    targets = [ScrapeTarget("gateway", g.name, g.port) for g in gateways]
+    for worker in stackproc.workers(settings):
+        job = "relay" if worker.role == "relay" else "worker"
+        targets.append(ScrapeTarget(job, worker.name, worker.port))
+    return targets
+
+
+def _monitoring(settings: Settings) -> list[Component]:
+    redis, postgres = RedisExporter(settings), PostgresExporter(settings)
+    targets = [
+        *scrape_targets(settings),
+        ScrapeTarget("redis", redis.name, settings.redis_exporter_port),
+        ScrapeTarget("postgres", postgres.name, settings.postgres_exporter_port),
+    ]
+    return [redis, postgres, PrometheusServer(settings, targets=targets)]
+
+
+def monitoring_components(settings: Settings) -> list[Component]:
+    """Prometheus and its exporters when enabled, or while one still runs (so down stops it)."""
+    enabled = prometheus_enabled(settings)
+    return [c for c in _monitoring(settings) if enabled or running(c) is not None]
+
+
+def alerts(settings: Settings) -> list[Alert] | None:
+    """Pending and firing alerts of this stack's Prometheus; None when it does not run or answer."""
+    server = PrometheusServer(settings)
+    if running(server) is None:
+        return None
+    try:
+        return server.alerts()
+    except (OSError, ValueError, KeyError, HTTPException):
+        return None

@@ -44,11 +44,22 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_with_status)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            labels = (scope["method"], template, str(status["code"]))
+            labels = (scope["method"], route_template(scope), str(status["code"]))
             REQUEST_SECONDS.labels(*labels).observe(time.perf_counter() - started)
             REQUESTS.labels(*labels).inc()
+
+
+def route_template(scope: Scope) -> str:
+    """The full path with each path parameter's value put back as `{name}`, e.g.
+    `/api/v1/users/{user_id}/tweets`; `unmatched` for paths no route took.
+
+    Built from the request, not the route object: routers included with a prefix keep
+    only their own part of the path there."""
+    if scope.get("route") is None:
+        return "unmatched"
+    by_value = {str(v): k for k, v in scope.get("path_params", {}).items()}
+    parts = [f"{{{by_value[p]}}}" if p in by_value else p for p in scope["path"].split("/")]
+    return "/".join(parts)
 
 
 class BodyLimitMiddleware:

@@ -27,3 +27,11 @@ def test_p99_ignores_other_routes_and_no_traffic():
 def test_total_sums_one_metric():
     samples = [("a", {}, 1.0), ("a", {"x": "1"}, 2.0), ("b", {}, 5.0)]
     assert _total(samples, "a") == 3.0
+
+
+def test_route_template_puts_parameter_names_back():
+    from stack.gateway.middleware import route_template
+
+    scope = {"route": object(), "path": "/api/v1/users/42/tweets", "path_params": {"user_id": 42}}
+    assert route_template(scope) == "/api/v1/users/{user_id}/tweets"
+    assert route_template({"path": "/nope"}) == "unmatched"

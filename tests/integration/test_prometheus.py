@@ -1,0 +1,126 @@
+"""Prometheus under `chirp up`: every target scraped, rules loaded, alerts in `chirp status`,
+and the live dashboard drawn on a real terminal and left with Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.stackenv import StackEnv
+
+pytestmark = pytest.mark.integration
+
+# Generous: the first scrape of each target waits for its interval, on a busy machine.
+DEADLINE_S = 180
+COMPONENTS = {
+    "gateway-1",
+    "gateway-2",
+    "relay",
+    "fanout",
+    "search-indexer",
+    "trending",
+    "notify",
+    "analytics",
+    "redis-exporter",
+    "postgres-exporter",
+}
+
+
+def api(stack: StackEnv, path: str) -> dict:
+    url = f"http://127.0.0.1:{stack.port('prometheus_port')}{path}"
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        body = json.loads(answer.read())
+    assert body["status"] == "success", body
+    return body["data"]
+
+
+def poll(check, what: str):
+    """`check()` until it returns something true, or fail with its last answer."""
+    deadline = time.monotonic() + DEADLINE_S
+    while True:
+        last = check()
+        if last[0]:
+            return last[1]
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} after {DEADLINE_S}s: {last[1]}")
+        time.sleep(1)
+
+
+def test_prometheus_scrapes_every_gateway_worker_and_exporter(stack):
+    def targets_health():
+        active = api(stack, "/api/v1/targets")["activeTargets"]
+        health = {t["labels"].get("component"): t["health"] for t in active}
+        return set(health) == COMPONENTS and set(health.values()) == {"up"}, health
+
+    poll(targets_health, "not every target is up")
+
+
+def test_exporters_reach_redis_and_postgres(stack):
+    def database_up():
+        found = api(stack, "/api/v1/query?query=redis_up%20or%20pg_up")["result"]
+        values = {r["metric"]["__name__"]: r["value"][1] for r in found}
+        return values == {"redis_up": "1", "pg_up": "1"}, values
+
+    poll(database_up, "the exporters do not see their databases")
+
+
+def test_chirp_rules_are_loaded(stack):
+    groups = {g["name"] for g in api(stack, "/api/v1/rules")["groups"]}
+    assert {"chirp-recording", "chirp-consumer-lag", "chirp-write-path"} <= groups
+
+
+def test_status_json_lists_prometheus_and_its_alerts(stack):
+    result = stack.chirp("status", "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert isinstance(payload["alerts"], list)
+    for alert in payload["alerts"]:
+        assert alert["state"] == "firing"
+        assert {"name", "severity", "summary", "labels"} <= set(alert)
+    states = {c["name"]: c["state"] for c in payload["components"]}
+    assert states["prometheus"] == states["redis-exporter"] == states["postgres-exporter"] == "up"
+
+
+def test_status_watch_draws_the_dashboard_and_ctrl_c_exits_zero(stack):
+    controller, terminal = pty.openpty()
+    env = {**stack.env, "COLUMNS": "160", "LINES": "60", "TERM": "xterm"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "status", "--watch"],
+        env=env,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+    )
+    os.close(terminal)
+    screen = ""
+    try:
+        deadline = time.monotonic() + 120
+        while "consumer lag" not in screen or "alerts" not in screen:
+            assert proc.poll() is None, f"the dashboard exited early:\n{screen}"
+            assert time.monotonic() < deadline, f"no dashboard after 120s:\n{screen}"
+            if select.select([controller], [], [], 1)[0]:
+                screen += os.read(controller, 65536).decode(errors="replace")
+        proc.send_signal(signal.SIGINT)
+        returncode = proc.wait(timeout=60)
+        while select.select([controller], [], [], 0.5)[0]:
+            try:
+                screen += os.read(controller, 65536).decode(errors="replace")
+            except OSError:  # the terminal closed with the process
+                break
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(controller)
+    assert returncode == 0, screen
+    assert "Traceback" not in screen
+    assert "metrics endpoints answering" in screen
