@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from cli import doctor, seed, simulate, stack
+from cli import doctor, load, seed, simulate, stack
 from cli.console import err
 from stack.errors import ChirpError
 
@@ -20,6 +20,7 @@ app = typer.Typer(
 stack.register(app)
 doctor.register(app)
 seed.register(app)
+load.register(app)
 app.add_typer(simulate.app, name="simulate")
 
 

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from loadtests.latency import encode, merge_encoded, new_histogram, percentiles, record_ms, spectrum
+from loadtests.latency import (
+    encode,
+    mean_us,
+    merge_encoded,
+    new_histogram,
+    percentiles,
+    record_ms,
+    spectrum,
+    values_at,
+)
 
 
 def filled(values_ms):
@@ -65,3 +76,14 @@ def test_spectrum_is_monotonic_and_ends_at_the_max():
     values = [ms for _, ms in points]
     assert values == sorted(values)
     assert points[-1][0] == 100.0 and values[-1] == pytest.approx(100, rel=1e-3)
+
+
+@pytest.mark.parametrize("coarse", [False, True])
+def test_fast_percentiles_equal_hdrh_own(coarse):
+    rng = random.Random(5)
+    histogram = new_histogram(coarse=coarse)
+    for _ in range(5000):
+        record_ms(histogram, rng.expovariate(1 / 40))
+    asked = [0.0, 1.0, 50.0, 90.0, 99.0, 99.9, 99.99, 100.0]
+    assert values_at(histogram, asked) == [histogram.get_value_at_percentile(p) for p in asked]
+    assert mean_us(histogram) == pytest.approx(histogram.get_mean_value())

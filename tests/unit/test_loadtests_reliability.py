@@ -45,3 +45,10 @@ def test_many_429s_warn_without_making_it_unreliable():
     verdict = judge_reliability({}, [], None, requests=100, rate_limited=30)
     assert verdict.reliable
     assert "CHIRP_REQUESTS_PER_HOUR" in verdict.warnings[0]
+
+
+def test_a_saturated_machine_is_a_warning():
+    verdict = judge_reliability({"local": [10.0] * 5}, [97.0] * 5, None, requests=1, rate_limited=0)
+    assert verdict.reliable
+    assert "97 % busy" in verdict.warnings[0]
+    assert verdict.generator_cpu["system_mean_percent"] == 97.0

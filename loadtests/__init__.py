@@ -1,0 +1,43 @@
+"""Load generation against the stack: journeys, plans, honest latency, verdicts, reports.
+
+What this package exports imports neither Locust nor gevent. `loadtests.journeys`,
+`loadtests.runner`, `loadtests.run` and `loadtests.bench` do (through
+`loadtests.greenlets.patch_process`): only the load commands import them.
+"""
+
+from __future__ import annotations
+
+from loadtests.latency import Percentiles, percentiles
+from loadtests.pacing import RateProfile, ScheduleStats, UserSchedule
+from loadtests.plan import JourneyPlan, LoadPlan, allocate, plan_scenario
+from loadtests.population import Member, Population, PopulationError, load_population
+from loadtests.recorder import Outcome, Recorder
+from loadtests.slo import Objective, Verdict, judge
+from loadtests.summary import build_summary, compare, read_summary, validate
+from loadtests.zipf import ZipfPicker
+
+__all__ = [
+    "JourneyPlan",
+    "LoadPlan",
+    "Member",
+    "Objective",
+    "Outcome",
+    "Percentiles",
+    "Population",
+    "PopulationError",
+    "RateProfile",
+    "Recorder",
+    "ScheduleStats",
+    "UserSchedule",
+    "Verdict",
+    "ZipfPicker",
+    "allocate",
+    "build_summary",
+    "compare",
+    "judge",
+    "load_population",
+    "percentiles",
+    "plan_scenario",
+    "read_summary",
+    "validate",
+]

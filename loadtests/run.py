@@ -1,0 +1,132 @@
+"""`run_load`: one scenario against the stack, from plan to report.
+
+    check the population and the stack → plan → run (live ticks) → judge reliability
+    → summary (SLO verdicts) → summary.json, Locust CSVs, report.html
+
+Exit codes follow the report: 0 every objective met, 1 one breached; a run that could
+not take place raises `ChirpError` (the CLI's exit 2).
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from infra.local.provider import gateway_count
+from loadtests.plan import plan_scenario
+from loadtests.population import load_population, population_path
+from loadtests.reliability import judge_reliability
+from loadtests.report_html import write_report
+from loadtests.stackmetrics import StackProbe
+from loadtests.summary import RunFacts, build_summary, write_summary
+from scenarios.model import Scenario
+from stack.errors import ChirpError
+from stack.settings import Settings
+
+
+class RunFailed(ChirpError):
+    """The run could not take place or measured nothing (exit code 2)."""
+
+
+def base_url(settings: Settings) -> str:
+    return f"http://{settings.host}:{settings.lb_port}"
+
+
+def check_stack(settings: Settings) -> None:
+    """Fail in one line unless the load balancer answers."""
+    url = f"{base_url(settings)}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            if answer.status == 200:
+                return
+    except (OSError, urllib.error.URLError) as error:
+        reason = getattr(error, "reason", error)
+        raise RunFailed(
+            f"the stack does not answer at {url} ({reason}); start it with `chirp up`"
+        ) from error
+    raise RunFailed(f"the stack is not healthy at {url}; see `chirp status`")
+
+
+def run_load(
+    scenario: Scenario,
+    settings: Settings,
+    report_dir: Path,
+    *,
+    workers: int = 0,
+    on_tick: Callable[[Any], None] | None = None,
+) -> dict[str, Any]:
+    """Run `scenario`, write its report into `report_dir`, return the summary."""
+    population_file = population_path(settings.run_dir)
+    population = load_population(population_file)
+    check_stack(settings)
+    plan = plan_scenario(scenario, host=base_url(settings), population_path=population_file)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    probe = StackProbe(settings, gateway_count(settings))
+
+    from loadtests.runner import LOCUST_VERSION, Generator
+
+    generator = Generator(
+        plan,
+        workers=workers,
+        work_dir=report_dir,
+        population=population,
+        csv_prefix=report_dir / "locust",
+    )
+    verdict: dict[str, Any] = {}
+
+    def set_exit_code(environment: Any, **_: Any) -> None:
+        # Locust's convention: the quitting listener decides the process's exit code.
+        environment.process_exit_code = verdict.get("exit_code", 2)
+
+    generator.env.events.quitting.add_listener(set_exit_code)
+    with generator:
+        result = generator.run_phase(plan.user_stages, probe=probe, on_tick=on_tick)
+        totals = result.recorder.totals()
+        reliability = judge_reliability(
+            result.cpu,
+            result.system_cpu,
+            result.schedule,
+            requests=totals.requests,
+            rate_limited=totals.rate_limited,
+        )
+        facts = RunFacts(
+            scenario=scenario,
+            generator_mode=generator.mode,
+            processes=generator.processes,
+            users=plan.peak_users,
+            host=plan.host,
+            locust_version=LOCUST_VERSION,
+            started_at=result.started_at,
+            finished_at=result.finished_at,
+        )
+        if result.exceptions:
+            reliability.warnings.append(
+                f"{result.exceptions} exceptions in the load journeys' own code; "
+                f"see {report_dir / 'generator.log'}"
+            )
+        summary = build_summary(facts, result.recorder, result.stack_samples, reliability)
+        verdict["exit_code"] = summary["exit_code"]
+    summary["exit_code"] = generator.env.process_exit_code
+    write_summary(summary, report_dir)
+    write_report(summary, report_dir)
+    _fail_if_nothing_answered(summary, report_dir)
+    return summary
+
+
+def _fail_if_nothing_answered(summary: dict[str, Any], report_dir: Path) -> None:
+    totals = summary["totals"]
+    if totals["requests"] == 0:
+        raise RunFailed(f"no request was made; see {report_dir}")
+    kinds = {k for row in summary["endpoints"] for k in row["error_kinds"]}
+    if (
+        totals["ok"] == 0
+        and totals["rate_limited"] == 0
+        and not any(k.startswith("HTTP") for k in kinds)
+    ):
+        raise RunFailed(
+            f"no request got an answer ({', '.join(sorted(kinds)) or 'no answer'}); "
+            f"is the stack still up? (`chirp status`); report in {report_dir}"
+        )
