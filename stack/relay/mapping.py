@@ -20,31 +20,35 @@ def to_event(table: str, record: dict[str, Any], now_ms: int) -> events.Event | 
     return None
 
 
+def created_event(tweet: Tweet) -> events.TweetCreated | events.RetweetCreated:
+    """The event that announces a newly stored tweet or retweet."""
+    if tweet.retweet_of is not None and tweet.original_author_id is not None:
+        return events.RetweetCreated(
+            at_ms=tweet.created_at_ms,
+            tweet_id=tweet.tweet_id,
+            user_id=tweet.user_id,
+            retweet_of=tweet.retweet_of,
+            original_author_id=tweet.original_author_id,
+        )
+    return events.TweetCreated(
+        at_ms=tweet.created_at_ms,
+        tweet_id=tweet.tweet_id,
+        user_id=tweet.user_id,
+        text=tweet.text,
+        hashtags=tweet.hashtags,
+        mentions=tweet.mentions,
+        reply_to=tweet.reply_to,
+        lang=tweet.lang,
+    )
+
+
 def _tweet_event(
     change: str, new: dict[str, Any] | None, old: dict[str, Any] | None, now_ms: int
 ) -> events.Event | None:
     if change == "INSERT" and new is not None:
         if SEEDED in new:
             return None  # bulk-loaded: the seeder already fanned it out and indexed it
-        tweet = Tweet.from_item(new)
-        if tweet.retweet_of is not None and tweet.original_author_id is not None:
-            return events.RetweetCreated(
-                at_ms=tweet.created_at_ms,
-                tweet_id=tweet.tweet_id,
-                user_id=tweet.user_id,
-                retweet_of=tweet.retweet_of,
-                original_author_id=tweet.original_author_id,
-            )
-        return events.TweetCreated(
-            at_ms=tweet.created_at_ms,
-            tweet_id=tweet.tweet_id,
-            user_id=tweet.user_id,
-            text=tweet.text,
-            hashtags=tweet.hashtags,
-            mentions=tweet.mentions,
-            reply_to=tweet.reply_to,
-            lang=tweet.lang,
-        )
+        return created_event(Tweet.from_item(new))
     if change == "MODIFY" and new is not None and old is not None:
         before, after = Tweet.from_item(old), Tweet.from_item(new)
         if before.text == after.text:

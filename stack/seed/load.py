@@ -19,6 +19,7 @@ from opensearchpy import OpenSearch
 from stack import clients, events
 from stack.feed.fanout import Tier, choose_tier
 from stack.feed.timeline import Entry, Timelines
+from stack.relay.mapping import created_event
 from stack.resources import Resources
 from stack.schema import indices, tables
 from stack.search.indexer import actions_for, write
@@ -250,17 +251,7 @@ def _load_search(res: Resources, graph: SeedGraph, progress: Progress) -> None:
         for i, (uid, name) in enumerate(usernames.items())
     ]
     _bulk(search, user_events, usernames, "search users", progress)
-    tweet_events = [
-        events.TweetCreated(
-            at_ms=t.created_at_ms,
-            tweet_id=t.tweet_id,
-            user_id=t.user_id,
-            text=t.text,
-            hashtags=t.hashtags,
-            mentions=t.mentions,
-        )
-        for t in (_tweet(graph, i) for i in range(len(graph.tweet_ids)))
-    ]
+    tweet_events = [created_event(_tweet(graph, i)) for i in range(len(graph.tweet_ids))]
     _bulk(search, tweet_events, usernames, "search tweets", progress)
 
 
