@@ -57,6 +57,14 @@ local function add(feed, rt)
     if holder and holder ~= member and redis.call('ZSCORE', feed, holder) then return 0 end
     redis.call('HSET', rt, original_id, member)
     if redis.call('TTL', rt) < 0 then redis.call('EXPIRE', rt, ttl) end
+  else
+    -- An original that arrives after a retweet of it (out-of-order delivery, or a rebuild
+    -- racing a push) takes the retweet's place, so the result does not depend on order.
+    local shown = redis.call('HGET', rt, ARGV[2])
+    if shown and shown ~= member then
+      redis.call('ZREM', feed, shown)
+      redis.call('HSET', rt, ARGV[2], member)
+    end
   end
   redis.call('ZADD', feed, ARGV[2], member)
   if not existed then redis.call('EXPIRE', feed, ttl) end

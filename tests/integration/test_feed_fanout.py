@@ -158,6 +158,19 @@ def test_a_retweet_of_a_tweet_already_in_the_feed_is_not_shown_twice(res):
     assert _ids(res, first_retweeter) == [first.tweet_id]
 
 
+def test_an_original_arriving_after_its_retweet_takes_its_place(res):
+    author, retweeter, reader = _user(res), _user(res), _user(res)
+    _follow(res, reader, author)
+    _follow(res, reader, retweeter)
+    original = _tweet_event(res, author)
+    retweet = _retweet_event(res, retweeter, original)
+
+    for event in (retweet, original, retweet, original):  # out of order, then redelivered
+        fanout.fan_out_on_write(res, event)
+
+    assert _ids(res, reader) == [original.tweet_id]
+
+
 def test_a_deleted_tweet_leaves_every_feed_it_was_pushed_to(res):
     author = _user(res)
     followers = _audience(res, author, active=2)
