@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 LAG = Gauge("chirp_consumer_lag", "Messages not yet processed", ["group", "topic", "partition"])
 GROUP_LAG = Gauge("chirp_consumer_group_lag", "Total lag of a consumer group", ["group"])
 
+
 class LagMonitor:
     """Every `interval_s`, computes each group's lag into Prometheus and Redis."""
 
