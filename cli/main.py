@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from cli import doctor, load, seed, simulate, stack
+from cli import chaos, doctor, load, seed, simulate, stack
 from cli.console import err
 from stack.errors import ChirpError
 
@@ -21,6 +21,7 @@ stack.register(app)
 doctor.register(app)
 seed.register(app)
 load.register(app)
+chaos.register(app)
 app.add_typer(simulate.app, name="simulate")
 
 

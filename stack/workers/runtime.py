@@ -11,9 +11,14 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
+import botocore.exceptions
+import opensearchpy
+import psycopg
+import psycopg_pool
+import redis
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer
 from prometheus_client import Counter, Histogram
 from tenacity import Retrying, stop_after_attempt, wait_exponential
@@ -35,6 +40,30 @@ BATCH_SECONDS = Histogram(
     ["group"],
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+
+
+OUTAGE_WAITS = Counter(
+    "chirp_worker_outage_waits_total", "Pauses while a store was unreachable", ["group"]
+)
+
+# Errors that say a store is down, not that the message is bad.
+TRANSIENT: tuple[type[BaseException], ...] = (
+    ConnectionError,
+    TimeoutError,
+    redis.ConnectionError,
+    redis.TimeoutError,
+    redis.BusyLoadingError,
+    opensearchpy.ConnectionError,
+    psycopg.OperationalError,
+    psycopg_pool.PoolTimeout,
+    botocore.exceptions.EndpointConnectionError,
+    botocore.exceptions.ConnectionClosedError,
+    botocore.exceptions.ReadTimeoutError,
+)
+
+
+class WorkerStopping(Exception):
+    """Stopped while waiting out an outage: the batch stays uncommitted."""
 
 
 class Handler(Protocol):
@@ -82,6 +111,8 @@ class Worker:
                 messages = self._consumer.consume(num_messages=_BATCH, timeout=_POLL_S)
                 if messages:
                     self.process(messages)
+        except WorkerStopping:
+            log.info("stopped during an outage; the batch in hand stays uncommitted")
         finally:
             self._consumer.close()
             self._dlq.flush(10)
@@ -113,12 +144,16 @@ class Worker:
 
     def _handle(self, decoded: list[tuple[Message, events.Event]]) -> None:
         try:
-            self._with_retries(lambda: self.handler.handle([e for _, e in decoded]))
+            self._until_stores_answer(lambda: self.handler.handle([e for _, e in decoded]))
+        except WorkerStopping:
+            raise
         except Exception:
             log.exception("batch of %d failed; retrying one by one", len(decoded))
             for message, event in decoded:
                 try:
-                    self._with_retries(lambda event=event: self.handler.handle([event]))
+                    self._until_stores_answer(lambda event=event: self.handler.handle([event]))
+                except WorkerStopping:
+                    raise
                 except Exception as error:
                     self._park(message, f"{type(error).__name__}: {error}")
                     continue
@@ -126,6 +161,25 @@ class Worker:
             return
         for message, _ in decoded:
             PROCESSED.labels(self.handler.group, message.topic()).inc()
+
+    def _until_stores_answer(self, work: Callable[[], None]) -> None:
+        """Run `work` with quick retries; while a store is unreachable, keep waiting for it.
+
+        An outage is not a poison message: parking would lose the event for good, so the
+        batch waits (uncommitted) until the store answers again or the worker is stopped,
+        in which case the batch is redelivered to whoever consumes next."""
+        pause_s = 0.5
+        while True:
+            try:
+                self._with_retries(work)
+                return
+            except TRANSIENT as error:
+                if self._stop.is_set():
+                    raise WorkerStopping from error
+                log.warning("a store is unreachable (%s); retrying in %.1fs", error, pause_s)
+                OUTAGE_WAITS.labels(self.handler.group).inc()
+                self._stop.wait(pause_s)
+                pause_s = min(pause_s * 2, 10.0)
 
     def _with_retries(self, work: object) -> None:
         for attempt in Retrying(

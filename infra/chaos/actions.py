@@ -1,0 +1,236 @@
+"""Fault actions, registered by type as `validate_<type>` / `run_<type>` pairs.
+
+`validate_x(params, components)` only looks at the drill file's fields (and, when the
+running stack is known, its component names) and returns problems; it never touches the
+stack. `run_x(context, params)` acts through the context's `FaultProvider` and returns one
+line saying what it did. A drill names an action by its type:
+
+    [[method]]
+    type = "kill"
+    target = "gateway-1"
+    after_s = 0
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from infra.chaos.faults import FaultProvider, StatusCallback
+from infra.local.dynamodb import DynamoDBServer
+from infra.local.haproxy import HAProxy
+from infra.local.kafka import KafkaServer
+from infra.local.opensearch import OpenSearchServer
+from infra.local.postgres import PostgresServer
+from infra.local.redis import RedisServer
+from infra.local.stackproc import WORKER_ROLES
+
+Params = Mapping[str, Any]
+Validator = Callable[[Params, Collection[str] | None], list[str]]
+
+
+@dataclass
+class ActionContext:
+    """What a running action may use: the stack's faults, progress, and the stop request."""
+
+    faults: FaultProvider
+    on_status: StatusCallback
+    stop: threading.Event
+
+
+Runner = Callable[[ActionContext, Params], str]
+
+
+@dataclass
+class ActionRecord:
+    """What one action did in a run, as the journal keeps it."""
+
+    stage: str
+    """method or rollback"""
+    type: str
+    description: str
+    planned_s: float | None
+    started_s: float
+    ended_s: float | None = None
+    ok: bool | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ActionType:
+    name: str
+    summary: str
+    validate: Validator
+    run: Runner
+
+    def describe(self, params: Params) -> str:
+        targets = _targets(params)
+        if targets:
+            return f"{self.name} {', '.join(targets)}"
+        if "seconds" in params:
+            return f"{self.name} {params['seconds']}s"
+        return self.name
+
+
+ACTIONS: dict[str, ActionType] = {}
+"""Every action type a drill may name."""
+
+_STATIC_COMPONENTS = (
+    KafkaServer.name,
+    RedisServer.name,
+    DynamoDBServer.name,
+    PostgresServer.name,
+    OpenSearchServer.name,
+    *WORKER_ROLES,
+    HAProxy.name,
+)
+_GATEWAY = re.compile(r"^gateway-\d+$")
+
+
+@functools.cache
+def _default_components() -> tuple[str, ...]:
+    """Component names a default stack has, when no running stack is at hand to ask."""
+    try:
+        from infra.local import provider
+        from stack.settings import Settings
+
+        return tuple(c.name for c in provider.components(Settings()))
+    except Exception:  # a broken environment must not hide the static names
+        return _STATIC_COMPONENTS
+
+
+def register(name: str, summary: str, validate: Validator, run: Runner) -> None:
+    """Make `name` available to drill files."""
+    ACTIONS[name] = ActionType(name, summary, validate, run)
+
+
+def _targets(params: Params) -> list[str]:
+    if "targets" in params and isinstance(params["targets"], list):
+        return [str(t) for t in params["targets"]]
+    if "target" in params:
+        return [str(params["target"])]
+    return []
+
+
+def _only(params: Params, allowed: Collection[str]) -> list[str]:
+    return [f"{key}: unknown field" for key in params if key not in allowed]
+
+
+def _validate_targets(params: Params, components: Collection[str] | None) -> list[str]:
+    problems = _only(params, ("target", "targets"))
+    if ("target" in params) == ("targets" in params):
+        return [*problems, "give either target (one component) or targets (a list)"]
+    if "target" in params and not isinstance(params["target"], str):
+        return [*problems, "target: must be a component name"]
+    if "targets" in params and (
+        not isinstance(params["targets"], list)
+        or not params["targets"]
+        or not all(isinstance(t, str) for t in params["targets"])
+    ):
+        return [*problems, "targets: must be a non-empty list of component names"]
+    for target in _targets(params):
+        defaults = (*_STATIC_COMPONENTS, *_default_components())
+        known = (
+            target in components
+            if components is not None
+            else (target in defaults or bool(_GATEWAY.match(target)))
+        )
+        if not known:
+            choices = components if components is not None else dict.fromkeys(defaults)
+            problems.append(
+                f"target: no component named {target!r}; choose from {', '.join(choices)}"
+            )
+    return problems
+
+
+def _validate_nothing(params: Params, components: Collection[str] | None) -> list[str]:
+    return _only(params, ())
+
+
+def validate_kill(params: Params, components: Collection[str] | None) -> list[str]:
+    return _validate_targets(params, components)
+
+
+def run_kill(context: ActionContext, params: Params) -> str:
+    return "; ".join(context.faults.kill(t) for t in _targets(params))
+
+
+def validate_stop(params: Params, components: Collection[str] | None) -> list[str]:
+    return _validate_targets(params, components)
+
+
+def run_stop(context: ActionContext, params: Params) -> str:
+    return "; ".join(context.faults.pause(t) for t in _targets(params))
+
+
+def validate_resume(params: Params, components: Collection[str] | None) -> list[str]:
+    return _validate_targets(params, components)
+
+
+def run_resume(context: ActionContext, params: Params) -> str:
+    return "; ".join(context.faults.resume(t) for t in _targets(params))
+
+
+def validate_stop_component(params: Params, components: Collection[str] | None) -> list[str]:
+    return _validate_targets(params, components)
+
+
+def run_stop_component(context: ActionContext, params: Params) -> str:
+    return "; ".join(context.faults.stop(t) for t in _targets(params))
+
+
+def validate_restart(params: Params, components: Collection[str] | None) -> list[str]:
+    return _validate_nothing(params, components)
+
+
+def run_restart(context: ActionContext, params: Params) -> str:
+    down = context.faults.down()
+    if not down:
+        return "nothing was down"
+    return f"{', '.join(down)} down; " + context.faults.restart(context.on_status)
+
+
+def validate_flush_redis(params: Params, components: Collection[str] | None) -> list[str]:
+    return _validate_nothing(params, components)
+
+
+def run_flush_redis(context: ActionContext, params: Params) -> str:
+    return context.faults.flush_cache()
+
+
+def validate_wait(params: Params, components: Collection[str] | None) -> list[str]:
+    problems = _only(params, ("seconds",))
+    seconds = params.get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
+        problems.append("seconds: must be a number above 0")
+    return problems
+
+
+def run_wait(context: ActionContext, params: Params) -> str:
+    interrupted = context.stop.wait(float(params["seconds"]))
+    return "interrupted" if interrupted else f"waited {params['seconds']}s"
+
+
+register("kill", "SIGKILL a component by its recorded pid", validate_kill, run_kill)
+register(
+    "stop", "SIGSTOP a component (it keeps its sockets, answers nothing)", validate_stop, run_stop
+)
+register("resume", "SIGCONT a stopped component", validate_resume, run_resume)
+register(
+    "stop_component",
+    "stop a component gracefully (its stop signal, then SIGKILL after the grace period)",
+    validate_stop_component,
+    run_stop_component,
+)
+register(
+    "restart",
+    "bring back every component that is not running (`chirp up` starts only what is missing)",
+    validate_restart,
+    run_restart,
+)
+register("flush_redis", "FLUSHALL on Redis through redis-py", validate_flush_redis, run_flush_redis)
+register("wait", "pause the method for `seconds`", validate_wait, run_wait)

@@ -1,0 +1,123 @@
+"""Where faults land: a provider interface, and the local provider (signals by pid).
+
+Every fault action goes through `FaultProvider`, so a drill file does not say how a
+component is broken, only what happens to it. The local provider acts on the processes
+`chirp up` recorded, by pid, never by name.
+
+Planned, with the same interface (not built yet):
+
+- compose: `kill` → `docker kill -s KILL <service>`, `pause`/`resume` → `docker pause` /
+  `docker unpause`, `stop` → `docker stop`, `restart` → `docker compose up -d --wait`,
+  `flush_cache` → FLUSHALL through the published Redis port;
+- aws: `kill`/`stop` → ECS `StopTask` on one task of the service (the service scheduler
+  brings a replacement, so `restart` waits for the desired count), Redis loss →
+  ElastiCache `TestFailover` on the replication group, Kafka → MSK `RebootBroker`;
+  `pause` has no AWS equivalent and is refused there.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+from typing import Protocol
+
+from infra.local import process, provider
+from infra.local.component import Component
+from stack import clients
+from stack.errors import ChirpError
+from stack.settings import Settings
+
+StatusCallback = Callable[[str, str], None]
+
+
+class FaultFailed(ChirpError):
+    """A fault action could not be carried out."""
+
+
+class FaultProvider(Protocol):
+    """What the drill engine may do to a running stack."""
+
+    def components(self) -> list[str]:
+        """Every component name of the stack, as `chirp status` shows it."""
+        ...
+
+    def down(self) -> list[str]:
+        """Names of components that are not running."""
+        ...
+
+    def kill(self, name: str) -> str: ...
+
+    def pause(self, name: str) -> str: ...
+
+    def resume(self, name: str) -> str: ...
+
+    def stop(self, name: str) -> str: ...
+
+    def restart(self, on_status: StatusCallback) -> str: ...
+
+    def flush_cache(self) -> str: ...
+
+
+class LocalFaults:
+    """Faults on the local provider's processes: signals to recorded pids, `up` to restart."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def components(self) -> list[str]:
+        return [c.name for c in provider.components(self.settings)]
+
+    def down(self) -> list[str]:
+        return [s.name for s in provider.status(self.settings) if s.state != "up"]
+
+    def kill(self, name: str) -> str:
+        record = self._record(name)
+        process.terminate(record, grace_s=0, sig=signal.SIGKILL)
+        return f"SIGKILL to {name} (pid {record.pid})"
+
+    def pause(self, name: str) -> str:
+        record = self._record(name)
+        proc = record.process()
+        if proc is None:
+            raise FaultFailed(f"{name} exited before it could be paused")
+        proc.suspend()
+        return f"SIGSTOP to {name} (pid {record.pid})"
+
+    def resume(self, name: str) -> str:
+        record = provider.running(self._component(name))
+        proc = record.process() if record else None
+        if record is None or proc is None:
+            return f"{name} is not running; nothing to resume"
+        proc.resume()
+        return f"SIGCONT to {name} (pid {record.pid})"
+
+    def stop(self, name: str) -> str:
+        component = self._component(name)
+        record = self._record(name)
+        process.stop(
+            component.pid_file, grace_s=self.settings.stop_grace_s, sig=component.stop_signal
+        )
+        how = signal.Signals(component.stop_signal).name
+        return f"stopped {name} (pid {record.pid}, {how} then SIGKILL after the grace period)"
+
+    def restart(self, on_status: StatusCallback) -> str:
+        started = provider.up(self.settings, on_status)
+        return f"started {', '.join(started)}" if started else "everything was already running"
+
+    def flush_cache(self) -> str:
+        client = clients.redis_client(self.settings, timeout=5)
+        try:
+            keys = client.dbsize()
+            client.flushall()
+        finally:
+            client.close()
+        return f"FLUSHALL on Redis ({keys} keys in db 0 before)"
+
+    def _component(self, name: str) -> Component:
+        return provider.find(self.settings, name)
+
+    def _record(self, name: str) -> process.ProcessRecord:
+        record = provider.running(self._component(name))
+        if record is None:
+            raise FaultFailed(f"{name} is not running; nothing to act on")
+        return record
