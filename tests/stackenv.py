@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.local.ports import free_port, free_range
+from infra.local.ports import free_range
 
 PORT_SETTINGS = (
     "redis_port",
@@ -34,6 +34,16 @@ def fresh_run_dir(prefix: str) -> Path:
     return path
 
 
+def _block(count: int, taken: set[int]) -> int:
+    """A free block of `count` ports overlapping none of `taken`; adds it to `taken`."""
+    while True:
+        base = free_range(count)
+        block = set(range(base, base + count))
+        if not block & taken:
+            taken |= block
+            return base
+
+
 @dataclass
 class StackEnv:
     """Environment variables that point chirp at a private stack."""
@@ -44,16 +54,16 @@ class StackEnv:
     def create(cls, prefix: str = "chirp-test-") -> StackEnv:
         env = {key: value for key, value in os.environ.items() if not key.startswith("CHIRP_")}
         env["CHIRP_RUN_DIR"] = str(fresh_run_dir(prefix))
-        ports = set()
+        ports: set[int] = set()
         for setting in PORT_SETTINGS:
-            port = free_port()
+            port = free_range(1)
             while port in ports:
-                port = free_port()
+                port = free_range(1)
             ports.add(port)
             env[f"CHIRP_{setting.upper()}"] = str(port)
         # Base ports open ranges (gateways, worker metrics): each gets a free block.
-        env["CHIRP_GATEWAY_BASE_PORT"] = str(free_range(4))
-        env["CHIRP_WORKER_METRICS_BASE_PORT"] = str(free_range(8))
+        env["CHIRP_GATEWAY_BASE_PORT"] = str(_block(4, ports))
+        env["CHIRP_WORKER_METRICS_BASE_PORT"] = str(_block(8, ports))
         # A stack under test gets a little more time: CI machines are slow and shared.
         env["CHIRP_START_TIMEOUT_S"] = "300"
         return cls(env)
@@ -76,7 +86,7 @@ class StackEnv:
             check=False,
         )
 
-    def settings(self):  # noqa: ANN201 - Settings, imported lazily to read this env
+    def settings(self):  # noqa: ANN201
         from stack.settings import Settings
 
         overrides = {

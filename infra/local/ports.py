@@ -42,8 +42,11 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-def free_range(count: int, host: str = "127.0.0.1", low: int = 20_000, high: int = 60_000) -> int:
-    """The first port of `count` consecutive ports that are all free right now."""
+def free_range(count: int, host: str = "127.0.0.1", low: int = 20_000, high: int = 32_000) -> int:
+    """The first port of `count` consecutive ports that are all free right now.
+
+    The default range stays below Linux's ephemeral ports (32768 and up), so an outgoing
+    connection cannot take a port between this check and the server binding it."""
     import random
 
     for _ in range(200):
