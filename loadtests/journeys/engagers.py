@@ -20,28 +20,22 @@ class Engager(ChirpUser):
 
     @task(5)
     def like(self) -> None:
-        self.begin()
-        actor = self.ctx.readers.pick()
-        tweet_id = self._seen_tweet(actor)
-        if tweet_id:
-            self.call(
-                "POST",
-                f"/tweets/{tweet_id}/like",
-                "/tweets/{id}/like",
-                actor=actor,
-                ok=GONE_IS_FINE,
-            )
+        self._engage("like")
 
     @task(2)
     def retweet(self) -> None:
+        self._engage("retweet")
+
+    def _engage(self, action: str) -> None:
+        """Like or retweet a tweet the acting reader has seen; a deleted one is fine."""
         self.begin()
         actor = self.ctx.readers.pick()
         tweet_id = self._seen_tweet(actor)
         if tweet_id:
             self.call(
                 "POST",
-                f"/tweets/{tweet_id}/retweet",
-                "/tweets/{id}/retweet",
+                f"/tweets/{tweet_id}/{action}",
+                f"/tweets/{{id}}/{action}",
                 actor=actor,
                 ok=GONE_IS_FINE,
             )
