@@ -40,6 +40,22 @@ class Settings(BaseSettings):
 
     redis_port: int = 6379
     postgres_port: int = 5432
+    postgres_replicas: int = Field(
+        default=1, ge=0, le=4, description="streaming read replicas of PostgreSQL"
+    )
+    postgres_replica_base_port: int = Field(
+        default=5433, description="replica N listens on base + N - 1"
+    )
+    redis_replica_port: int = 6380
+    redis_sentinel: bool = Field(
+        default=True, description="a Redis replica and three Sentinels that fail over to it"
+    )
+    sentinel_base_port: int = Field(
+        default=26379, description="the three Sentinels listen on base, base + 1, base + 2"
+    )
+    redis_master_name: str = Field(default="chirp", description="the name Sentinel monitors")
+    sentinel_down_after_ms: int = 2_000
+    sentinel_failover_timeout_ms: int = 10_000
     dynamodb_port: int = 8000
     kafka_port: int = 9092
     kafka_controller_port: int = 9093
@@ -105,6 +121,13 @@ class Settings(BaseSettings):
     breaker_reset_s: float = 5.0
     relay_poll_s: float = 0.05
 
+    trace_sample_ratio: float = Field(
+        default=1.0, ge=0.0, le=1.0, description="share of requests whose journey is traced"
+    )
+    trace_file_max_mb: int = Field(
+        default=64, ge=1, description="each process's span file rotates at this size"
+    )
+
     start_timeout_s: float = 180.0
     stop_grace_s: float = 20.0
 
@@ -135,6 +158,11 @@ class Settings(BaseSettings):
     @property
     def opensearch_url(self) -> str:
         return f"http://{self.opensearch_host or self.host}:{self.opensearch_port}"
+
+    @property
+    def traces_dir(self) -> Path:
+        """Where every stack process writes its finished spans (one JSON line each)."""
+        return self.run_dir / "traces"
 
     @property
     def redis_url(self) -> str:

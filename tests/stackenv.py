@@ -24,6 +24,7 @@ PORT_SETTINGS = (
     "prometheus_port",
     "redis_exporter_port",
     "postgres_exporter_port",
+    "redis_replica_port",
 )
 
 
@@ -64,6 +65,8 @@ class StackEnv:
         # Base ports open ranges (gateways, worker metrics): each gets a free block.
         env["CHIRP_GATEWAY_BASE_PORT"] = str(_block(4, ports))
         env["CHIRP_WORKER_METRICS_BASE_PORT"] = str(_block(8, ports))
+        env["CHIRP_POSTGRES_REPLICA_BASE_PORT"] = str(_block(4, ports))
+        env["CHIRP_SENTINEL_BASE_PORT"] = str(_block(3, ports))
         # A stack under test gets a little more time: CI machines are slow and shared.
         env["CHIRP_START_TIMEOUT_S"] = "300"
         return cls(env)
