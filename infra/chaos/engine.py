@@ -27,6 +27,13 @@ from infra.chaos import journal, preflight, verdict
 from infra.chaos.actions import ACTIONS, ActionContext, ActionRecord
 from infra.chaos.client import Api, Reply
 from infra.chaos.faults import LocalFaults
+from infra.chaos.follows import (
+    FollowCast,
+    FollowVerification,
+    FollowWriter,
+    create_follow_cast,
+    verify_follows,
+)
 from infra.chaos.integrity import (
     Cast,
     CastFailed,
@@ -37,7 +44,7 @@ from infra.chaos.integrity import (
     verify,
     warm_feeds,
 )
-from infra.chaos.ledger import Write
+from infra.chaos.ledger import FollowWrite, LedgerReport, Write
 from infra.chaos.loadproc import BackgroundLoad
 from infra.chaos.metrics import Sample
 from infra.chaos.model import ActionSpec, Drill
@@ -48,6 +55,9 @@ from stack.settings import Settings
 
 _TICK_S = 0.2
 _LOAD_GRACE_S = 30.0
+_SETTLE_S = 30.0
+"""With `repair_feeds`: how long feeds may take to show everything before a repair."""
+_MAX_FOLLOWS = 400
 
 
 @dataclass(frozen=True)
@@ -120,6 +130,10 @@ class _Run:
         self.writer: LedgerWriter | None = None
         self.load: BackgroundLoad | None = None
         self.verification: Verification | None = None
+        self.follow_cast: FollowCast | None = None
+        self.follower: FollowWriter | None = None
+        self.follow_verification: FollowVerification | None = None
+        self.feed_repair: dict[str, Any] | None = None
         self.components_before: list[dict[str, Any]] = []
         self.down_after: list[str] | None = None
 
@@ -173,6 +187,13 @@ class _Run:
         except CastFailed as error:
             raise DrillCannotRun(str(error)) from error
         warm_feeds(self.api, self.cast)
+        if ledger.follows_rate > 0:
+            pairs = min(_MAX_FOLLOWS, int(ledger.follows_rate * horizon_s) + 1)
+            self._note(f"creating the follow ledger's users for {pairs} follows")
+            try:
+                self.follow_cast = create_follow_cast(self.api, run_word, pairs)
+            except CastFailed as error:
+                raise DrillCannotRun(str(error)) from error
         self.prober = Prober(
             self.settings,
             self.api,
@@ -183,6 +204,10 @@ class _Run:
             self._on_sample,
         )
         self.writer = LedgerWriter(self.api, self.cast, ledger.rate, self.clock, self._on_write)
+        if self.follow_cast is not None:
+            self.follower = FollowWriter(
+                self.api, self.follow_cast, ledger.follows_rate, self.clock, self._on_follow
+            )
         if self.with_load:
             self.load = BackgroundLoad(
                 self.settings,
@@ -196,6 +221,8 @@ class _Run:
             )
         self.prober.start()
         self.writer.start()
+        if self.follower is not None:
+            self.follower.start()
 
     def _baseline(self) -> None:
         self._enter("baseline")
@@ -251,6 +278,8 @@ class _Run:
     def _stop_traffic(self) -> None:
         if self.writer is not None:
             self.writer.stop()
+        if self.follower is not None:
+            self.follower.stop()
         if self.load is not None and self.load.exit_code() is None:
             if self.interrupted or self.aborted or self.error:
                 self.load.stop()
@@ -265,20 +294,42 @@ class _Run:
         self._enter("verify")
         writes = self.writer.writes()
         self._note(f"verifying {len(writes)} ledger writes (polls until seen, no timing)")
+        ledger = self.drill.ledger
+        if ledger.repair_feeds:
+            settled = self._verify_posts(self.cast, writes, min(_SETTLE_S, ledger.verify_timeout_s))
+            self._repair_feeds(settled.report)
+        self.verification = self._verify_posts(self.cast, writes, ledger.verify_timeout_s)
+        if self.feed_repair is not None:
+            self.feed_repair["missing_after"] = self.verification.report.missing_by_place().get(
+                "feed", 0
+            )
+        if self.follow_cast is not None and self.follower is not None:
+            follows = self.follower.writes()
+            self._note(f"verifying {len(follows)} follows")
+            self.follow_verification = verify_follows(
+                self.api, self.follow_cast, follows, ledger.verify_timeout_s, self.stop
+            )
 
+    def _verify_posts(self, cast: Cast, writes: list[Write], timeout_s: float) -> Verification:
         def on_round(rounds: int, report: Any) -> None:
             missing = ", ".join(f"{k} {v}" for k, v in report.missing_by_place().items())
             self._emit("ledger", f"round {rounds}: missing {missing or 'nothing'}")
 
-        self.verification = verify(
-            self.api,
-            self.cast,
-            writes,
-            self.drill.ledger.checks,
-            self.drill.ledger.verify_timeout_s,
-            self.stop,
-            on_round,
+        return verify(
+            self.api, cast, writes, self.drill.ledger.checks, timeout_s, self.stop, on_round
         )
+
+    def _repair_feeds(self, report: LedgerReport) -> None:
+        """Feeds still missing entries once the stack settled lost them (written to a cache
+        node that died before it replicated them): regenerate those feeds from the stores."""
+        readers = sorted(
+            {f.where.split(":", 1)[1] for f in report.findings if f.where.startswith("feed:")}
+        )
+        missing = report.missing_by_place().get("feed", 0)
+        self.feed_repair = {"missing_before": missing, "feeds_regenerated": len(readers)}
+        if readers:
+            self._note(f"{missing} feed entries lost; regenerating {len(readers)} feeds")
+            self.feed_repair["detail"] = self.faults.regenerate_feeds(readers)
 
     def _note_stack_after(self) -> None:
         with contextlib.suppress(Exception):  # the journal must be written regardless
@@ -314,6 +365,10 @@ class _Run:
     def _on_write(self, write: Write, reply: Reply) -> None:
         if self.prober is not None:
             self.prober.record_write(write, reply)
+
+    def _on_follow(self, write: FollowWrite, reply: Reply) -> None:
+        if self.prober is not None:
+            self.prober.record_follow(write, reply)
 
     def _sample_phase(self) -> str:
         """Rollbacks still belong to the fault window: it ends once they are done."""
@@ -430,6 +485,11 @@ class _Run:
             report = self.verification.report if self.verification else None
             unreadable = self.verification.unreadable if self.verification else []
             checks += verdict.ledger_results(report, unreadable)
+            if self.follower is not None:
+                follows = self.follow_verification
+                checks += verdict.follow_results(follows.report if follows else None)
+            if self.feed_repair is not None:
+                checks += verdict.repair_results(self.feed_repair)
         if self.actions:  # once rollbacks ran, the stack must be whole again
             checks += verdict.stack_results(self.actions, self.down_after, load_result)
         chosen, code = verdict.overall(
@@ -455,6 +515,8 @@ class _Run:
             checks=checks,
             actions=self.actions,
             verification=self.verification,
+            follow_verification=self.follow_verification,
+            feed_repair=self.feed_repair,
             run_word=self.cast.run_word if self.cast else None,
             load=load_result,
             down_after=self.down_after,

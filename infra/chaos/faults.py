@@ -25,6 +25,8 @@ from infra.local import process, provider
 from infra.local.component import Component
 from stack import clients
 from stack.errors import ChirpError
+from stack.feed.read import regenerate_feed
+from stack.resources import Resources
 from stack.settings import Settings
 
 StatusCallback = Callable[[str, str], None]
@@ -56,6 +58,8 @@ class FaultProvider(Protocol):
     def restart(self, on_status: StatusCallback) -> str: ...
 
     def flush_cache(self) -> str: ...
+
+    def regenerate_feeds(self, user_ids: list[str]) -> str: ...
 
 
 class LocalFaults:
@@ -112,6 +116,15 @@ class LocalFaults:
         finally:
             client.close()
         return f"FLUSHALL on Redis ({keys} keys in db 0 before)"
+
+    def regenerate_feeds(self, user_ids: list[str]) -> str:
+        """Rebuild these users' feeds through the stack's own regeneration path."""
+        res = Resources.open(self.settings)
+        try:
+            rebuilt = sum(regenerate_feed(res, int(uid)) for uid in user_ids)
+        finally:
+            res.close()
+        return f"regenerated {rebuilt} of {len(user_ids)} feeds from the stores"
 
     def _component(self, name: str) -> Component:
         return provider.find(self.settings, name)

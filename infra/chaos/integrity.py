@@ -8,12 +8,15 @@ acknowledged is seen or a generous deadline passes. `infra.chaos.ledger` judges.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import ClassVar, Generic, TypeVar
 
 from infra.chaos.client import Api, Reply
 from infra.chaos.ledger import LedgerReport, Observation, Outcome, Write, classify, outcome_of
@@ -66,11 +69,11 @@ def create_cast(api: Api, run_word: str, authors: int, followers: int) -> Cast:
     made: list[Member] = []
     followers_of: dict[str, list[Member]] = {}
     for a in range(authors):
-        author = _sign_up(api, f"{run_word}a{a}")
+        author = sign_up(api, f"{run_word}a{a}")
         made.append(author)
         followers_of[author.user_id] = []
         for f in range(followers):
-            follower = _sign_up(api, f"{run_word}a{a}f{f}")
+            follower = sign_up(api, f"{run_word}a{a}f{f}")
             answer = api.call(
                 "PUT",
                 f"/api/v1/users/{follower.user_id}/following/{author.user_id}",
@@ -89,7 +92,7 @@ def warm_feeds(api: Api, cast: Cast) -> None:
         api.call("GET", "/api/v1/feed", params={"userId": reader.user_id}, token=reader.token)
 
 
-def _sign_up(api: Api, username: str) -> Member:
+def sign_up(api: Api, username: str) -> Member:
     answer = api.call(
         "POST", "/api/v1/users", body={"username": username, "display_name": "chaos drill"}
     )
@@ -105,59 +108,86 @@ def _why(answer: Reply) -> str:
 
 
 WriteCallback = Callable[[Write, Reply], None]
+W = TypeVar("W")
 
 
-class LedgerWriter:
-    """Posts at `rate` per second, round robin over the authors, recording every answer."""
+class PacedWriter(ABC, Generic[W]):
+    """Attempts writes at `rate` per second until stopped or out of work, recording each.
 
-    def __init__(
-        self, api: Api, cast: Cast, rate: float, clock: Callable[[], float], on_write: WriteCallback
-    ) -> None:
-        self.api = api
-        self.cast = cast
+    Attempts go out on schedule even when one is slow: the rate is offered, not closed-loop.
+    """
+
+    thread_name: ClassVar[str] = "chaos-writer"
+
+    def __init__(self, rate: float) -> None:
         self.interval_s = 1.0 / rate
-        self.clock = clock
-        self.on_write = on_write
-        self._writes: list[Write] = []
+        self._writes: list[W] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._exhausted: set[str] = set()
-        self._thread = threading.Thread(target=self._run, name="chaos-ledger", daemon=True)
-        # Posts go out on schedule even when one is slow: the rate is offered, not closed-loop.
-        self._posters = ThreadPoolExecutor(max_workers=_POSTERS, thread_name_prefix="chaos-post")
+        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
+        self._pool = ThreadPoolExecutor(max_workers=_POSTERS, thread_name_prefix=self.thread_name)
+
+    @abstractmethod
+    def _next(self, seq: int) -> Callable[[], None] | None:
+        """Attempt number `seq`, or None when there is nothing left to write."""
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop posting and wait for the posts in flight, so every attempt is recorded."""
+        """Stop writing and wait for the attempts in flight, so every one is recorded."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=5)
-        self._posters.shutdown(wait=True, cancel_futures=True)
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def writes(self) -> list[Write]:
+    def writes(self) -> list[W]:
         with self._lock:
             return list(self._writes)
 
-    def last_acknowledged(self) -> Write | None:
+    def _record(self, write: W) -> None:
         with self._lock:
-            acked = [w for w in self._writes if w.outcome is Outcome.acknowledged]
-        return acked[-1] if acked else None
+            self._writes.append(write)
 
     def _run(self) -> None:
         seq = 0
         next_at = time.monotonic()
         while not self._stop.is_set():
-            authors = [a for a in self.cast.authors if a.user_id not in self._exhausted]
-            if not authors:
-                return  # every author used its hourly budget; the ledger stops growing
+            attempt = self._next(seq)
+            if attempt is None:
+                return
             delay = next_at - time.monotonic()
             if delay > 0 and self._stop.wait(delay):
                 return
-            self._posters.submit(self._post, seq, authors[seq % len(authors)])
+            self._pool.submit(attempt)
             seq += 1
             next_at = max(next_at + self.interval_s, time.monotonic() - self.interval_s)
+
+
+class LedgerWriter(PacedWriter[Write]):
+    """Posts round robin over the authors, a unique word in every text."""
+
+    thread_name = "chaos-ledger"
+
+    def __init__(
+        self, api: Api, cast: Cast, rate: float, clock: Callable[[], float], on_write: WriteCallback
+    ) -> None:
+        super().__init__(rate)
+        self.api = api
+        self.cast = cast
+        self.clock = clock
+        self.on_write = on_write
+        self._exhausted: set[str] = set()
+
+    def last_acknowledged(self) -> Write | None:
+        acked = [w for w in self.writes() if w.outcome is Outcome.acknowledged]
+        return acked[-1] if acked else None
+
+    def _next(self, seq: int) -> Callable[[], None] | None:
+        authors = [a for a in self.cast.authors if a.user_id not in self._exhausted]
+        if not authors:
+            return None  # every author used its hourly budget; the ledger stops growing
+        return functools.partial(self._post, seq, authors[seq % len(authors)])
 
     def _post(self, seq: int, author: Member) -> None:
         word = f"{self.cast.run_word}x{seq:06d}"
@@ -183,8 +213,7 @@ class LedgerWriter:
         )
         if answer.status == 429 and body.get("error", {}).get("code") == "rate_limited":
             self._exhausted.add(author.user_id)
-        with self._lock:
-            self._writes.append(write)
+        self._record(write)
         self.on_write(write, answer)
 
 
@@ -226,7 +255,7 @@ def observe(api: Api, cast: Cast, checks: Collection[str]) -> tuple[Observation,
     )
     unreadable: list[str] = []
     for author in cast.authors:
-        items = _all_pages(api, f"/api/v1/users/{author.user_id}/tweets", {"limit": 200}, None)
+        items = all_pages(api, f"/api/v1/users/{author.user_id}/tweets", {"limit": 200}, None)
         if items is None:
             unreadable.append(f"timeline:{author.user_id}")
         observed.timelines[author.user_id] = [
@@ -235,20 +264,20 @@ def observe(api: Api, cast: Cast, checks: Collection[str]) -> tuple[Observation,
     if "feeds" in checks:
         for reader in cast.readers:
             params = {"userId": reader.user_id, "limit": 100}
-            items = _all_pages(api, "/api/v1/feed", params, reader.token)
+            items = all_pages(api, "/api/v1/feed", params, reader.token)
             if items is None:
                 unreadable.append(f"feed:{reader.user_id}")
             observed.feeds[reader.user_id] = [str(t["tweet_id"]) for t in items or []]
     if "search" in checks:
         params = {"q": cast.run_word, "type": "tweets", "limit": 200}
-        items = _all_pages(api, "/api/v1/search", params, None)
+        items = all_pages(api, "/api/v1/search", params, None)
         if items is None:
             unreadable.append("search")
         observed.search = [str(t["tweet_id"]) for t in items or []]
     return observed, unreadable
 
 
-def _all_pages(
+def all_pages(
     api: Api, path: str, params: dict[str, object], token: str | None
 ) -> list[dict[str, object]] | None:
     """Every item over every page, or None when a page did not answer 200."""

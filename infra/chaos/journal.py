@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.chaos.actions import ActionRecord
+from infra.chaos.follows import FollowVerification
 from infra.chaos.integrity import Verification
 from infra.chaos.metrics import Sample, aggregate
 from infra.chaos.model import Drill
@@ -54,6 +55,8 @@ class RunRecord:
     run_word: str | None
     load: dict[str, Any] | None
     down_after: list[str] | None
+    follow_verification: FollowVerification | None = None
+    feed_repair: dict[str, Any] | None = None
 
 
 def build(run: RunRecord) -> dict[str, Any]:
@@ -88,6 +91,8 @@ def build(run: RunRecord) -> dict[str, Any]:
         "actions": [asdict(a) for a in run.actions],
         "rollbacks": [asdict(a) for a in run.actions if a.stage == "rollback"],
         "ledger": _ledger(run.verification, run.run_word),
+        "feed_repair": run.feed_repair,
+        "follow_ledger": _follow_ledger(run.follow_verification),
         "load": run.load or {"status": "not run (--no-load)"},
         "stack_after": {"down": run.down_after},
         "samples": [s.as_dict() for s in run.samples],
@@ -151,4 +156,15 @@ def _ledger(verification: Verification | None, run_word: str | None) -> dict[str
         "verification_s": round(verification.seconds, 1),
         "unreadable": verification.unreadable,
         "run_word": run_word,
+    }
+
+
+def _follow_ledger(verification: FollowVerification | None) -> dict[str, Any] | None:
+    if verification is None:
+        return None
+    return {
+        **verification.report.as_dict(),
+        "verification_rounds": verification.rounds,
+        "verification_s": round(verification.seconds, 1),
+        "unreadable": verification.unreadable,
     }

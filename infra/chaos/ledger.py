@@ -196,3 +196,82 @@ def _summarise(report: LedgerReport, expected: list[tuple[Write, str]]) -> None:
 
 def _finding(write: Write, tweet_id: str, where: str, problem: str) -> Finding:
     return Finding(tweet_id, write.author_id, write.word, where, problem)
+
+
+# Follows (PostgreSQL drills): the same outcomes, judged against the fans' following lists.
+
+
+@dataclass(frozen=True)
+class FollowWrite:
+    """One follow the writer attempted: `fan_id` follows `star_id`."""
+
+    seq: int
+    fan_id: str
+    star_id: str
+    outcome: Outcome
+    t: float
+    status: int | None = None
+
+    @property
+    def pair(self) -> str:
+        return f"{self.fan_id}->{self.star_id}"
+
+
+@dataclass
+class FollowReport:
+    attempted: int = 0
+    acknowledged: int = 0
+    refused: int = 0
+    rejected: int = 0
+    unknown: int = 0
+    unknown_stored: int = 0
+    lost: list[str] = field(default_factory=list)
+    """acknowledged follows (fan->star) missing from the fan's following list"""
+    write_outage_s: float | None = None
+    """from the first follow that failed to the first acknowledged after the last failure"""
+
+    @property
+    def complete(self) -> bool:
+        return not self.lost
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def follow_outcome(status: int | None) -> Outcome:
+    """What one answer to `PUT /users/{fan}/following/{star}` means: 204 acknowledges it."""
+    return outcome_of(status, "followed" if status == 204 else None)
+
+
+def classify_follows(
+    writes: Sequence[FollowWrite], following: dict[str, Collection[str]]
+) -> FollowReport:
+    """Compare the follows with the fans' following lists (fan id → star ids)."""
+    counts = Counter(w.outcome for w in writes)
+    report = FollowReport(
+        attempted=len(writes),
+        acknowledged=counts[Outcome.acknowledged],
+        refused=counts[Outcome.refused],
+        rejected=counts[Outcome.rejected],
+        unknown=counts[Outcome.unknown],
+        write_outage_s=write_outage_s(writes),
+    )
+    for write in writes:
+        found = write.star_id in following.get(write.fan_id, ())
+        if write.outcome is Outcome.acknowledged and not found:
+            report.lost.append(write.pair)
+        elif write.outcome is Outcome.unknown and found:
+            report.unknown_stored += 1
+    return report
+
+
+def write_outage_s(writes: Sequence[FollowWrite | Write]) -> float | None:
+    """How long writes failed: first failure to the first acknowledgement after the last
+    failure (to the last attempt when none came). None when nothing failed."""
+    ordered = sorted(writes, key=lambda w: w.t)
+    failed = [w.t for w in ordered if w.outcome in (Outcome.unknown, Outcome.refused)]
+    if not failed:
+        return None
+    healed = [w.t for w in ordered if w.outcome is Outcome.acknowledged and w.t > failed[-1]]
+    end = healed[0] if healed else ordered[-1].t
+    return round(end - failed[0], 2)

@@ -6,12 +6,14 @@ Metric names:
   error: the stack said no cleanly), `status_429`, `status_503`, `degraded` (feeds served
   with `X-Chirp-Degraded: 1`), `search_unavailable` (search's 503 JSON), `answered`,
   `node.<n>` (answers from gateway n), `acked`, `ledger_refused`, `ledger_unknown` (the
-  integrity writer's posts), `db_degraded_reads`, `db_degraded_refused` (gateway counters:
-  feed reads served from DynamoDB, and refused over the cap) and `degraded_path` (both:
-  every feed read, anyone's, that found the breaker open or Redis failing);
+  integrity writer's posts), `follows_acked` (the follow ledger's), `db_degraded_reads`,
+  `db_degraded_refused` (gateway counters: feed reads served from DynamoDB, and refused
+  over the cap) and `degraded_path` (both: every feed read, anyone's, that found the
+  breaker open or Redis failing);
 - `error_rate` (errors / requests) and `p50_ms`, `p99_ms` of the probe's own requests;
 - `requests`, `errors`, `refused`, `error_rate`, `p99_ms` per endpoint with a suffix:
-  `error_rate.feed`, `p99_ms.post` (endpoints: feed, timeline, search, healthz, post);
+  `error_rate.feed`, `p99_ms.post` (endpoints: feed, timeline, search, healthz, profile,
+  following, and the ledgers' writes: post, follow);
 - gauges: `lag.<group>` and `max_lag` (consumer lag from the relay's /metrics),
   `feed_hit_rate` (gateways' feed cache counters over the last few seconds),
   `search_fresh` / `feed_fresh` (1 when the last tweet acknowledged before the fault ended
@@ -29,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-ENDPOINTS = ("feed", "timeline", "search", "healthz", "post")
+ENDPOINTS = ("feed", "timeline", "search", "healthz", "profile", "following", "post", "follow")
 COUNTS = (
     "requests",
     "errors",
@@ -42,6 +44,7 @@ COUNTS = (
     "acked",
     "ledger_refused",
     "ledger_unknown",
+    "follows_acked",
     "db_degraded_reads",
     "db_degraded_refused",
     "degraded_path",
@@ -99,6 +102,7 @@ class Sample:
     acked: int = 0
     ledger_refused: int = 0
     ledger_unknown: int = 0
+    follows_acked: int = 0
     lag: dict[str, int] | None = None
     feed_hit_rate: float | None = None
     db_degraded_reads: int = 0
@@ -160,6 +164,7 @@ class Sample:
                 "acked": self.acked,
                 "refused": self.ledger_refused,
                 "unknown": self.ledger_unknown,
+                "follows_acked": self.follows_acked,
             },
             "consumer_lag": self.lag,
             "feed_hit_rate": _round(self.feed_hit_rate, 4),

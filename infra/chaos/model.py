@@ -38,7 +38,7 @@ Phase = Literal["baseline", "during", "after"]
 Op = Literal["<", "<=", ">", ">=", "=="]
 Stat = Literal["sum", "max", "min", "mean", "last", "rate", "p99"]
 LedgerCheck = Literal["timeline", "feeds", "search"]
-Endpoint = Literal["feed", "timeline", "search", "healthz"]
+Endpoint = Literal["feed", "timeline", "search", "healthz", "profile", "following"]
 
 _MIN_BASELINE_S = 3.0
 _ALL_LEDGER_CHECKS: tuple[LedgerCheck, ...] = ("timeline", "feeds", "search")
@@ -135,6 +135,14 @@ class LedgerSpec(_Strict):
     followers: int = Field(default=2, ge=1, le=10, description="followers per author")
     checks: list[LedgerCheck] = Field(default_factory=lambda: list(_ALL_LEDGER_CHECKS))
     verify_timeout_s: float = Field(default=180, gt=0, description="generous: polls, no timing")
+    follows_rate: float = Field(
+        default=0, ge=0, le=20, description="follows per second by the follow ledger; 0: none"
+    )
+    repair_feeds: bool = Field(
+        default=False,
+        description="feed entries still missing after the first verification round are "
+        "repaired by the stack's feed regeneration, then verified again",
+    )
 
 
 class ProbeSpec(_Strict):

@@ -18,7 +18,7 @@ from itertools import count
 
 from infra.chaos.client import Api, Reply
 from infra.chaos.integrity import Cast, Member
-from infra.chaos.ledger import Outcome, Write
+from infra.chaos.ledger import FollowWrite, Outcome, Write
 from infra.chaos.metrics import Sample
 from infra.local import provider, stackproc
 from infra.local.figures import scrape
@@ -129,6 +129,13 @@ class Prober:
             else:
                 self._open.ledger_refused += 1
 
+    def record_follow(self, write: FollowWrite, reply: Reply) -> None:
+        """The follow ledger's follow: a `follow` request and, when acknowledged, a count."""
+        self.record("follow", reply)
+        if write.outcome is Outcome.acknowledged:
+            with self._lock:
+                self._open.follows_acked += 1
+
     def _run(self) -> None:
         next_tick = time.monotonic()
         while not self._stop.is_set():
@@ -174,6 +181,10 @@ class Prober:
             author = self.cast.authors[turn % len(self.cast.authors)]
             path = f"/api/v1/users/{author.user_id}/tweets"
             reply = self.api.call("GET", path, params={"limit": 20})
+        elif endpoint in ("profile", "following"):
+            member = self.cast.readers[turn % len(self.cast.readers)]
+            suffix = "/following" if endpoint == "following" else ""
+            reply = self.api.call("GET", f"/api/v1/users/{member.user_id}{suffix}")
         elif endpoint == "search":
             query = target.word if target else self.cast.run_word
             reply = self.api.call("GET", "/api/v1/search", params={"q": query, "limit": 20})

@@ -87,6 +87,31 @@ def ledger_rows(journal: dict[str, Any]) -> list[tuple[str, str]]:
     rows.append(("duplicated", str(len(ledger.get("duplicated", [])))))
     missing = ledger.get("missing_by_place") or {}
     rows.append(("missing by place", cell(missing) if missing else "none"))
+    return rows + _repair_rows(journal.get("feed_repair")) + _follow_rows(journal)
+
+
+def _repair_rows(repair: dict[str, Any] | None) -> list[tuple[str, str]]:
+    if not repair:
+        return []
+    return [
+        ("feed entries lost in the failover", cell(repair.get("missing_before"))),
+        ("feeds regenerated", cell(repair.get("feeds_regenerated"))),
+        ("feed entries missing after regeneration", cell(repair.get("missing_after"))),
+    ]
+
+
+def _follow_rows(journal: dict[str, Any]) -> list[tuple[str, str]]:
+    follows = journal.get("follow_ledger")
+    if not follows:
+        return []
+    rows = [(f"follows {key.replace('_', ' ')}", cell(follows.get(key))) for key in LEDGER_ROWS[:5]]
+    rows.append(("follows lost (acknowledged, missing)", str(len(follows.get("lost", [])))))
+    rows.append(
+        (
+            "write outage (s, first failed to first acknowledged after)",
+            cell(follows.get("write_outage_s")),
+        )
+    )
     return rows
 
 

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from infra.chaos.actions import ActionRecord
-from infra.chaos.ledger import LedgerReport
+from infra.chaos.ledger import FollowReport, LedgerReport
 from infra.chaos.metrics import Sample, aggregate
 from infra.chaos.model import Check, Condition, Drill, Guard
 
@@ -193,6 +193,41 @@ def ledger_results(report: LedgerReport | None, unreadable: list[str]) -> list[C
             len(report.undelivered_unknown),
             "== 0",
         ),
+    ]
+
+
+def follow_results(report: FollowReport | None) -> list[CheckResult]:
+    if report is None:
+        return [CheckResult("follow ledger verified", "ledger", FAIL, None, "verification ran")]
+    return [
+        CheckResult(
+            "follow ledger: follows were acknowledged (the check below is not vacuous)",
+            "ledger",
+            PASS if report.acknowledged > 0 else FAIL,
+            report.acknowledged,
+            "> 0",
+        ),
+        CheckResult(
+            "follow ledger: no acknowledged follow lost",
+            "ledger",
+            PASS if not report.lost else FAIL,
+            len(report.lost),
+            "== 0",
+        ),
+    ]
+
+
+def repair_results(repair: dict[str, Any]) -> list[CheckResult]:
+    """Feed entries lost in a cache failover must all come back through regeneration."""
+    after = repair.get("missing_after")
+    return [
+        CheckResult(
+            "feed entries lost in the failover were repaired by feed regeneration",
+            "ledger",
+            PASS if after == 0 else FAIL,
+            after,
+            f"== 0 (missing before the repair: {repair.get('missing_before')})",
+        )
     ]
 
 

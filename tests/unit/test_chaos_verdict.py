@@ -146,3 +146,33 @@ def test_phase_figures_and_summary():
     assert page.startswith("# chirp chaos d: FAIL")
     assert "| FAIL | x | 1 | <= 0 |" in page
     assert "| time to detect (s after injection) | 1.5 |" in page
+
+
+def test_summary_shows_feed_repair_and_follow_ledger():
+    from infra.chaos.ledger import FollowReport
+    from infra.chaos.verdict import follow_results, repair_results
+
+    journal = {
+        "drill": "d",
+        "verdict": PASS,
+        "started_at": "now",
+        "elapsed_s": 1.0,
+        "ledger": {"acknowledged": 3, "lost": [], "duplicated": []},
+        "feed_repair": {"missing_before": 4, "feeds_regenerated": 2, "missing_after": 0},
+        "follow_ledger": {
+            "attempted": 9,
+            "acknowledged": 7,
+            "lost": ["1->2"],
+            "write_outage_s": 3.5,
+        },
+    }
+    page = summary_markdown(journal)
+    assert "| feed entries lost in the failover | 4 |" in page
+    assert "| follows lost (acknowledged, missing) | 1 |" in page
+    assert "| write outage (s, first failed to first acknowledged after) | 3.5 |" in page
+    repaired = repair_results(journal["feed_repair"])
+    assert [r.verdict for r in repaired] == [PASS]
+    assert repair_results({"missing_before": 4, "missing_after": 1})[0].verdict == FAIL
+    lost = follow_results(FollowReport(attempted=2, acknowledged=2, lost=["a->b"]))
+    assert [r.verdict for r in lost] == [PASS, FAIL]
+    assert follow_results(None)[0].verdict == FAIL
