@@ -68,6 +68,15 @@ class Settings(BaseSettings):
     dynamodb_host: str | None = None
     kafka_host: str | None = None
     opensearch_host: str | None = None
+    postgres_replica_hosts: str | None = Field(
+        default=None, description="replicas as host:port,host:port (compose); else host + ports"
+    )
+    sentinel_hosts: str | None = Field(
+        default=None, description="Sentinels as host:port,host:port (compose); else host + ports"
+    )
+    read_your_writes_s: float = Field(
+        default=5.0, ge=0, description="after a follow write, the writer's reads go to the primary"
+    )
 
     kafka_version: str = "4.1.1"
     dynamodb_version: str = "2.6.1"
@@ -165,8 +174,30 @@ class Settings(BaseSettings):
         return self.run_dir / "traces"
 
     @property
+    def postgres_replica_addresses(self) -> list[tuple[str, int]]:
+        """Where each read replica listens, in order (empty with no replicas)."""
+        if self.postgres_replica_hosts:
+            return _addresses(self.postgres_replica_hosts)
+        base = self.postgres_replica_base_port
+        return [(self.host, base + n) for n in range(self.postgres_replicas)]
+
+    @property
+    def sentinel_addresses(self) -> list[tuple[str, int]]:
+        """Where the three Sentinels listen (empty when Sentinel is off)."""
+        if not self.redis_sentinel:
+            return []
+        if self.sentinel_hosts:
+            return _addresses(self.sentinel_hosts)
+        return [(self.host, self.sentinel_base_port + n) for n in range(3)]
+
+    @property
     def redis_url(self) -> str:
         return f"redis://{self.redis_host or self.host}:{self.redis_port}/0"
+
+
+def _addresses(spec: str) -> list[tuple[str, int]]:
+    pairs = [item.strip().rsplit(":", 1) for item in spec.split(",") if item.strip()]
+    return [(host, int(port)) for host, port in pairs]
 
 
 @lru_cache
