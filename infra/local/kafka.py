@@ -32,7 +32,10 @@ logger.apache.level = warn
 
 
 def _cluster_id() -> str:
-    """A random cluster id in Kafka's own form: URL-safe base64 of 16 bytes, unpadded."""
+    """A random cluster id in Kafka's own form: URL-safe base64 of 16 bytes, unpadded.
+
+    About one id in 64 starts with "-", which is why it is passed as `--cluster-id=ID`.
+    """
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
 
 
@@ -105,8 +108,7 @@ class KafkaServer(JvmComponent):
                 f"{self.lib}/*",
                 "kafka.tools.StorageTool",
                 "format",
-                "-t",
-                _cluster_id(),
+                f"--cluster-id={_cluster_id()}",
                 "-c",
                 str(self.config_file),
                 "--ignore-formatted",
