@@ -89,7 +89,7 @@ class StackEnv:
             check=False,
         )
 
-    def settings(self):  # noqa: ANN201
+    def settings(self):
         from stack.settings import Settings
 
         overrides = {

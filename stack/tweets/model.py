@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-
 SEEDED = "seeded"
 """Item attribute of bulk-loaded tweets: already fanned out and indexed, not to be relayed."""
 

@@ -1,3 +1,5 @@
+import string
+
 import pytest
 
 from infra.local.kafka import _cluster_id
@@ -40,4 +42,5 @@ def test_every_consumer_group_has_a_dlq():
 def test_kafka_cluster_id_is_22_url_safe_characters():
     cluster_id = _cluster_id()
     assert len(cluster_id) == 22
-    assert set(cluster_id) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    alphabet = string.ascii_letters + string.digits + "-_"
+    assert set(cluster_id) <= set(alphabet)
