@@ -520,6 +520,7 @@ class _Run:
             run_word=self.cast.run_word if self.cast else None,
             load=load_result,
             down_after=self.down_after,
+            alerts=journal.alerts(self.settings, self.started_at),
         )
         built = journal.build(record)
         return DrillResult(chosen, code, journal.write(self.journal_dir, built), built)

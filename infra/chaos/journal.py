@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import platform
 import sys
+import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from infra.chaos.model import Drill
 from infra.chaos.summary import summary_markdown
 from infra.chaos.verdict import PHASES, CheckResult, in_phase, phase_figures
 from infra.local import provider
+from infra.local.prometheus import AlertHistory
 from stack.settings import Settings
 
 SCHEMA_VERSION = 1
@@ -57,6 +59,7 @@ class RunRecord:
     down_after: list[str] | None
     follow_verification: FollowVerification | None = None
     feed_repair: dict[str, Any] | None = None
+    alerts: AlertHistory | None = None
 
 
 def build(run: RunRecord) -> dict[str, Any]:
@@ -95,8 +98,17 @@ def build(run: RunRecord) -> dict[str, Any]:
         "follow_ledger": _follow_ledger(run.follow_verification),
         "load": run.load or {"status": "not run (--no-load)"},
         "stack_after": {"down": run.down_after},
+        **(run.alerts or _NOT_GATHERED).as_dict(),
         "samples": [s.as_dict() for s in run.samples],
     }
+
+
+_NOT_GATHERED = AlertHistory(None, None, "the alert history was not gathered")
+
+
+def alerts(settings: Settings, started_at: datetime) -> AlertHistory:
+    """The alerts that fired from the drill's start until now, and the link to that range."""
+    return provider.alert_history(settings, started_at.timestamp(), time.time())
 
 
 def write(journal_dir: Path, journal: dict[str, Any]) -> Path:
