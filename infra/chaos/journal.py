@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import platform
 import sys
-import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,6 +59,7 @@ class RunRecord:
     follow_verification: FollowVerification | None = None
     feed_repair: dict[str, Any] | None = None
     alerts: AlertHistory | None = None
+    finished_at: datetime | None = None
 
 
 def build(run: RunRecord) -> dict[str, Any]:
@@ -81,7 +81,7 @@ def build(run: RunRecord) -> dict[str, Any]:
         "description": run.drill.description,
         "source": str(run.drill.source) if run.drill.source else None,
         "started_at": run.started_at.isoformat(timespec="seconds"),
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "finished_at": (run.finished_at or datetime.now(UTC)).isoformat(timespec="seconds"),
         "elapsed_s": round(run.elapsed_s, 1),
         "verdict": run.verdict,
         "reasons": run.reasons + failed,
@@ -106,9 +106,9 @@ def build(run: RunRecord) -> dict[str, Any]:
 _NOT_GATHERED = AlertHistory(None, None, "the alert history was not gathered")
 
 
-def alerts(settings: Settings, started_at: datetime) -> AlertHistory:
-    """The alerts that fired from the drill's start until now, and the link to that range."""
-    return provider.alert_history(settings, started_at.timestamp(), time.time())
+def alerts(settings: Settings, started_at: datetime, finished_at: datetime) -> AlertHistory:
+    """The alerts that fired during the drill, and the link to its time range."""
+    return provider.alert_history(settings, started_at.timestamp(), finished_at.timestamp())
 
 
 def write(journal_dir: Path, journal: dict[str, Any]) -> Path:

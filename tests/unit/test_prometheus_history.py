@@ -3,8 +3,6 @@ Prometheus's graph page, and the note when Prometheus does not run."""
 
 from __future__ import annotations
 
-import re
-import urllib.parse
 from datetime import UTC, datetime
 
 from infra.local.prometheus import (
@@ -20,6 +18,7 @@ from infra.local.prometheus import (
 )
 from infra.local.provider import alert_history
 from stack.settings import Settings
+from tests.promlink import covers, ui_panels
 
 T0 = 1_700_000_000.0
 
@@ -116,24 +115,6 @@ def test_the_step_is_the_evaluation_interval_until_the_point_limit():
     assert firing_query(step) == f"max_over_time({FIRING}[{step}s])"
 
 
-def ui_panels(url: str) -> list[dict[str, str]]:
-    """The graph page's panels as Prometheus's UI reads them from its query string
-    (`decodePanelOptionsFromQueryString` and `parseOption` in web/ui/react-app)."""
-    query = urllib.parse.urlsplit(url).query
-    panels: dict[int, dict[str, str]] = {}
-    for param in query.split("&"):
-        key, value = param.split("=")
-        number, option = re.fullmatch(r"g(\d+)\.(\w+)", key).groups()
-        panels.setdefault(int(number), {})[option] = urllib.parse.unquote(value.replace("+", " "))
-    return [panels[n] for n in sorted(panels)]
-
-
-def ui_range(panel: dict[str, str]) -> tuple[float, float]:
-    end = datetime.strptime(panel["end_input"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
-    seconds = int(re.fullmatch(r"(\d+)s", panel["range_input"]).group(1))
-    return end.timestamp() - seconds, end.timestamp()
-
-
 def test_the_graph_link_covers_the_run_in_every_panel():
     settings = Settings(host="127.0.0.1", prometheus_port=19090)
     start, end = T0 + 0.4, T0 + 75.6
@@ -141,11 +122,15 @@ def test_the_graph_link_covers_the_run_in_every_panel():
     assert url.startswith("http://127.0.0.1:19090/graph?")
     panels = ui_panels(url)
     assert [p["expr"] for p in panels] == list(RUN_GRAPHS)
+    assert covers(url, _iso(start), _iso(end))
+    assert not covers(url, _iso(start - 1), _iso(end))
+    assert not covers(url, _iso(start), _iso(end + 1))
     for panel in panels:
-        shown_from, shown_to = ui_range(panel)
-        assert shown_from <= start and shown_to >= end
-        assert shown_to - shown_from <= end - start + 2
         assert panel["tab"] == "0" and panel["moment_input"] == panel["end_input"]
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat()
 
 
 def test_without_prometheus_the_history_is_a_note(tmp_path):
