@@ -30,9 +30,9 @@ from stack.settings import Settings
 RULES_FILE = Path(__file__).parent / "rules" / "chirp.rules.yml"
 """Recording and alert rules for the design review's key metrics."""
 
-SCRAPE_INTERVAL = "2s"
 EVALUATION_S = 2
-"""SCRAPE_INTERVAL in seconds: rules, and so ALERTS, are evaluated this often."""
+"""Seconds between scrapes and between rule evaluations, so between ALERTS samples."""
+SCRAPE_INTERVAL = f"{EVALUATION_S}s"
 RETENTION = "2h"
 """A local stack is loaded and broken for minutes, not watched for weeks."""
 
