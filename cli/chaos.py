@@ -233,7 +233,7 @@ def _print_results(journal: dict[str, Any]) -> None:
     for label, value in [*measure_rows(journal), *ledger_rows(journal)]:
         figures.add_row(escape(label), escape(value))
     out.print(figures)
-    print_alerts(out, journal)
+    print_alerts(out, journal, during="the drill")
     for reason in journal.get("reasons", []):
         err.print(f"[yellow]•[/] {escape(reason)}", highlight=False)
 

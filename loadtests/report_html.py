@@ -18,6 +18,8 @@ from typing import Any
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter
 
+from infra.local.prometheus import label_text
+
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;
@@ -125,7 +127,7 @@ def _alerts(summary: dict[str, Any]) -> str:
         (
             f"<span class='{_e(a['severity'])}'>{_e(a['severity'])}</span>",
             a["name"],
-            ", ".join(f"{k}={v}" for k, v in sorted(a["labels"].items())) or "—",
+            label_text(a["labels"]) or "—",
             a["first_firing_at"],
             a["last_firing_at"],
             f"{a['firing_s']:g} s" + (f" ({a['spells']} spells)" if a["spells"] > 1 else ""),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from infra.local.prometheus import label_text
+
 _PHASES = ("baseline", "during", "after")
 PHASE_ROWS = (
     ("requests", "requests", "{:.0f}"),
@@ -129,7 +131,7 @@ def alerts_markdown(report: dict[str, Any]) -> list[str]:
             "|---|---|---|---|---|---|---|",
         ]
         for alert in alerts:
-            labels = ", ".join(f"{k}={v}" for k, v in sorted(alert["labels"].items())) or "-"
+            labels = label_text(alert["labels"]) or "-"
             spells = f" in {alert['spells']} spells" if alert["spells"] > 1 else ""
             lines.append(
                 f"| {alert['severity']} | {alert['name']} | {_md(labels)} "

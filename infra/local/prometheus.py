@@ -269,6 +269,13 @@ def _fired(labels: dict[str, str], times: list[float], step: float) -> FiredAler
     )
 
 
+def label_text(labels: dict[str, str]) -> str:
+    """An alert's labels as people read them: `instance` and `job` are scrape plumbing
+    next to the `component` that names the process, so they are left out."""
+    shown = {k: v for k, v in labels.items() if k not in ("instance", "job")}
+    return ", ".join(f"{k}={v}" for k, v in sorted(shown.items()))
+
+
 def alert_summary(name: str, labels: dict[str, str]) -> str:
     """The rule's summary with its labels filled in; the value, which a range of samples
     does not have one of, reads as "…"."""

@@ -15,6 +15,7 @@ from infra.local.prometheus import (
     fold_firing,
     graph_url,
     history_step,
+    label_text,
 )
 from infra.local.provider import alert_history
 from stack.settings import Settings
@@ -149,3 +150,9 @@ def test_a_known_history_has_no_note():
     block = AlertHistory([alert], "http://127.0.0.1:9090/graph?g0.expr=x").as_dict()
     assert set(block) == {"alerts", "prometheus_url"}
     assert block["alerts"] == [alert.as_dict()]
+
+
+def test_labels_read_without_scrape_plumbing():
+    labels = {"component": "relay", "instance": "127.0.0.1:8201", "job": "relay", "group": "g"}
+    assert label_text(labels) == "component=relay, group=g"
+    assert label_text({}) == ""
