@@ -21,6 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from cli.alerts import print_alerts
 from cli.console import err, fail, out
 from stack.settings import get_settings
 
@@ -232,6 +233,7 @@ def _print_results(journal: dict[str, Any]) -> None:
     for label, value in [*measure_rows(journal), *ledger_rows(journal)]:
         figures.add_row(escape(label), escape(value))
     out.print(figures)
+    print_alerts(out, journal, during="the drill")
     for reason in journal.get("reasons", []):
         err.print(f"[yellow]•[/] {escape(reason)}", highlight=False)
 
@@ -249,6 +251,9 @@ def _json_summary(journal: dict[str, Any], journal_file: Path, exit_code: int) -
         "phases": journal.get("phases", {}),
         "ledger": {k: v for k, v in ledger.items() if k != "findings"},
         "load": journal.get("load"),
+        "alerts": journal.get("alerts"),
+        "prometheus_url": journal.get("prometheus_url"),
+        **({"alerts_note": journal["alerts_note"]} if "alerts_note" in journal else {}),
     }
 
 

@@ -17,6 +17,7 @@ import typer
 from rich.live import Live
 from rich.markup import escape
 
+from cli.alerts import print_alerts
 from cli.console import err, fail, out
 from scenarios import ScenarioError, available, load_scenario
 from stack.errors import ChirpError
@@ -230,6 +231,7 @@ def _print_results(summary: dict[str, Any], target: Path) -> None:
         out.width = max(out.width, _LOG_WIDTH)
     out.print(endpoints_table(summary))
     out.print(slo_table(summary))
+    print_alerts(out, summary)
     reliability = summary["reliability"]
     for reason in reliability["reasons"]:
         err.print(f"[bold yellow]unreliable:[/] {reason}", highlight=False)

@@ -18,12 +18,15 @@ from typing import Any
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter
 
+from infra.local.prometheus import label_text
+
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;
 text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 .PASS{color:#0a7d28;font-weight:bold}.FAIL{color:#c0131b;font-weight:bold}
-.NOT_MEASURED{color:#777}figure{margin:1.5em 0}img{max-width:100%}
+.NOT_MEASURED{color:#777}.warning{color:#a86b00}.critical,.page{color:#c0131b}
+figure{margin:1.5em 0}img{max-width:100%}
 .warn{background:#fff4d6;padding:.5em 1em;border-left:4px solid #e0a800}
 .bad{background:#fde2e1;padding:.5em 1em;border-left:4px solid #c0131b}
 """
@@ -47,6 +50,8 @@ def render(summary: dict[str, Any]) -> str:
         _reliability(summary["reliability"]),
         "<h2>Service level objectives</h2>",
         _objectives(summary["slo"]),
+        "<h2>Alerts</h2>",
+        _alerts(summary),
         "<h2>Endpoints</h2>",
         _endpoints(summary),
         "<h2>Over time</h2>",
@@ -101,6 +106,37 @@ def _objectives(block: dict[str, Any]) -> str:
         )
     note = f"<p>Latency judged on {block['judged_on']} figures.</p>"
     return note + _table(["objective", "target", "measured", "samples", "verdict"], rows, raw=4)
+
+
+def _alerts(summary: dict[str, Any]) -> str:
+    """The alerts that fired during the run and the link to the run in Prometheus."""
+    url = summary.get("prometheus_url")
+    link = (
+        f"<p><a href='{_e(url)}'>The run's time range in Prometheus</a> "
+        "(firing alerts, p99 by route, error ratio, consumer lag).</p>"
+        if url
+        else ""
+    )
+    alerts = summary.get("alerts")
+    if alerts is None:
+        note = summary.get("alerts_note") or "the alert history is not in this report"
+        return f"<p class='warn'>Alerts unknown: {_e(note)}</p>{link}"
+    if not alerts:
+        return f"<p>No alert fired during the run.</p>{link}"
+    rows = [
+        (
+            f"<span class='{_e(a['severity'])}'>{_e(a['severity'])}</span>",
+            a["name"],
+            label_text(a["labels"]) or "—",
+            a["first_firing_at"],
+            a["last_firing_at"],
+            f"{a['firing_s']:g} s" + (f" ({a['spells']} spells)" if a["spells"] > 1 else ""),
+            a["summary"],
+        )
+        for a in alerts
+    ]
+    head = ["severity", "alert", "labels", "first firing", "last firing", "firing", "summary"]
+    return _table(head, rows, raw=0) + link
 
 
 def _endpoints(summary: dict[str, Any]) -> str:

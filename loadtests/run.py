@@ -1,7 +1,8 @@
 """`run_load`: one scenario against the stack, from plan to report.
 
     check the population and the stack → plan → run (live ticks) → judge reliability
-    → summary (SLO verdicts) → summary.json, Locust CSVs, report.html
+    → alerts fired meanwhile (Prometheus) → summary (SLO verdicts) → summary.json,
+    Locust CSVs, report.html
 
 Exit codes follow the report: 0 every objective met, 1 one breached; a run that could
 not take place raises `ChirpError` (the CLI's exit 2).
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from infra.local.provider import gateway_count
+from infra.local.provider import alert_history, gateway_count
 from loadtests.plan import plan_scenario
 from loadtests.population import load_population, population_path
 from loadtests.reliability import judge_reliability
@@ -101,6 +102,7 @@ def run_load(
             locust_version=LOCUST_VERSION,
             started_at=result.started_at,
             finished_at=result.finished_at,
+            alerts=alert_history(settings, result.started_at, result.finished_at).as_dict(),
         )
         if result.exceptions:
             reliability.warnings.append(

@@ -44,6 +44,15 @@ class RunFacts:
     locust_version: str
     started_at: float
     finished_at: float
+    alerts: dict[str, Any] | None = None
+    """`AlertHistory.as_dict()` of the run: alerts, prometheus_url, alerts_note."""
+
+
+_NOT_GATHERED = {
+    "alerts": None,
+    "prometheus_url": None,
+    "alerts_note": "the alert history was not gathered",
+}
 
 
 def build_summary(
@@ -105,6 +114,7 @@ def build_summary(
         "stack": {"samples": len(stack_samples), "consumer_lag": lag, "feed_cache_hit_rate": cache},
         "reliability": reliability.as_dict(),
         "timeline": _timeline(recorder, facts.started_at),
+        **(facts.alerts if facts.alerts is not None else _NOT_GATHERED),
         "exit_code": slo.exit_code(objectives),
     }
 

@@ -1,8 +1,8 @@
 """The AWS provider: chirp's stack on managed services, as a Pulumi program in Python.
 
 Components (one module each): `network` (VPC over 3 zones), `kafka` (MSK),
-`cache` (ElastiCache Redis, cluster mode), `tables` (DynamoDB), `postgres`
-(RDS with read replicas), `search` (OpenSearch), `services` (ECS Fargate
+`cache` (ElastiCache Redis: a primary, replicas, automatic failover), `tables`
+(DynamoDB), `postgres` (RDS with read replicas), `search` (OpenSearch), `services` (ECS Fargate
 behind an ALB), `scaling` (CPU and consumer-lag autoscaling), `alarms`
 (CloudWatch at the seed's thresholds). `program` assembles them, `sizing`
 says how big they are, `automation` runs them for `chirp up|down --provider aws`.

@@ -1,8 +1,13 @@
-"""ElastiCache Redis in cluster mode: feeds, tweet and profile caches, trending, rate limits.
+"""ElastiCache Redis: feeds, tweet and profile caches, trending, rate limits.
 
-The seed draws three Redis clusters (feeds, tweets, trending); the app reaches
-one Redis, so they are one sharded cluster here, sized like the seed's
-largest (feeds) and its failure scenario: 10 primaries with a replica each.
+chirp's Redis client talks to one primary (locally it finds it through Sentinel),
+not to a Redis Cluster: its Lua scripts and multi-key commands need every key on
+one server. So this is a replication group with cluster mode off: one primary and
+`replicas_per_shard` replicas spread over the zones, with automatic failover.
+Its primary endpoint is a DNS name that ElastiCache moves to the promoted replica,
+which is what Sentinel does locally, so the tasks run with Sentinel off and reach
+the primary by that name. The seed's sharded feed cluster does not fit a
+one-primary client; `AwsSizing.adjustments()` says so when a plan asks for shards.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ PORT = 6379
 
 @dataclass
 class CacheArgs:
-    """Shard layout and node size, and where the nodes live."""
+    """Node size and replicas, and where the nodes live."""
 
     sizing: RedisSizing
     subnet_ids: Sequence[pulumi.Input[str]]
@@ -28,9 +33,10 @@ class CacheArgs:
 
 
 class Cache(pulumi.ComponentResource):
-    """A cluster-mode replication group with a replica per shard and automatic failover."""
+    """A primary with replicas in other zones, automatic failover and Multi-AZ."""
 
-    configuration_endpoint: pulumi.Output[str]
+    primary_endpoint: pulumi.Output[str]
+    reader_endpoint: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None
@@ -49,10 +55,9 @@ class Cache(pulumi.ComponentResource):
             engine_version=sizing.engine_version,
             node_type=sizing.node_type,
             port=PORT,
-            cluster_mode="enabled",
-            parameter_group_name=f"default.redis{major}.cluster.on",
-            num_node_groups=sizing.shards,
-            replicas_per_node_group=sizing.replicas_per_shard,
+            cluster_mode="disabled",
+            parameter_group_name=f"default.redis{major}",
+            num_cache_clusters=1 + sizing.replicas_per_shard,
             automatic_failover_enabled=True,
             multi_az_enabled=True,
             subnet_group_name=subnets.name,
@@ -65,5 +70,8 @@ class Cache(pulumi.ComponentResource):
             snapshot_retention_limit=1,
             opts=child,
         )
-        self.configuration_endpoint = group.configuration_endpoint_address
-        self.register_outputs({"configuration_endpoint": self.configuration_endpoint})
+        self.primary_endpoint = group.primary_endpoint_address
+        self.reader_endpoint = group.reader_endpoint_address
+        self.register_outputs(
+            {"primary_endpoint": self.primary_endpoint, "reader_endpoint": self.reader_endpoint}
+        )

@@ -6,7 +6,7 @@ API runs (`infra.aws.automation`) and the unit tests run under mocks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -94,12 +94,14 @@ class ChirpAws(pulumi.ComponentResource):
                     settings,
                     sizing,
                     kafka_bootstrap=events.bootstrap_brokers,
-                    redis_endpoint=redis.configuration_endpoint,
+                    redis_endpoint=redis.primary_endpoint,
                     postgres_address=database.address,
+                    postgres_replica_addresses=database.replica_addresses,
                     opensearch_endpoint=opensearch.endpoint,
                 ),
-                secrets={"PGPASSWORD": pulumi.Output.concat(database.master_secret_arn,
-                                                            ":password::")},
+                secrets={
+                    "PGPASSWORD": pulumi.Output.concat(database.master_secret_arn, ":password::")
+                },
                 secret_arns=[database.master_secret_arn],
                 table_arns=[tables.tweets_arn, tables.engagements_arn],
                 vpc_id=network.vpc_id,
@@ -112,8 +114,7 @@ class ChirpAws(pulumi.ComponentResource):
         )
         Autoscaling(
             f"{name}-scaling",
-            AutoscalingArgs(sizing, services.cluster_name, services.services,
-                            events.cluster_name),
+            AutoscalingArgs(sizing, services.cluster_name, services.services, events.cluster_name),
             child,
         )
         alarms = Alarms(
@@ -134,7 +135,8 @@ class ChirpAws(pulumi.ComponentResource):
             "private_subnet_ids": private,
             "app_security_group_id": network.app_security_group_id,
             "kafka_bootstrap_brokers": events.bootstrap_brokers,
-            "redis_endpoint": redis.configuration_endpoint,
+            "redis_endpoint": redis.primary_endpoint,
+            "redis_reader_endpoint": redis.reader_endpoint,
             "postgres_address": database.address,
             "postgres_replica_addresses": database.replica_addresses,
             "opensearch_endpoint": opensearch.endpoint,
@@ -153,8 +155,13 @@ def app_environment(
     redis_endpoint: pulumi.Input[str],
     postgres_address: pulumi.Input[str],
     opensearch_endpoint: pulumi.Input[str],
+    postgres_replica_addresses: Sequence[pulumi.Input[str]] = (),
 ) -> dict[str, pulumi.Input[str]]:
-    """The `CHIRP_*` variables of every task: the operator's settings, AWS addresses."""
+    """The `CHIRP_*` variables of every task: the operator's settings, AWS addresses.
+
+    The data tier is highly available the managed way: reads go to the RDS read
+    replicas, and Redis's primary is ElastiCache's primary endpoint, which follows a
+    failover, so the tasks run without Sentinel."""
     env: dict[str, pulumi.Input[str]] = dict(settings_env(settings))
     first_broker = pulumi.Output.from_input(kafka_bootstrap).apply(
         lambda brokers: (brokers or "").split(",")[0].rsplit(":", 1)[0]
@@ -168,6 +175,7 @@ def app_environment(
             "CHIRP_KAFKA_PARTITIONS": str(sizing.kafka.partitions_per_topic),
             "CHIRP_REDIS_HOST": redis_endpoint,
             "CHIRP_REDIS_PORT": str(cache.PORT),
+            "CHIRP_REDIS_SENTINEL": "false",
             "CHIRP_POSTGRES_HOST": postgres_address,
             "CHIRP_POSTGRES_PORT": str(postgres.PORT),
             # DynamoDB's regional endpoint; traffic takes the VPC's gateway endpoint.
@@ -179,6 +187,15 @@ def app_environment(
             "AWS_DEFAULT_REGION": sizing.region,
         }
     )
+    # The replica list is the whole truth. The count setting is the local provider's (at
+    # most 4 local replicas): here it only says "none", so no replica address is guessed.
+    env.pop("CHIRP_POSTGRES_REPLICAS", None)
+    if postgres_replica_addresses:
+        env["CHIRP_POSTGRES_REPLICA_HOSTS"] = pulumi.Output.all(*postgres_replica_addresses).apply(
+            lambda hosts: ",".join(f"{host}:{postgres.PORT}" for host in hosts)
+        )
+    else:
+        env["CHIRP_POSTGRES_REPLICAS"] = "0"
     return env
 
 

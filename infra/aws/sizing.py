@@ -71,10 +71,6 @@ _FARGATE_MEMORY: dict[int, tuple[int, int, int]] = {
 }
 
 
-_REDIS_MAX_NODES = 500
-"""ElastiCache's limit on the nodes of one cluster-mode replication group."""
-
-
 class _Section(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -93,23 +89,16 @@ class KafkaSizing(_Section):
 
 
 class RedisSizing(_Section):
-    """ElastiCache in cluster mode: the seed's feed cluster, 10 primaries and 10 replicas."""
+    """ElastiCache: one primary and its replicas with automatic failover (see
+    `infra.aws.cache` for why not cluster mode). `shards` is what was asked for, the
+    seed's feed cluster of 10; the deployment runs one, and says so."""
 
     node_type: str = "cache.r6g.2xlarge"
     shards: int = Field(default=10, ge=1, le=500)
-    # At least one replica per shard: automatic failover needs something to fail over to.
+    # At least one replica: automatic failover needs something to fail over to; a
+    # replication group without cluster mode holds at most five.
     replicas_per_shard: int = Field(default=1, ge=1, le=5)
     engine_version: str = "7.1"
-
-    @model_validator(mode="after")
-    def _within_cluster_limit(self) -> RedisSizing:
-        nodes = self.shards * (1 + self.replicas_per_shard)
-        if nodes > _REDIS_MAX_NODES:
-            raise ValueError(
-                f"{self.shards} shards with {self.replicas_per_shard} replicas each make {nodes} "
-                f"nodes; a cluster holds at most {_REDIS_MAX_NODES}: choose a larger node_type"
-            )
-        return self
 
 
 class DynamoDBSizing(_Section):
@@ -257,6 +246,13 @@ class AwsSizing(_Section):
     def adjustments(self) -> list[str]:
         """Where the requested sizes were changed to be deployable, one sentence each."""
         notes = list(self.notes)
+        if self.redis.shards > 1:
+            notes.append(
+                f"redis.shards {self.redis.shards} deployed as one primary with "
+                f"{self.redis.replicas_per_shard} replica(s) on {self.redis.node_type}: chirp's "
+                "Redis client talks to one primary, not to a cluster; choose a node_type that "
+                "holds every feed"
+            )
         if self.kafka_brokers != self.kafka.brokers:
             notes.append(
                 f"kafka.brokers {self.kafka.brokers} rounded up to {self.kafka_brokers}: MSK "

@@ -498,6 +498,7 @@ class _Run:
         interrupted = (
             f"interrupted by {self.interrupted}; rollbacks ran" if self.interrupted else None
         )
+        finished_at = datetime.now(UTC)
         record = journal.RunRecord(
             drill=self.drill,
             started_at=self.started_at,
@@ -520,6 +521,8 @@ class _Run:
             run_word=self.cast.run_word if self.cast else None,
             load=load_result,
             down_after=self.down_after,
+            finished_at=finished_at,
+            alerts=journal.alerts(self.settings, self.started_at, finished_at),
         )
         built = journal.build(record)
         return DrillResult(chosen, code, journal.write(self.journal_dir, built), built)

@@ -19,6 +19,7 @@ from infra.chaos.model import Drill
 from infra.chaos.summary import summary_markdown
 from infra.chaos.verdict import PHASES, CheckResult, in_phase, phase_figures
 from infra.local import provider
+from infra.local.prometheus import AlertHistory
 from stack.settings import Settings
 
 SCHEMA_VERSION = 1
@@ -57,6 +58,8 @@ class RunRecord:
     down_after: list[str] | None
     follow_verification: FollowVerification | None = None
     feed_repair: dict[str, Any] | None = None
+    alerts: AlertHistory | None = None
+    finished_at: datetime | None = None
 
 
 def build(run: RunRecord) -> dict[str, Any]:
@@ -78,7 +81,7 @@ def build(run: RunRecord) -> dict[str, Any]:
         "description": run.drill.description,
         "source": str(run.drill.source) if run.drill.source else None,
         "started_at": run.started_at.isoformat(timespec="seconds"),
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "finished_at": (run.finished_at or datetime.now(UTC)).isoformat(timespec="seconds"),
         "elapsed_s": round(run.elapsed_s, 1),
         "verdict": run.verdict,
         "reasons": run.reasons + failed,
@@ -95,8 +98,17 @@ def build(run: RunRecord) -> dict[str, Any]:
         "follow_ledger": _follow_ledger(run.follow_verification),
         "load": run.load or {"status": "not run (--no-load)"},
         "stack_after": {"down": run.down_after},
+        **(run.alerts or _NOT_GATHERED).as_dict(),
         "samples": [s.as_dict() for s in run.samples],
     }
+
+
+_NOT_GATHERED = AlertHistory(None, None, "the alert history was not gathered")
+
+
+def alerts(settings: Settings, started_at: datetime, finished_at: datetime) -> AlertHistory:
+    """The alerts that fired during the drill, and the link to its time range."""
+    return provider.alert_history(settings, started_at.timestamp(), finished_at.timestamp())
 
 
 def write(journal_dir: Path, journal: dict[str, Any]) -> Path:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from infra.local.prometheus import label_text
+
 _PHASES = ("baseline", "during", "after")
 PHASE_ROWS = (
     ("requests", "requests", "{:.0f}"),
@@ -115,6 +117,37 @@ def _follow_rows(journal: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+def alerts_markdown(report: dict[str, Any]) -> list[str]:
+    """The alerts that fired during the run (or why that is unknown) and the Prometheus link,
+    as markdown lines; `report` is a journal or anything with its alert fields."""
+    alerts = report.get("alerts")
+    if alerts is None:
+        lines = [f"Unknown: {report.get('alerts_note') or 'not in this journal'}."]
+    elif not alerts:
+        lines = ["None fired during the drill."]
+    else:
+        lines = [
+            "| severity | alert | labels | first firing | last firing | firing (s) | summary |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for alert in alerts:
+            labels = label_text(alert["labels"]) or "-"
+            spells = f" in {alert['spells']} spells" if alert["spells"] > 1 else ""
+            lines.append(
+                f"| {alert['severity']} | {alert['name']} | {_md(labels)} "
+                f"| {alert['first_firing_at']} | {alert['last_firing_at']} "
+                f"| {alert['firing_s']:g}{spells} | {_md(alert['summary'])} |"
+            )
+    if report.get("prometheus_url"):
+        lines += ["", f"[The drill's time range in Prometheus]({report['prometheus_url']})"]
+    return lines
+
+
+def _md(text: str) -> str:
+    """A table cell: a pipe would end it."""
+    return text.replace("|", "\\|")
+
+
 def summary_markdown(journal: dict[str, Any]) -> str:
     """journal.json as a page a person reads: verdict, checks, phases, measures, ledger."""
     lines = [
@@ -141,6 +174,7 @@ def summary_markdown(journal: dict[str, Any]) -> str:
     if journal.get("ledger"):
         lines += ["", "## Integrity ledger", "", "| count | value |", "|---|---|"]
         lines += [f"| {label} | {value} |" for label, value in ledger_rows(journal)]
+    lines += ["", "## Alerts", "", *alerts_markdown(journal)]
     lines += [
         "",
         "## Actions",

@@ -22,6 +22,10 @@ COMPOSE_GATEWAYS = 2
 """docker-compose.yml names its gateways gateway-1 and gateway-2."""
 COMPOSE_WORKERS = WORKER_ROLES
 """In the order of their metrics ports (`worker_metrics_base_port` + position), as locally."""
+COMPOSE_POSTGRES_REPLICAS = 1
+"""docker-compose.yml runs one read replica, postgres-replica."""
+COMPOSE_SENTINELS = ("sentinel-1", "sentinel-2", "sentinel-3")
+"""Published on `sentinel_base_port` + position, as the local Sentinels listen."""
 
 # What belongs to one place or process: host paths and addresses, and the id a
 # process stamps into tweet ids. Where chirp runs elsewhere they are set there.
@@ -37,6 +41,8 @@ _LOCAL_ONLY_FIELDS = frozenset(
         "dynamodb_host",
         "kafka_host",
         "opensearch_host",
+        "postgres_replica_hosts",
+        "sentinel_hosts",
     }
 )
 
@@ -61,10 +67,19 @@ def compose_env(settings: Settings) -> dict[str, str]:
             f"the compose stack runs exactly {COMPOSE_GATEWAYS} gateways but CHIRP_GATEWAYS is "
             f"{settings.gateways}; unset CHIRP_GATEWAYS or use --provider local"
         )
+    if settings.postgres_replicas != COMPOSE_POSTGRES_REPLICAS or not settings.redis_sentinel:
+        raise ConfigError(
+            f"the compose stack runs {COMPOSE_POSTGRES_REPLICAS} PostgreSQL replica and Redis "
+            f"with Sentinel but CHIRP_POSTGRES_REPLICAS is {settings.postgres_replicas} and "
+            f"CHIRP_REDIS_SENTINEL is {str(settings.redis_sentinel).lower()}; unset them or "
+            "use --provider local"
+        )
     env = settings_env(settings)
     env["CHIRP_HOST"] = settings.host
     for number in range(1, COMPOSE_GATEWAYS + 1):
         env[f"CHIRP_GATEWAY_{number}_PORT"] = str(settings.gateway_base_port + number - 1)
+    for number in range(1, len(COMPOSE_SENTINELS) + 1):
+        env[f"CHIRP_SENTINEL_{number}_PORT"] = str(settings.sentinel_base_port + number - 1)
     for position, worker in enumerate(COMPOSE_WORKERS):
         variable = f"CHIRP_{worker.upper().replace('-', '_')}_METRICS_PORT"
         env[variable] = str(settings.worker_metrics_base_port + position)

@@ -14,14 +14,23 @@ from pathlib import Path
 
 from rich.console import Console
 
-from infra.compose.env import COMPOSE_GATEWAYS, write_env_file
+from infra.compose.env import COMPOSE_GATEWAYS, COMPOSE_SENTINELS, write_env_file
 from stack.errors import ComponentFailed, MissingDependency
 from stack.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
-DATA_SERVICES = ("kafka", "redis", "dynamodb", "postgres", "opensearch")
-"""Started and healthy before the bootstrap runs."""
+DATA_SERVICES = (
+    "kafka",
+    "redis",
+    "redis-replica",
+    *COMPOSE_SENTINELS,
+    "dynamodb",
+    "postgres",
+    "postgres-replica",
+    "opensearch",
+)
+"""Started and healthy before the bootstrap runs; every chirp container waits for them."""
 
 _PROBE_TIMEOUT_S = 30.0
 _BUILD_TIMEOUT_S = 1800.0
@@ -106,10 +115,14 @@ def require_docker() -> str:
 def compose_command(docker: str, env_file: Path, profiles: tuple[str, ...] = ()) -> list[str]:
     """The `docker compose` prefix every call uses: this repo's file and the settings' env."""
     command = [
-        docker, "compose",
-        "--file", str(COMPOSE_FILE),
-        "--project-directory", str(REPO_ROOT),
-        "--env-file", str(env_file),
+        docker,
+        "compose",
+        "--file",
+        str(COMPOSE_FILE),
+        "--project-directory",
+        str(REPO_ROOT),
+        "--env-file",
+        str(env_file),
     ]
     for profile in profiles:
         command += ["--profile", profile]
@@ -141,9 +154,7 @@ def _compose(
 def _succeeds(command: list[str]) -> bool:
     """Whether a quick probe command exits 0 (a hang counts as failure)."""
     try:
-        result = subprocess.run(
-            command, capture_output=True, timeout=_PROBE_TIMEOUT_S, check=False
-        )
+        result = subprocess.run(command, capture_output=True, timeout=_PROBE_TIMEOUT_S, check=False)
     except (subprocess.TimeoutExpired, OSError):
         return False
     return result.returncode == 0
@@ -156,3 +167,16 @@ def _print_endpoints(settings: Settings, console: Console) -> None:
     for number in range(1, COMPOSE_GATEWAYS + 1):
         port = settings.gateway_base_port + number - 1
         console.print(f"[bold]compose:[/] gateway-{number} http://{host}:{port}")
+    replica = settings.postgres_replica_base_port
+    console.print(
+        f"[bold]compose:[/] PostgreSQL primary {host}:{settings.postgres_port}, "
+        f"replica {host}:{replica}"
+    )
+    console.print(
+        f"[bold]compose:[/] Redis primary {host}:{settings.redis_port}, "
+        f"replica {host}:{settings.redis_replica_port}"
+    )
+    sentinels = ", ".join(
+        f"{host}:{settings.sentinel_base_port + n}" for n in range(len(COMPOSE_SENTINELS))
+    )
+    console.print(f"[bold]compose:[/] Sentinels ({settings.redis_master_name}) {sentinels}")

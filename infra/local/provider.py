@@ -28,7 +28,14 @@ from infra.local.haproxy import HAProxy
 from infra.local.kafka import KafkaServer
 from infra.local.opensearch import OpenSearchServer
 from infra.local.postgres import PostgresServer
-from infra.local.prometheus import Alert, PrometheusServer, ScrapeTarget
+from infra.local.prometheus import (
+    RUN_GRAPHS,
+    Alert,
+    AlertHistory,
+    PrometheusServer,
+    ScrapeTarget,
+    graph_url,
+)
 from infra.local.redis import RedisServer
 from stack.errors import ComponentFailed, ConfigError, PortInUse
 from stack.settings import Settings
@@ -382,3 +389,25 @@ def alerts(settings: Settings) -> list[Alert] | None:
         return server.alerts()
     except (OSError, ValueError, KeyError, HTTPException):
         return None
+
+
+def alert_history(settings: Settings, start: float, end: float) -> AlertHistory:
+    """The alerts that fired in [start, end] (epoch seconds) and the link to that range in
+    this stack's Prometheus; a note instead of alerts when it does not run or answer."""
+    server = PrometheusServer(settings)
+    if running(server) is None:
+        return AlertHistory(
+            alerts=None,
+            prometheus_url=None,
+            note="Prometheus is not running (chirp up --prometheus); no alert history",
+        )
+    link = graph_url(settings, start, end, RUN_GRAPHS)
+    try:
+        return AlertHistory(alerts=server.fired_alerts(start, end), prometheus_url=link)
+    except (OSError, ValueError, KeyError, HTTPException) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return AlertHistory(
+            alerts=None,
+            prometheus_url=link,
+            note=f"Prometheus at {server.url} did not answer the alert history query ({reason})",
+        )

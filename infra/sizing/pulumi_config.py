@@ -21,7 +21,7 @@ The file is JSON (``.json``) or YAML (``.yaml``/``.yml``) holding one object:
       replication_factor: int
       retention_hours: int
       broker_disk_gb: int
-    redis:                             ElastiCache, cluster mode
+    redis:                             ElastiCache (deployed as one primary + replicas)
       <feed|tweet_cache|trending>:
         shards: int                    node groups
         replicas_per_shard: int

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.promlink import covers
 from tests.stackenv import StackEnv
 
 pytestmark = pytest.mark.integration
@@ -28,6 +29,8 @@ JOURNAL_KEYS = {
     "ledger",
     "load",
     "samples",
+    "alerts",
+    "prometheus_url",
 }
 
 
@@ -85,6 +88,10 @@ def _assert_sound(code: int, summary: dict, journal: dict, name: str) -> None:
     assert ledger["duplicated"] == []
     assert journal["stack_after"]["down"] == []
     assert (Path(journal["environment"]["run_dir"]) / "pids").is_dir()
+    # The session stack runs Prometheus: the alerts of the drill are known, and linked.
+    assert isinstance(journal["alerts"], list), journal.get("alerts_note")
+    assert covers(journal["prometheus_url"], journal["started_at"], journal["finished_at"])
+    assert summary["alerts"] == journal["alerts"]
     figures = {k: journal["measures"][k] for k in ("time_to_detect_s", "time_to_recover_s")}
     print(f"{name}: verdict {journal['verdict']}, {figures}")  # reported, not asserted
 
@@ -104,7 +111,9 @@ def test_worker_crash_end_to_end(stack, tmp_path, healthy_after):
     _assert_sound(code, summary, journal, "worker-crash")
     assert journal["plan"]["method"][0]["target"] == "fanout"
     assert _components(stack)["fanout"] == "up"
-    assert (tmp_path / "worker" / "summary.md").read_text().startswith("# chirp chaos worker-crash")
+    page = (tmp_path / "worker" / "summary.md").read_text()
+    assert page.startswith("# chirp chaos worker-crash")
+    assert "\n## Alerts\n" in page and "The drill's time range in Prometheus" in page
 
 
 def test_a_drill_that_cannot_run_touches_nothing(stack, tmp_path, healthy_after):

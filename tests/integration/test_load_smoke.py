@@ -14,6 +14,7 @@ import pytest
 
 from loadtests.summary import validate
 from tests.api import Api
+from tests.promlink import covers
 
 pytestmark = pytest.mark.integration
 
@@ -102,6 +103,20 @@ def test_smoke_writes_a_valid_report_with_verdicts(smoke_report):
     assert "SLOs: smoke" in done.stdout
     for csv in ("locust_stats.csv", "locust_stats_history.csv", "locust_failures.csv"):
         assert (report / csv).stat().st_size > 0
+
+
+def test_smoke_reports_the_alerts_of_the_run_and_links_its_prometheus_range(smoke_report):
+    report, done = smoke_report
+    summary = json.loads((report / "summary.json").read_text())
+    # The session stack runs Prometheus: the history is known (which alerts fired is not
+    # test material), and the link shows the whole run.
+    assert isinstance(summary["alerts"], list), summary.get("alerts_note")
+    assert "alerts_note" not in summary
+    assert covers(summary["prometheus_url"], summary["started_at"], summary["finished_at"])
+    assert f"prometheus: {summary['prometheus_url']}" in done.stdout
+    assert ("alerts fired during the run" in done.stdout) == bool(summary["alerts"])
+    page = (report / "report.html").read_text()
+    assert "<h2>Alerts</h2>" in page and "The run's time range in Prometheus" in page
 
 
 def test_a_missing_population_is_one_line_and_exit_2(stack, tmp_path):

@@ -12,9 +12,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import UTC, datetime
 
 import pytest
 
+from infra.local import process, provider
+from tests.promlink import covers
 from tests.stackenv import StackEnv
 
 pytestmark = pytest.mark.integration
@@ -88,6 +91,51 @@ def test_status_json_lists_prometheus_and_its_alerts(stack):
         assert {"name", "severity", "summary", "labels"} <= set(alert)
     states = {c["name"]: c["state"] for c in payload["components"]}
     assert states["prometheus"] == states["redis-exporter"] == states["postgres-exporter"] == "up"
+
+
+def _firing(stack: StackEnv, name: str, component: str) -> bool:
+    return any(
+        a["labels"].get("alertname") == name
+        and a["labels"].get("component") == component
+        and a["state"] == "firing"
+        for a in api(stack, "/api/v1/alerts")["alerts"]
+    )
+
+
+def test_an_alert_that_fired_and_resolved_is_in_the_history_of_its_range(stack):
+    """Stop the PostgreSQL exporter until ComponentDown fires, start it again until the
+    alert resolves: the alert history of that range has it, from the real Prometheus."""
+    settings = stack.settings()
+    exporter = provider.find(settings, "postgres-exporter")
+    start = time.time()
+    assert process.stop(exporter.pid_file, grace_s=5), "the exporter was not running"
+    try:
+        poll(
+            lambda: (_firing(stack, "ComponentDown", exporter.name), "not firing"),
+            "ComponentDown did not fire for the stopped exporter",
+        )
+    finally:
+        restarted = stack.chirp("up")
+    assert restarted.returncode == 0, restarted.stderr
+    poll(
+        lambda: (not _firing(stack, "ComponentDown", exporter.name), "still firing"),
+        "ComponentDown did not resolve once the exporter was back",
+    )
+    end = time.time()
+
+    history = provider.alert_history(settings, start, end)
+    assert history.alerts is not None, history.note
+    [down] = [
+        a
+        for a in history.alerts
+        if a.name == "ComponentDown" and a.labels.get("component") == exporter.name
+    ]
+    assert start <= down.first_firing_at <= down.last_firing_at <= end
+    assert down.severity == "critical" and down.spells == 1 and down.firing_s > 0
+    assert down.summary == "postgres-exporter does not answer its /metrics scrape"
+    assert history.prometheus_url is not None
+    iso = [datetime.fromtimestamp(t, UTC).isoformat() for t in (start, end)]
+    assert covers(history.prometheus_url, *iso)
 
 
 def test_status_watch_draws_the_dashboard_and_ctrl_c_exits_zero(stack):

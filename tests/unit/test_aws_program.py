@@ -34,7 +34,8 @@ _COMPUTED: dict[str, dict[str, Any]] = {
     "aws:msk/cluster:Cluster": {"bootstrapBrokers": "b-1.msk:9092,b-2.msk:9092,b-3.msk:9092"},
     "aws:msk/configuration:Configuration": {"latestRevision": 1},
     "aws:elasticache/replicationGroup:ReplicationGroup": {
-        "configurationEndpointAddress": "chirp.cfg.cache.example"
+        "primaryEndpointAddress": "master.chirp.cache.example",
+        "readerEndpointAddress": "replica.chirp.cache.example",
     },
     "aws:opensearch/domain:Domain": {"endpoint": "vpc-chirp.es.example"},
 }
@@ -62,9 +63,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
             state["streamArn"] = f"arn:aws:dynamodb:stream/{args.name}"
         return f"{args.name}-id", state
 
-    def call(
-        self, args: pulumi.runtime.MockCallArgs
-    ) -> tuple[dict, list[tuple[str, str]] | None]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             zone_ids = [f"euw1-az{i}" for i in range(len(ZONES))]
             return {"names": ZONES, "zoneIds": zone_ids}, []
@@ -122,8 +121,14 @@ PLAN_FILE = {
         "fanout": {"count": 40, "instance_class": "c5.large"},
         "search-indexer": {"count": 9, "instance_class": "c5.large"},
     },
-    "kafka": {"brokers": 6, "instance_class": "kafka.m5.large", "partitions": 48,
-              "replication_factor": 3, "retention_hours": 72, "broker_disk_gb": 250},
+    "kafka": {
+        "brokers": 6,
+        "instance_class": "kafka.m5.large",
+        "partitions": 48,
+        "replication_factor": 3,
+        "retention_hours": 72,
+        "broker_disk_gb": 250,
+    },
     "redis": {
         "feed": {"shards": 3, "replicas_per_shard": 2, "node_class": "cache.r6g.large"},
         "tweet_cache": {"shards": 1, "replicas_per_shard": 1, "node_class": "cache.r6g.large"},
@@ -151,7 +156,8 @@ def _container(stack: Deployed, role: str) -> dict[str, Any]:
 
 def _lag_alarms(stack: Deployed, worker: str) -> dict[float, dict[str, Any]]:
     alarms = [
-        a for a in stack.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        a
+        for a in stack.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
         if a.get("metricName") == "SumOffsetLag"
         and a["dimensions"]["Consumer Group"] == worker
         and a.get("alarmActions") == a.get("okActions")
@@ -165,9 +171,16 @@ def _lag_alarms(stack: Deployed, worker: str) -> dict[float, dict[str, Any]]:
 def test_components_are_grouped_as_component_resources(default_stack: Deployed) -> None:
     components = {t for t in default_stack.types() if t.startswith("chirp:aws:")}
     assert components == {
-        "chirp:aws:Stack", "chirp:aws:Network", "chirp:aws:Kafka", "chirp:aws:Cache",
-        "chirp:aws:Tables", "chirp:aws:Postgres", "chirp:aws:Search", "chirp:aws:Services",
-        "chirp:aws:Autoscaling", "chirp:aws:Alarms",
+        "chirp:aws:Stack",
+        "chirp:aws:Network",
+        "chirp:aws:Kafka",
+        "chirp:aws:Cache",
+        "chirp:aws:Tables",
+        "chirp:aws:Postgres",
+        "chirp:aws:Search",
+        "chirp:aws:Services",
+        "chirp:aws:Autoscaling",
+        "chirp:aws:Alarms",
     }
 
 
@@ -189,7 +202,8 @@ def test_tweets_table_has_its_keys_gsi_pitr_and_on_demand_capacity(
     assert tweets["name"] == "tweets"
     assert (tweets["hashKey"], tweets["rangeKey"]) == ("user_id", "tweet_id")
     assert {a["name"]: a["type"] for a in tweets["attributes"]} == {
-        "user_id": "N", "tweet_id": "N",
+        "user_id": "N",
+        "tweet_id": "N",
     }
     (index,) = tweets["globalSecondaryIndexes"]
     assert index["name"] == "by_tweet_id"
@@ -208,14 +222,15 @@ def test_engagements_table_makes_a_second_like_the_same_item(default_stack: Depl
     assert table["billingMode"] == "PAY_PER_REQUEST"
 
 
-def test_redis_is_a_cluster_with_replicas_and_automatic_failover(
+def test_redis_is_a_primary_with_a_replica_and_automatic_failover(
     default_stack: Deployed,
 ) -> None:
     group = default_stack.one("aws:elasticache/replicationGroup:ReplicationGroup")
-    assert group["clusterMode"] == "enabled"
-    assert group["parameterGroupName"].endswith(".cluster.on")
-    assert group["numNodeGroups"] == 10
-    assert group["replicasPerNodeGroup"] == 1
+    # chirp's client talks to one primary: no cluster mode, so a primary endpoint.
+    assert group["clusterMode"] == "disabled"
+    assert group["parameterGroupName"] == "default.redis7"
+    assert "numNodeGroups" not in group and "replicasPerNodeGroup" not in group
+    assert group["numCacheClusters"] == 2
     assert group["automaticFailoverEnabled"] is True
     assert group["multiAzEnabled"] is True
 
@@ -264,11 +279,19 @@ def test_every_role_runs_as_a_fargate_service_with_its_command(default_stack: De
     assert set(services) == set(ROLES)
     assert all(s["launchType"] == "FARGATE" for s in services.values())
     assert _container(default_stack, "gateway")["command"] == [
-        "python", "-m", "stack.run", "gateway", "--port", "8101",
+        "python",
+        "-m",
+        "stack.run",
+        "gateway",
+        "--port",
+        "8101",
     ]
     for worker in ["relay", *CONSUMERS]:
         assert _container(default_stack, worker)["command"] == [
-            "python", "-m", "stack.run", worker,
+            "python",
+            "-m",
+            "stack.run",
+            worker,
         ]
     bootstrap = _container(default_stack, "bootstrap")
     assert bootstrap["command"] == ["python", "-m", "stack.bootstrap"]
@@ -280,13 +303,49 @@ def test_tasks_reach_the_managed_services_by_their_endpoints(default_stack: Depl
     assert env["CHIRP_KAFKA_HOST"] == "b-1.msk"
     assert env["CHIRP_KAFKA_PORT"] == "9092"
     assert env["CHIRP_KAFKA_PARTITIONS"] == "100"
-    assert env["CHIRP_REDIS_HOST"] == "chirp.cfg.cache.example"
+    assert env["CHIRP_REDIS_HOST"] == "master.chirp.cache.example"
     assert env["CHIRP_POSTGRES_HOST"] == "chirp-postgres-primary.rds.example"
     assert env["CHIRP_POSTGRES_DB"] == "chirp"
     assert env["CHIRP_OPENSEARCH_HOST"] == "vpc-chirp.es.example"
     assert "CHIRP_RUN_DIR" in env and not env["CHIRP_RUN_DIR"].startswith(".")
     (secret,) = container["secrets"]
     assert secret == {"name": "PGPASSWORD", "valueFrom": "arn:aws:secretsmanager:pg:password::"}
+
+
+def test_every_task_reads_from_the_replicas_and_follows_elasticache_failover(
+    default_stack: Deployed,
+) -> None:
+    replicas = ",".join(f"chirp-postgres-replica-{i}.rds.example:5432" for i in range(10))
+    for role in [*ROLES, "bootstrap"]:
+        env = {
+            item["name"]: item["value"] for item in _container(default_stack, role)["environment"]
+        }
+        assert env["CHIRP_POSTGRES_REPLICA_HOSTS"] == replicas, role
+        # The local provider's replica count (at most 4) must not cap RDS's ten.
+        assert "CHIRP_POSTGRES_REPLICAS" not in env, role
+        # The primary endpoint moves to the promoted replica: no Sentinel to ask.
+        assert env["CHIRP_REDIS_SENTINEL"] == "false", role
+        assert env["CHIRP_REDIS_HOST"] == "master.chirp.cache.example", role
+        assert "CHIRP_SENTINEL_HOSTS" not in env, role
+        inside = Settings.model_validate(
+            {k.removeprefix("CHIRP_").lower(): v for k, v in env.items() if k.startswith("CHIRP_")}
+        )
+        assert inside.sentinel_addresses == []
+        assert inside.postgres_replica_addresses == [
+            (f"chirp-postgres-replica-{i}.rds.example", 5432) for i in range(10)
+        ]
+
+
+def test_without_read_replicas_the_tasks_read_from_the_primary() -> None:
+    stack = deploy(AwsSizing(region="eu-west-1", postgres={"read_replicas": 0}))
+    assert not [i for i in stack.of_type("aws:rds/instance:Instance") if i.get("replicateSourceDb")]
+    env = {item["name"]: item["value"] for item in _container(stack, "gateway")["environment"]}
+    assert env["CHIRP_POSTGRES_REPLICAS"] == "0"
+    assert "CHIRP_POSTGRES_REPLICA_HOSTS" not in env
+    inside = Settings.model_validate(
+        {k.removeprefix("CHIRP_").lower(): v for k, v in env.items() if k.startswith("CHIRP_")}
+    )
+    assert inside.postgres_replica_addresses == []
 
 
 def test_gateways_sit_behind_the_alb_with_readyz_health_checks(default_stack: Deployed) -> None:
@@ -329,7 +388,8 @@ def test_gateways_scale_on_cpu_and_consumers_on_lag(default_stack: Deployed) -> 
     steps = [p for p in policies if p["policyType"] == "StepScaling"]
     assert len(steps) == 2 * len(CONSUMERS)
     scale_out = next(
-        p["stepScalingPolicyConfiguration"] for p in steps
+        p["stepScalingPolicyConfiguration"]
+        for p in steps
         if p["stepScalingPolicyConfiguration"]["stepAdjustments"][0]["scalingAdjustment"] > 0
     )
     assert scale_out["adjustmentType"] == "PercentChangeInCapacity"
@@ -347,9 +407,7 @@ def test_lag_scaling_alarms_drive_the_step_policies(default_stack: Deployed) -> 
 
 
 def test_latency_alarms_use_p99_at_the_seed_thresholds(default_stack: Deployed) -> None:
-    write = default_stack.named(
-        "aws:cloudwatch/metricAlarm:MetricAlarm", "chirp-alarms-write-p99"
-    )
+    write = default_stack.named("aws:cloudwatch/metricAlarm:MetricAlarm", "chirp-alarms-write-p99")
     read = default_stack.named(
         "aws:cloudwatch/metricAlarm:MetricAlarm", "chirp-alarms-feed-read-p99"
     )
@@ -363,9 +421,7 @@ def test_latency_alarms_use_p99_at_the_seed_thresholds(default_stack: Deployed) 
 
 
 def test_error_rate_alarm_fires_above_a_tenth_of_a_percent(default_stack: Deployed) -> None:
-    alarm = default_stack.named(
-        "aws:cloudwatch/metricAlarm:MetricAlarm", "chirp-alarms-error-rate"
-    )
+    alarm = default_stack.named("aws:cloudwatch/metricAlarm:MetricAlarm", "chirp-alarms-error-rate")
     assert alarm["threshold"] == pytest.approx(0.1)
     (rate,) = [q for q in alarm["metricQueries"] if q.get("returnData")]
     assert "target5xx" in rate["expression"] and "/ requests" in rate["expression"]
@@ -393,8 +449,8 @@ def test_data_service_sizes_follow_the_plan(sized_stack: Deployed) -> None:
     assert "num.partitions=48\n" in properties
     assert "log.retention.hours=72\n" in properties
     group = sized_stack.one("aws:elasticache/replicationGroup:ReplicationGroup")
-    # The plan's feed and tweet-cache clusters become one cluster: the app reaches one Redis.
-    assert (group["numNodeGroups"], group["replicasPerNodeGroup"]) == (4, 2)
+    # The plan's feed and tweet-cache clusters become one primary with the most replicas.
+    assert group["numCacheClusters"] == 3
     assert group["nodeType"] == "cache.r6g.large"
     replicas = [
         i for i in sized_stack.of_type("aws:rds/instance:Instance") if i.get("replicateSourceDb")
@@ -423,8 +479,10 @@ def test_fleet_counts_become_autoscaling_bounds_and_task_sizes(sized_stack: Depl
     # The plan's count is the peak; autoscaling starts from a third of it.
     assert (targets["gateway"]["minCapacity"], targets["gateway"]["maxCapacity"]) == (4, 12)
     assert (targets["fanout"]["minCapacity"], targets["fanout"]["maxCapacity"]) == (14, 40)
-    assert (targets["search-indexer"]["minCapacity"], targets["search-indexer"]["maxCapacity"]) \
-        == (3, 9)
+    assert (targets["search-indexer"]["minCapacity"], targets["search-indexer"]["maxCapacity"]) == (
+        3,
+        9,
+    )
     # Workers the plan does not mention keep the defaults.
     assert targets["trending"]["maxCapacity"] == 30
     gateway_task = sized_stack.named("aws:ecs/taskDefinition:TaskDefinition", "chirp-app-gateway")
@@ -493,6 +551,10 @@ def test_adjustments_explain_every_change_to_the_requested_sizes() -> None:
     notes = AwsSizing().adjustments()
     assert any("kafka.brokers 10 rounded up to 12" in note for note in notes)
     assert any("workers.fanout.max_tasks 200 capped at 100" in note for note in notes)
+    assert any(
+        "redis.shards 10 deployed as one primary with 1 replica(s)" in note for note in notes
+    )
+    assert not any("redis" in note for note in AwsSizing(redis={"shards": 1}).adjustments())
 
 
 @pytest.mark.parametrize(
@@ -504,7 +566,7 @@ def test_adjustments_explain_every_change_to_the_requested_sizes() -> None:
         ('{"gateway": {"cpu": 1024, "memory_mb": 100}}', "Fargate does not pair cpu 1024"),
         ('{"workers": {"mailer": {}}}', "unknown worker mailer"),
         ('{"alarms": {"lag_alert": 100}}', "lag thresholds must rise"),
-        ('{"redis": {"shards": 300, "replicas_per_shard": 1}}', "at most 500"),
+        ('{"redis": {"replicas_per_shard": 6}}', "redis.replicas_per_shard"),
         ('{"schema": "chirp.sizing/v9"}', "is not 'chirp.sizing/v1'"),
     ],
 )

@@ -176,3 +176,45 @@ def test_summary_shows_feed_repair_and_follow_ledger():
     lost = follow_results(FollowReport(attempted=2, acknowledged=2, lost=["a->b"]))
     assert [r.verdict for r in lost] == [PASS, FAIL]
     assert follow_results(None)[0].verdict == FAIL
+
+
+def test_summary_lists_the_alerts_that_fired_and_links_prometheus():
+    journal = {
+        "drill": "d",
+        "verdict": PASS,
+        "started_at": "now",
+        "elapsed_s": 1.0,
+        "alerts": [
+            {
+                "name": "RedisDown",
+                "severity": "critical",
+                "summary": "the Redis exporter cannot reach Redis",
+                "labels": {"component": "redis-exporter"},
+                "first_firing_at": "2026-01-01T10:00:02+00:00",
+                "last_firing_at": "2026-01-01T10:00:40+00:00",
+                "firing_s": 40.0,
+                "spells": 1,
+            }
+        ],
+        "prometheus_url": "http://127.0.0.1:9090/graph?g0.expr=ALERTS",
+    }
+    page = summary_markdown(journal)
+    section = page.split("## Alerts\n", 1)[1].split("\n## ", 1)[0]
+    assert (
+        "| critical | RedisDown | component=redis-exporter | 2026-01-01T10:00:02+00:00 "
+        "| 2026-01-01T10:00:40+00:00 | 40 | the Redis exporter cannot reach Redis |" in section
+    )
+    assert "[The drill's time range in Prometheus](http://127.0.0.1:9090/graph?g0.expr=ALERTS)" in (
+        section
+    )
+    quiet = summary_markdown({**journal, "alerts": []})
+    assert "## Alerts\n\nNone fired during the drill." in quiet
+    unknown = summary_markdown(
+        {
+            **journal,
+            "alerts": None,
+            "prometheus_url": None,
+            "alerts_note": "Prometheus is not running",
+        }
+    )
+    assert "## Alerts\n\nUnknown: Prometheus is not running." in unknown

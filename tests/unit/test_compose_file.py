@@ -15,7 +15,12 @@ import yaml
 from rich.console import Console
 
 from infra.compose import compose_down, compose_env, compose_up, write_env_file
-from infra.compose.env import COMPOSE_WORKERS, opensearch_image_tag
+from infra.compose.env import (
+    COMPOSE_POSTGRES_REPLICAS,
+    COMPOSE_SENTINELS,
+    COMPOSE_WORKERS,
+    opensearch_image_tag,
+)
 from infra.compose.provider import COMPOSE_FILE, DATA_SERVICES, REPO_ROOT
 from stack.errors import ConfigError, MissingDependency
 from stack.settings import Settings
@@ -24,6 +29,8 @@ HAPROXY_CFG = REPO_ROOT / "infra" / "compose" / "haproxy.cfg"
 GATEWAYS = ("gateway-1", "gateway-2")
 WORKERS = ("relay", "fanout", "search-indexer", "trending", "notify", "analytics")
 CHIRP_SERVICES = (*GATEWAYS, *WORKERS)
+SENTINELS = ("sentinel-1", "sentinel-2", "sentinel-3")
+REPLICAS = ("postgres-replica", "redis-replica")
 ONE_SHOT_PROFILE = "setup"
 _VARIABLE = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?P<rest>[^}]*)\}")
 
@@ -41,7 +48,8 @@ def _interpolated(settings: Settings) -> dict[str, Any]:
 
 def _long_running(services: dict[str, Any]) -> dict[str, Any]:
     return {
-        name: service for name, service in services.items()
+        name: service
+        for name, service in services.items()
         if ONE_SHOT_PROFILE not in service.get("profiles", [])
     }
 
@@ -84,7 +92,7 @@ def test_the_bootstrap_is_a_one_shot_run_by_chirp_not_by_up() -> None:
 def test_dependants_wait_for_healthy_services() -> None:
     services = _raw()["services"]
     dependants = [name for name, s in services.items() if s.get("depends_on")]
-    assert set(dependants) == {"haproxy", "bootstrap", *CHIRP_SERVICES}
+    assert set(dependants) == {"haproxy", "bootstrap", *CHIRP_SERVICES, *REPLICAS, *SENTINELS}
     for name in dependants:
         depends_on = services[name]["depends_on"]
         assert isinstance(depends_on, dict), f"{name}: depends_on needs conditions"
@@ -94,6 +102,10 @@ def test_dependants_wait_for_healthy_services() -> None:
     for name in CHIRP_SERVICES:
         assert set(services[name]["depends_on"]) == set(DATA_SERVICES)
     assert set(services["haproxy"]["depends_on"]) == set(GATEWAYS)
+    assert set(services["postgres-replica"]["depends_on"]) == {"postgres"}
+    assert set(services["redis-replica"]["depends_on"]) == {"redis"}
+    for name in SENTINELS:
+        assert set(services[name]["depends_on"]) == {"redis", "redis-replica"}
 
 
 def test_every_variable_is_required_and_chirp_provides_it(settings: Settings) -> None:
@@ -104,13 +116,15 @@ def test_every_variable_is_required_and_chirp_provides_it(settings: Settings) ->
     for reference in references:
         assert reference.group("rest").startswith(":?"), reference.group(0)
         assert reference.group("name") in env, reference.group("name")
-    # No bare $VAR form that would dodge the check.
-    assert not re.search(r"\$[A-Za-z_]", text.replace("${", ""))
+    # No bare $VAR form that would dodge the check ($$VAR is the container shell's own).
+    assert not re.search(r"\$[A-Za-z_]", text.replace("$$", "").replace("${", ""))
+    assert "$${" not in text
 
 
 def test_data_lives_in_named_volumes() -> None:
     raw = _raw()
-    for name in DATA_SERVICES:
+    assert set(SENTINELS) <= set(DATA_SERVICES) and set(REPLICAS) <= set(DATA_SERVICES)
+    for name in set(DATA_SERVICES) - set(SENTINELS):  # a Sentinel keeps only its config
         mounts = raw["services"][name]["volumes"]
         volume = mounts[0].split(":", 1)[0]
         assert volume in raw["volumes"], name
@@ -123,7 +137,12 @@ def test_one_chirp_image_runs_every_role() -> None:
         assert services[name]["build"]["context"] == "."
     for name in GATEWAYS:
         assert services[name]["command"] == [
-            "python", "-m", "stack.run", "gateway", "--port", "8101",
+            "python",
+            "-m",
+            "stack.run",
+            "gateway",
+            "--port",
+            "8101",
         ]
     for name in WORKERS:
         assert services[name]["command"] == ["python", "-m", "stack.run", name]
@@ -141,6 +160,11 @@ def test_ports_are_the_local_providers_on_its_host(settings: Settings) -> None:
         "redis": {6379: settings.redis_port},
         "dynamodb": {8000: settings.dynamodb_port},
         "postgres": {5432: settings.postgres_port},
+        "postgres-replica": {5432: settings.postgres_replica_base_port},
+        "redis-replica": {6379: settings.redis_replica_port},
+        "sentinel-1": {26379: settings.sentinel_base_port},
+        "sentinel-2": {26379: settings.sentinel_base_port + 1},
+        "sentinel-3": {26379: settings.sentinel_base_port + 2},
         "opensearch": {9200: settings.opensearch_port},
         "haproxy": {8080: settings.lb_port, 8404: settings.lb_stats_port},
         "gateway-1": {8101: settings.gateway_base_port},
@@ -175,8 +199,10 @@ def test_workers_are_healthy_while_their_metrics_answer(settings: Settings) -> N
 
 def test_every_chirp_process_has_its_own_node_id(settings: Settings) -> None:
     services = _interpolated(settings)["services"]
-    ids = [int(services[name]["environment"]["CHIRP_NODE_ID"])
-           for name in (*CHIRP_SERVICES, "bootstrap")]
+    ids = [
+        int(services[name]["environment"]["CHIRP_NODE_ID"])
+        for name in (*CHIRP_SERVICES, "bootstrap")
+    ]
     assert len(set(ids)) == len(ids)
     assert all(0 <= node <= 1023 for node in ids)
     assert "CHIRP_NODE_ID" not in compose_env(settings)
@@ -188,8 +214,11 @@ def test_chirp_containers_reach_each_server_where_it_listens(settings: Settings)
     for name in CHIRP_SERVICES:
         env = services[name]["environment"]
         inside = Settings.model_validate(
-            {key.removeprefix("CHIRP_").lower(): value for key, value in env.items()
-             if key.startswith("CHIRP_")}
+            {
+                key.removeprefix("CHIRP_").lower(): value
+                for key, value in env.items()
+                if key.startswith("CHIRP_")
+            }
         )
         assert inside.redis_url == "redis://redis:6379/0"
         assert inside.postgres_dsn == (
@@ -201,6 +230,12 @@ def test_chirp_containers_reach_each_server_where_it_listens(settings: Settings)
         assert "INTERNAL://0.0.0.0:19092" in kafka_listeners
         # Inside a container the gateway must listen beyond loopback.
         assert inside.host == "0.0.0.0"
+        # The HA tier: reads on the replica, Redis's primary found through the Sentinels.
+        assert inside.postgres_replicas == COMPOSE_POSTGRES_REPLICAS
+        assert inside.postgres_replica_addresses == [("postgres-replica", 5432)]
+        assert inside.redis_sentinel is True
+        assert inside.sentinel_addresses == [(name, 26379) for name in SENTINELS]
+        assert inside.redis_master_name == settings.redis_master_name
 
 
 def test_containers_load_every_setting_from_chirps_env_file(settings: Settings) -> None:
@@ -225,15 +260,94 @@ def test_versions_and_heaps_come_from_settings(settings: Settings) -> None:
     )
     assert f"-Xmx{settings.kafka_heap_mb}m" in services["kafka"]["environment"]["KAFKA_HEAP_OPTS"]
     assert f"-Xmx{settings.dynamodb_heap_mb}m" in services["dynamodb"]["command"]
-    assert f"-Xmx{settings.opensearch_heap_mb}m" in (
-        services["opensearch"]["environment"]["OPENSEARCH_JAVA_OPTS"]
+    assert (
+        f"-Xmx{settings.opensearch_heap_mb}m"
+        in (services["opensearch"]["environment"]["OPENSEARCH_JAVA_OPTS"])
     )
     assert f"{settings.redis_maxmemory_mb}mb" in services["redis"]["command"]
     assert services["kafka"]["environment"]["KAFKA_NUM_PARTITIONS"] == settings.kafka_partitions
     postgres = services["postgres"]["environment"]
     assert (postgres["POSTGRES_USER"], postgres["POSTGRES_DB"]) == (
-        settings.postgres_user, settings.postgres_db,
+        settings.postgres_user,
+        settings.postgres_db,
     )
+
+
+def test_the_replica_clones_the_primary_as_the_replication_role(settings: Settings) -> None:
+    services = _interpolated(settings)["services"]
+    primary, replica = services["postgres"], services["postgres-replica"]
+    assert replica["image"] == primary["image"]
+    assert replica["depends_on"]["postgres"] == {"condition": "service_healthy"}
+    script = replica["command"][-1]
+    assert re.search(r"pg_basebackup --host=postgres --port=5432 --username=replicator", script)
+    assert "--write-recovery-conf" in script and "--wal-method=stream" in script
+    assert "exec docker-entrypoint.sh postgres" in script
+    # A hot standby refuses to start with fewer connections than its primary.
+    assert "max_connections=300" in primary["command"] and "max_connections=300" in script
+    # The primary lets the role replicate, and the role exists from the first start.
+    assert "hba_file=/etc/chirp/pg_hba.conf" in primary["command"]
+    mounts = {m.split(":")[0]: m.split(":")[1] for m in primary["volumes"][1:]}
+    assert mounts["./infra/compose/pg_hba.conf"] == "/etc/chirp/pg_hba.conf"
+    assert mounts["./infra/compose/postgres-init"] == "/docker-entrypoint-initdb.d"
+    hba = (REPO_ROOT / "infra/compose/pg_hba.conf").read_text()
+    assert re.search(r"^host\s+replication\s+replicator\s+all\s+trust$", hba, flags=re.M)
+    init = (REPO_ROOT / "infra/compose/postgres-init/replication.sql").read_text()
+    assert "CREATE ROLE replicator WITH REPLICATION LOGIN" in init
+
+
+def test_redis_replica_follows_the_primary_and_both_announce_their_names(
+    settings: Settings,
+) -> None:
+    services = _interpolated(settings)["services"]
+    replica = services["redis-replica"]["command"]
+    assert replica[replica.index("--replicaof") + 1 :][:2] == ["redis", "6379"]
+    assert replica[replica.index("--replica-announce-ip") + 1] == "redis-replica"
+    primary = services["redis"]["command"]
+    assert primary[primary.index("--replica-announce-ip") + 1] == "redis"
+    # Same memory limit and persistence, so a promoted replica behaves as the primary did.
+    assert replica[replica.index("--appendonly") :] == primary[primary.index("--appendonly") :]
+
+
+def test_three_sentinels_monitor_chirps_master_by_name(settings: Settings) -> None:
+    assert SENTINELS == COMPOSE_SENTINELS
+    services = _interpolated(settings)["services"]
+    shared = (REPO_ROOT / "infra/compose/sentinel.conf").read_text()
+    assert re.search(r"^sentinel resolve-hostnames yes$", shared, flags=re.M)
+    assert re.search(r"^sentinel announce-hostnames yes$", shared, flags=re.M)
+    assert re.search(r"^port 26379$", shared, flags=re.M)
+    for name in SENTINELS:
+        sentinel = services[name]
+        assert sentinel["image"] == services["redis"]["image"]
+        assert sentinel["environment"]["SENTINEL_NAME"] == name
+        assert "./infra/compose/sentinel.conf:/etc/chirp/sentinel.conf:ro" in sentinel["volumes"]
+        script = sentinel["command"][-1]
+        assert "cp /etc/chirp/sentinel.conf" in script
+        assert f'"sentinel monitor {settings.redis_master_name} redis 6379 2"' in script
+        assert settings.redis_master_name == "chirp"
+        down_after = f"down-after-milliseconds chirp {settings.sentinel_down_after_ms}"
+        assert down_after in script
+        assert f"failover-timeout chirp {settings.sentinel_failover_timeout_ms}" in script
+        assert script.rstrip().endswith(
+            'exec docker-entrypoint.sh redis-server "$$conf" --sentinel'
+        )
+        assert "sentinel ckquorum chirp" in sentinel["healthcheck"]["test"][-1]
+
+
+def test_compose_runs_one_pg_replica_and_sentinel(tmp_path: Path) -> None:
+    for moved in ({"postgres_replicas": 2}, {"postgres_replicas": 0}, {"redis_sentinel": False}):
+        with pytest.raises(ConfigError, match="1 PostgreSQL replica and Redis with Sentinel"):
+            compose_env(Settings(run_dir=tmp_path, **moved))
+
+
+def test_the_env_file_leaves_replica_and_sentinel_addresses_to_the_place(
+    tmp_path: Path,
+) -> None:
+    elsewhere = Settings(
+        run_dir=tmp_path, postgres_replica_hosts="db:5433", sentinel_hosts="s:1,s:2,s:3"
+    )
+    env = compose_env(elsewhere)
+    assert "CHIRP_POSTGRES_REPLICA_HOSTS" not in env and "CHIRP_SENTINEL_HOSTS" not in env
+    assert env["CHIRP_REDIS_MASTER_NAME"] == "chirp"
 
 
 def test_opensearch_image_tag_drops_the_maven_fourth_part() -> None:
@@ -271,9 +385,22 @@ def test_docker_compose_config_accepts_the_file(settings: Settings) -> None:
         pytest.skip("the docker CLI has no compose plugin here")
     env_file = write_env_file(settings)
     result = subprocess.run(
-        [docker, "compose", "--file", str(COMPOSE_FILE), "--env-file", str(env_file),
-         "--profile", ONE_SHOT_PROFILE, "config", "--quiet"],
-        capture_output=True, text=True, timeout=60, check=False,
+        [
+            docker,
+            "compose",
+            "--file",
+            str(COMPOSE_FILE),
+            "--env-file",
+            str(env_file),
+            "--profile",
+            ONE_SHOT_PROFILE,
+            "config",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
 
@@ -289,7 +416,7 @@ def _fake_docker(bin_dir: Path, *, engine: bool, compose: bool) -> None:
         "#!/bin/sh\n"
         f'if [ "$1" = info ]; then exit {0 if engine else 1}; fi\n'
         f'if [ "$1" = compose ] && [ "$2" = version ]; then exit {0 if compose else 1}; fi\n'
-        "echo unexpected docker call: \"$@\" >&2; exit 99\n"
+        'echo unexpected docker call: "$@" >&2; exit 99\n'
     )
     script.chmod(0o755)
 
@@ -307,13 +434,20 @@ def console() -> Console:
     ],
 )
 def test_up_and_down_need_a_docker_engine_and_compose(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: Settings, console: Console,
-    engine: bool, compose: bool, missing: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
+    console: Console,
+    engine: bool,
+    compose: bool,
+    missing: str,
 ) -> None:
     _fake_docker(tmp_path / "bin", engine=engine, compose=compose)
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
-    for action in (lambda: compose_up(settings, console),
-                   lambda: compose_down(settings, False, console)):
+    for action in (
+        lambda: compose_up(settings, console),
+        lambda: compose_down(settings, False, console),
+    ):
         with pytest.raises(MissingDependency) as caught:
             action()
         message = str(caught.value)

@@ -156,3 +156,89 @@ def test_a_report_renders_with_nothing_measured():
     summary["endpoints"] = []
     summary["timeline"]["points"] = []
     assert render(summary).count("<img") == 5
+
+
+FIRED = {
+    "name": "ConsumerLagAboveTarget",
+    "severity": "warning",
+    "summary": "fanout is … messages behind (target < 1,000)",
+    "labels": {"group": "fanout"},
+    "first_firing_at": "2023-11-14T22:13:30+00:00",
+    "last_firing_at": "2023-11-14T22:14:10+00:00",
+    "firing_s": 42.0,
+    "spells": 2,
+}
+GRAPH = "http://127.0.0.1:9090/graph?g0.expr=ALERTS&g0.range_input=10s"
+
+
+def with_alerts(alerts, url=GRAPH, note=None):
+    summary = summary_of()
+    summary.update(alerts=alerts, prometheus_url=url)
+    summary.pop("alerts_note", None)
+    if note is not None:
+        summary["alerts_note"] = note
+    return summary
+
+
+def test_a_summary_carries_its_alert_history_and_validates():
+    from infra.local.prometheus import AlertHistory, fold_firing
+
+    matrix = [
+        {
+            "metric": {"alertname": "ComponentDown", "severity": "critical", "component": "relay"},
+            "values": [[STARTED + 2, "1"], [STARTED + 4, "1"]],
+        }
+    ]
+    history = AlertHistory(fold_firing(matrix, 2), GRAPH)
+    summary = summary_of()
+    summary.update(history.as_dict())
+    summary.pop("alerts_note")
+    validate(summary)
+    assert summary["alerts"][0]["name"] == "ComponentDown"
+    validate(with_alerts([]))
+    validate(with_alerts(None, url=None, note="Prometheus is not running"))
+
+
+def test_a_summary_without_alert_history_says_so():
+    summary = summary_of()
+    validate(summary)
+    assert summary["alerts"] is None and summary["prometheus_url"] is None
+    assert summary["alerts_note"]
+
+
+def test_summaries_from_before_the_alert_history_still_validate():
+    summary = summary_of()
+    for key in ("alerts", "prometheus_url", "alerts_note"):
+        summary.pop(key)
+    validate(summary)
+
+
+def test_the_schema_refuses_a_malformed_alert():
+    for breaking in (
+        lambda a: a.pop("severity"),
+        lambda a: a.update(spells=0),
+        lambda a: a.update(labels={"group": 1}),
+    ):
+        alert = copy.deepcopy(FIRED)
+        breaking(alert)
+        with pytest.raises(jsonschema.ValidationError):
+            validate(with_alerts([alert]))
+    with pytest.raises(jsonschema.ValidationError):
+        validate(with_alerts([FIRED], url="127.0.0.1:9090/graph"))
+
+
+def test_the_html_report_lists_fired_alerts_and_links_prometheus():
+    page = render(with_alerts([FIRED]))
+    section = page.split("<h2>Alerts</h2>", 1)[1].split("<h2>", 1)[0]
+    assert "ConsumerLagAboveTarget" in section and "group=fanout" in section
+    assert "42 s (2 spells)" in section
+    assert "fanout is … messages behind (target &lt; 1,000)" in section
+    assert f"href='{GRAPH.replace('&', '&amp;')}'" in section
+
+
+def test_the_html_report_says_when_nothing_fired_or_nobody_knows():
+    none_fired = render(with_alerts([])).split("<h2>Alerts</h2>", 1)[1]
+    assert none_fired.startswith("\n<p>No alert fired during the run.</p>")
+    unknown = render(with_alerts(None, url=None, note="Prometheus is not running"))
+    section = unknown.split("<h2>Alerts</h2>", 1)[1].split("<h2>", 1)[0]
+    assert "Alerts unknown: Prometheus is not running" in section and "href" not in section
