@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from stack.gateway import errors, health
-from stack.gateway.middleware import BodyLimitMiddleware, MetricsMiddleware
+from stack.gateway.middleware import BodyLimitMiddleware, MetricsMiddleware, TracingMiddleware
 from stack.resources import Resources
 from stack.settings import Settings
 
@@ -51,6 +51,7 @@ def create_app(settings: Settings, services: list[str] | None = None) -> FastAPI
     )
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(TracingMiddleware, prefix=f"{API_PREFIX}/")
     app.add_middleware(MetricsMiddleware, node_id=settings.node_id)
     app.include_router(health.router)
     for name in chosen:

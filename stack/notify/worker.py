@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 
 from prometheus_client import Counter
 
-from stack import events
+from stack import events, tracing
 from stack.notify.inbox import Notification, deliver
 from stack.resources import Resources
 from stack.schema import topics
@@ -63,7 +63,9 @@ class NotifyWorker:
     def handle(self, batch: list[events.Event]) -> None:
         user_ids = self._mentioned(batch)
         notifications = [n for event in batch for n in notifications_for(event, user_ids)]
-        deliver(self.res.redis, notifications)
+        told = {"chirp.notifications": len(notifications)}
+        with tracing.hop("redis.notify", "notify", _tweet_ids(batch), told):
+            deliver(self.res.redis, notifications)
         for n in notifications:
             DELIVERED.labels(n.kind).inc()
 
@@ -78,6 +80,10 @@ class NotifyWorker:
             return {}
         with self.res.pg.connection() as conn:
             return store.ids_for_usernames(conn, names)
+
+
+def _tweet_ids(batch: Iterable[events.Event]) -> list[int]:
+    return [t for e in batch if (t := getattr(e, "tweet_id", None)) is not None]
 
 
 def build_handler(settings: Settings) -> NotifyWorker:
