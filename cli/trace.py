@@ -13,13 +13,15 @@ from cli.console import out
 from infra.local import traces
 from stack.settings import get_settings
 
-_BAR_WIDTH = 32
+_FIXED_WIDTH = 96
+"""Roughly what the table takes without its timeline column."""
+_BAR_MAX = 40
 _HOP_STYLES = {
     "gateway": "bold cyan",
     "store": "blue",
     "publish": "magenta",
     "consume": "yellow",
-    "feed": "green",
+    "feed": "bold green",
     "index": "green",
 }
 
@@ -43,50 +45,67 @@ def trace(
     if as_json:
         print(json.dumps(journey.as_dict(), indent=2))
         return
-    out.print(_table(journey))
-    out.print(_headline(journey))
+    out.print(_table(journey, bar_width=min(_BAR_MAX, out.width - _FIXED_WIDTH)))
+    out.print(_headline(journey), soft_wrap=True)
 
 
-def _table(journey: traces.Timeline) -> Table:
+def _table(journey: traces.Timeline, bar_width: int) -> Table:
     total = max((h.end_ms for h in journey.hops), default=0) or 1
-    title = f"tweet {journey.tweet_id} · trace {journey.trace_id}"
-    table = Table(title=title, title_justify="left")
-    table.add_column("hop")
+    table = Table(
+        title=f"tweet {journey.tweet_id} · trace {journey.trace_id}", title_justify="left"
+    )
+    table.add_column("hop", no_wrap=True)
     table.add_column("span")
-    table.add_column("service")
-    table.add_column("start", justify="right")
-    table.add_column("took", justify="right")
-    table.add_column("timeline", no_wrap=True)
+    table.add_column("service", no_wrap=True)
+    table.add_column("start", justify="right", no_wrap=True)
+    table.add_column("took", justify="right", no_wrap=True)
+    if bar_width >= 10:
+        table.add_column("timeline", no_wrap=True)
     for hop in journey.hops:
         style = _HOP_STYLES.get(hop.hop, "white")
-        name = Text("  " * hop.depth + ("└ " if hop.depth else "") + hop.name)
+        tree = Text("  " * (hop.depth - 1) + "└ " if hop.depth else "", style="dim")
+        name = Text(hop.name)
+        detail = _detail(hop)
+        if detail:
+            name.append(f" {detail}", style="dim")
         if hop.status == "ERROR":
-            name.append(" ✗", style="bold red")
-        table.add_row(
-            Text(hop.hop, style=style),
+            name.append(" failed", style="bold red")
+        row = [
+            tree + Text(hop.hop, style=style),
             name,
             hop.service,
             f"+{hop.start_ms:.1f} ms",
             f"{hop.duration_ms:.1f} ms",
-            _bar(hop.start_ms, hop.end_ms, total, style),
-        )
+        ]
+        if bar_width >= 10:
+            row.append(_bar(hop.start_ms, hop.end_ms, total, style, bar_width))
+        table.add_row(*row)
     return table
 
 
-def _bar(start_ms: float, end_ms: float, total_ms: float, style: str) -> Text:
-    left = int(start_ms / total_ms * _BAR_WIDTH)
-    width = max(1, round((end_ms - start_ms) / total_ms * _BAR_WIDTH))
-    left = min(left, _BAR_WIDTH - 1)
-    width = min(width, _BAR_WIDTH - left)
-    rest = _BAR_WIDTH - left - width
-    return Text(" " * left) + Text("█" * width, style=style) + Text(" " * rest)
+def _detail(hop: traces.Hop) -> str:
+    """A hop's figure worth a glance: whose feeds, how many documents or notifications."""
+    attributes = hop.attributes
+    if attributes.get("chirp.feed") == "author":
+        return "(author's feed)"
+    if "chirp.followers" in attributes:
+        return f"({attributes['chirp.followers']} followers, {attributes.get('chirp.tier')})"
+    if "chirp.documents" in attributes:
+        return f"({attributes['chirp.documents']} docs in the bulk)"
+    if "chirp.notifications" in attributes:
+        return f"({attributes['chirp.notifications']} notifications)"
+    return ""
+
+
+def _bar(start_ms: float, end_ms: float, total_ms: float, style: str, width: int) -> Text:
+    left = min(int(start_ms / total_ms * width), width - 1)
+    filled = min(max(1, round((end_ms - start_ms) / total_ms * width)), width - left)
+    return Text(" " * left) + Text("█" * filled, style=style) + Text(" " * (width - left - filled))
 
 
 def _headline(journey: traces.Timeline) -> str:
     if journey.feeds_done_ms is None:
-        return (
-            "[yellow]no fan-out write yet[/]: the tweet is not in any feed so far (try --wait 30)"
-        )
+        return "[yellow]no fan-out write yet[/]: the tweet is in no feed so far (try --wait 30)"
     reached = journey.followers_reached
     who = f"{reached} follower{'' if reached == 1 else 's'}" if reached else "only the author"
     index = next((h for h in journey.hops if h.hop == "index"), None)

@@ -93,7 +93,9 @@ class Hop:
     start_ms: float
     duration_ms: float
     depth: int
-    parent: str | None
+    span_id: str
+    parent_id: str | None
+    """The parent span's id when the parent is in this timeline."""
     status: str
     attributes: dict[str, Any]
 
@@ -185,7 +187,6 @@ def build_timeline(tweet_id: int, spans: list[Span]) -> Timeline | None:
     hops: list[Hop] = []
 
     def place(span: Span, depth: int) -> None:
-        parent = mine.get(span.parent_id or "")
         hops.append(
             Hop(
                 hop=span.hop,
@@ -194,7 +195,8 @@ def build_timeline(tweet_id: int, spans: list[Span]) -> Timeline | None:
                 start_ms=(span.start_ns - origin) / _MS,
                 duration_ms=max(0, span.end_ns - span.start_ns) / _MS,
                 depth=depth,
-                parent=parent.name if parent else None,
+                span_id=span.span_id,
+                parent_id=span.parent_id if span.parent_id in mine else None,
                 status=span.status,
                 attributes=span.attributes,
             )

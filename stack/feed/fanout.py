@@ -113,7 +113,7 @@ def _ids(entries: Iterable[Entry]) -> list[int]:
 
 
 def _deliver_to_self(timelines: Timelines, author_id: int, entries: Sequence[Entry]) -> int:
-    with tracing.hop("redis.feed_push", "feed", _ids(entries), {"chirp.followers": 0}):
+    with tracing.hop("redis.feed_push", "feed", _ids(entries), {"chirp.feed": "author"}):
         return timelines.add(entries, [author_id])
 
 
@@ -124,7 +124,11 @@ def _deliver_to_followers(
     written = 0
     with res.pg.connection() as conn:
         for chunk in user_store.follower_ids(conn, author_id, active_since):
-            pushed = {"chirp.followers": len(chunk), "chirp.tier": tier.value}
+            pushed = {
+                "chirp.feed": "followers",
+                "chirp.followers": len(chunk),
+                "chirp.tier": tier.value,
+            }
             with tracing.hop("redis.feed_push", "feed", _ids(entries), pushed):
                 written += timelines.add(entries, chunk)
     return written

@@ -1,5 +1,4 @@
-"""ASGI middleware: request metrics per route, the request's trace span, and a cap on
-request body size."""
+"""ASGI middleware: request metrics per route, and a cap on request body size."""
 
 from __future__ import annotations
 
@@ -7,11 +6,9 @@ import json
 import time
 from typing import Any
 
-from opentelemetry import trace
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from stack import tracing
 from stack.gateway.errors import error_body
 
 REQUEST_SECONDS = Histogram(
@@ -50,48 +47,6 @@ class MetricsMiddleware:
             labels = (scope["method"], route_template(scope), str(status["code"]))
             REQUEST_SECONDS.labels(*labels).observe(time.perf_counter() - started)
             REQUESTS.labels(*labels).inc()
-
-
-class TracingMiddleware:
-    """Opens the root span of each API request (health checks and metrics are not traced),
-    named by its route template once routing found it; handlers add to it."""
-
-    def __init__(self, app: ASGIApp, prefix: str = "/api/") -> None:
-        self.app = app
-        self._prefix = prefix
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self._prefix):
-            await self.app(scope, receive, send)
-            return
-        incoming = {
-            k.decode("latin-1"): v.decode("latin-1")
-            for k, v in scope.get("headers", ())
-            if k in (b"traceparent", b"tracestate")
-        }
-        with tracing.request_span(f"{scope['method']} {scope['path']}", incoming) as span:
-            status = {"code": 500}
-
-            async def send_with_status(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    status["code"] = message["status"]
-                await send(message)
-
-            try:
-                await self.app(scope, receive, send_with_status)
-            finally:
-                if span.is_recording():
-                    route = route_template(scope)
-                    span.update_name(f"{scope['method']} {route}")
-                    span.set_attributes(
-                        {
-                            "http.request.method": scope["method"],
-                            "http.route": route,
-                            "http.response.status_code": status["code"],
-                        }
-                    )
-                    if status["code"] >= 500:
-                        span.set_status(trace.Status(trace.StatusCode.ERROR))
 
 
 def route_template(scope: Scope) -> str:

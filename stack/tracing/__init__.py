@@ -14,7 +14,7 @@ from stack.tracing.propagation import (
     to_headers,
 )
 from stack.tracing.setup import install
-from stack.tracing.spans import consuming, hop, publishing, request_span, span, tag_tweet
+from stack.tracing.spans import consuming, hop, publishing, span, tag_tweet
 
 __all__ = [
     "HOP",
@@ -28,7 +28,6 @@ __all__ = [
     "hop",
     "install",
     "publishing",
-    "request_span",
     "span",
     "span_record",
     "tag_tweet",

@@ -27,8 +27,9 @@ SUFFIX = ".jsonl"
 
 
 def tweet_needle(tweet_id: int | str) -> bytes:
-    """The bytes every span line of `tweet_id` contains, exactly as `span_record` writes them."""
-    return json.dumps({TWEET_ID: str(tweet_id)}, separators=(",", ":"))[1:-1].encode()
+    """Bytes every span line of `tweet_id` contains (its id as a JSON string), so a reader
+    parses only the lines that may be the tweet's, then checks the attribute itself."""
+    return json.dumps(str(tweet_id)).encode()
 
 
 def span_record(span: ReadableSpan, service: str) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The spans of a tweet's journey, named by hop, each tagged with the tweet's id.
 
-- the gateway's request span is the root (`request_span`), tagged once the id is
-  minted (`tag_tweet`);
+- the gateway's request span (FastAPI's own server span) is the root, tagged once
+  the id is minted (`tag_tweet`);
 - `span` times a step in the current trace (the DynamoDB put);
 - `publishing` opens a producer span per relayed event whose stored item carried a
   trace context, parented from it, and gives the Kafka headers that carry them on;
@@ -42,10 +42,10 @@ def _tracer() -> trace.Tracer:
 
 
 def tag_tweet(tweet_id: int) -> None:
-    """Tag the current span (the request) with the tweet it made."""
+    """Tag the current span (the request) as the gateway hop of the tweet it made."""
     span = trace.get_current_span()
     if span.is_recording():
-        span.set_attribute(TWEET_ID, str(tweet_id))
+        span.set_attributes({TWEET_ID: str(tweet_id), HOP: "gateway"})
 
 
 @contextmanager
@@ -55,15 +55,6 @@ def span(
     """A child of the current span, around one step of the tweet's journey."""
     with _tracer().start_as_current_span(
         name, kind=SpanKind.CLIENT, attributes=_attributes(hop_name, tweet_id, attributes or {})
-    ) as current:
-        yield current
-
-
-@contextmanager
-def request_span(name: str, carrier: Mapping[str, str]) -> Iterator[Span]:
-    """The root span of one API request (continuing a caller's trace if it sent one)."""
-    with _tracer().start_as_current_span(
-        name, context=context_of(carrier), kind=SpanKind.SERVER, attributes={HOP: "gateway"}
     ) as current:
         yield current
 
@@ -87,7 +78,7 @@ def publishing(
             )
             current = stack.enter_context(
                 _tracer().start_as_current_span(
-                    f"kafka.publish {topic}",
+                    f"publish {topic}",
                     context=parent,
                     kind=SpanKind.PRODUCER,
                     attributes=attributes,
@@ -113,7 +104,7 @@ def consuming(group: str, traced: Iterable[tuple[str, int, Carrier]]) -> Iterato
             )
             current = stack.enter_context(
                 _tracer().start_as_current_span(
-                    f"{group} consume {topic}",
+                    f"process {topic}",
                     context=parent,
                     kind=SpanKind.CONSUMER,
                     attributes=attributes,
