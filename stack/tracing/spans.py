@@ -37,8 +37,13 @@ _TRACER_NAME = "chirp"
 _CONSUMED: ContextVar[Mapping[int, Context] | None] = ContextVar("chirp_consumed", default=None)
 
 
+# Looked up once: `get_tracer` is costly per call. Until `install` sets the provider this
+# is a proxy that makes no-op spans; then it turns into the real tracer by itself.
+_TRACER = trace.get_tracer(_TRACER_NAME)
+
+
 def _tracer() -> trace.Tracer:
-    return trace.get_tracer(_TRACER_NAME)
+    return _TRACER
 
 
 def tag_tweet(tweet_id: int) -> None:
