@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from infra.local import traces
+from infra.local import provider, traces
 from stack.settings import Settings
 
 TWEET = 4242
@@ -134,3 +134,13 @@ def test_an_unknown_tweet_is_one_line_naming_sampling(tmp_path):
     assert "\n" not in str(raised.value)
     found = traces.wait_for_timeline(settings, TWEET)
     assert [h.hop for h in found.hops] == ["publish"]
+
+
+def test_traces_live_in_the_run_dir_and_down_purge_deletes_them(tmp_path):
+    settings = Settings(run_dir=tmp_path / ".chirp")
+    settings.traces_dir.mkdir(parents=True)
+    _write(settings.traces_dir / "relay.1.jsonl", [JOURNEY[6]])
+
+    assert settings.traces_dir.resolve() in provider.purge_targets(settings)
+    provider.purge(settings)
+    assert not settings.traces_dir.exists()
