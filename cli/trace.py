@@ -89,12 +89,17 @@ def _detail(hop: traces.Hop) -> str:
     if attributes.get("chirp.feed") == "author":
         return "(author's feed)"
     if "chirp.followers" in attributes:
-        return f"({attributes['chirp.followers']} followers, {attributes.get('chirp.tier')})"
+        followers = _count(attributes["chirp.followers"], "follower")
+        return f"({followers}, {attributes.get('chirp.tier')})"
     if "chirp.documents" in attributes:
-        return f"({attributes['chirp.documents']} docs in the bulk)"
+        return f"({_count(attributes['chirp.documents'], 'doc')} in the bulk)"
     if "chirp.notifications" in attributes:
-        return f"({attributes['chirp.notifications']} notifications)"
+        return f"({_count(attributes['chirp.notifications'], 'notification')})"
     return ""
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _bar(start_ms: float, end_ms: float, total_ms: float, style: str, width: int) -> Text:
@@ -107,7 +112,7 @@ def _headline(journey: traces.Timeline) -> str:
     if journey.feeds_done_ms is None:
         return "[yellow]no fan-out write yet[/]: the tweet is in no feed so far (try --wait 30)"
     reached = journey.followers_reached
-    who = f"{reached} follower{'' if reached == 1 else 's'}" if reached else "only the author"
+    who = _count(reached, "follower") if reached else "only the author"
     index = next((h for h in journey.hops if h.hop == "index"), None)
     searchable = f"; searchable after {index.end_ms:.1f} ms" if index else ""
     return (
