@@ -70,7 +70,7 @@ def _table(journey: traces.Timeline, bar_width: int) -> Table:
             name.append(f" {detail}", style="dim")
         if hop.status == "ERROR":
             name.append(" failed", style="bold red")
-        row = [
+        row: list[Text | str] = [
             tree + Text(hop.hop, style=style),
             name,
             hop.service,

@@ -8,7 +8,7 @@ from confluent_kafka import KafkaError, Message, Producer
 
 from stack import events
 
-Headers = list[tuple[str, bytes]]
+Headers = list[tuple[str, str | bytes | None]]
 
 
 class NotDelivered(Exception):

@@ -116,9 +116,10 @@ class StreamFollower:
         if not any(carriers):
             self._publisher.publish_events(batch)
             return
-        with tracing.publishing(
-            [e.topic for e in batch], [getattr(e, "tweet_id", None) for e in batch], carriers
-        ) as headers:
+        messages = [
+            (e.topic, getattr(e, "tweet_id", None), c) for e, c in zip(batch, carriers, strict=True)
+        ]
+        with tracing.publishing(messages) as headers:
             self._publisher.publish_events(batch, headers)
 
     def _iterator_from_checkpoint(self, shard: _Shard) -> str:

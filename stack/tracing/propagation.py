@@ -13,7 +13,7 @@ _PROPAGATOR = TraceContextTextMapPropagator()
 _FIELDS = frozenset(_PROPAGATOR.fields)
 
 Carrier = dict[str, str]
-KafkaHeaders = list[tuple[str, bytes]]
+KafkaHeaders = list[tuple[str, str | bytes | None]]
 
 
 def current_carrier(context: Context | None = None) -> Carrier:
@@ -39,8 +39,10 @@ def to_headers(carrier: Mapping[str, str]) -> KafkaHeaders:
     return [(k, v.encode()) for k, v in carrier.items()]
 
 
-def from_headers(headers: Iterable[tuple[str, bytes | None]] | None) -> Carrier:
+def from_headers(headers: Iterable[tuple[str, str | bytes | None]] | None) -> Carrier:
     """The trace fields among a Kafka message's headers (None when it has none)."""
     return {
-        k: v.decode(errors="replace") for k, v in headers or () if k in _FIELDS and v is not None
+        k: v.decode(errors="replace") if isinstance(v, bytes) else v
+        for k, v in headers or ()
+        if k in _FIELDS and v is not None
     }

@@ -15,7 +15,7 @@ Untraced work (no context, or one not sampled) makes no spans at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -66,14 +66,14 @@ def span(
 
 @contextmanager
 def publishing(
-    topic_of: Sequence[str], tweet_ids: Sequence[int | None], carriers: Sequence[Carrier]
+    messages: Iterable[tuple[str, int | None, Carrier]],
 ) -> Iterator[list[KafkaHeaders | None]]:
-    """A producer span per message whose carrier names a trace; yields each message's
-    headers (None when untraced). The spans end when the block does: once Kafka
-    acknowledged the batch, or with the error that said it did not."""
+    """A producer span for each (topic, tweet id, carrier) message whose carrier names a
+    trace; yields each message's Kafka headers (None when untraced). The spans end when
+    the block does: once Kafka acknowledged the batch, or with the error that said not."""
     with ExitStack() as stack:
         headers: list[KafkaHeaders | None] = []
-        for topic, tweet_id, carrier in zip(topic_of, tweet_ids, carriers, strict=True):
+        for topic, tweet_id, carrier in messages:
             parent = context_of(carrier) if carrier else None
             if parent is None or tweet_id is None:
                 headers.append(None)
@@ -134,7 +134,7 @@ def hop(
     consumed, around one write made for them all; nothing when none is traced."""
     consumed = _CONSUMED.get()
     traced = [t for t in dict.fromkeys(tweet_ids) if t in consumed] if consumed else []
-    if not traced:
+    if not consumed or not traced:
         yield
         return
     with ExitStack() as stack:

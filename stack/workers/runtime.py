@@ -217,8 +217,8 @@ def _traced(decoded: list[tuple[Message, events.Event]]) -> list[tuple[str, int,
     for message, event in decoded:
         tweet_id = getattr(event, "tweet_id", None)
         headers = message.headers()
-        if tweet_id is not None and headers:
+        if tweet_id is not None and isinstance(headers, list):
             carrier = tracing.from_headers(headers)
             if carrier:
-                found.append((message.topic(), tweet_id, carrier))
+                found.append((event.topic, int(tweet_id), carrier))
     return found

@@ -69,7 +69,7 @@ def test_a_journey_chains_request_store_publish_consume_and_writes(finished):
     assert int(stored["traceparent"].rsplit("-", 1)[1], 16) & 1  # sampled
 
     # The relay: one traced event and one without a context, in one batch.
-    with tracing.publishing(["tweet_created"] * 2, [42, 43], [stored, {}]) as headers:
+    with tracing.publishing([("tweet_created", 42, stored), ("tweet_created", 43, {})]) as headers:
         pass
     assert headers[1] is None
     sent = tracing.from_headers(headers[0])
@@ -111,7 +111,7 @@ def test_a_failed_publish_ends_its_span_with_the_error(finished):
     carrier = {"traceparent": TRACEPARENT}
     with (
         pytest.raises(RuntimeError),
-        tracing.publishing(["tweet_created"], [5], [carrier]),
+        tracing.publishing([("tweet_created", 5, carrier)]),
     ):
         raise RuntimeError("kafka is down")
     (span,) = finished.get_finished_spans()
