@@ -69,9 +69,8 @@ class AnalyticsWorker:
 
     def handle(self, batch: list[events.Event]) -> None:
         seen = [s for event in batch for s in seen_in(event)]
-        tweet_ids = [t for e in batch if (t := getattr(e, "tweet_id", None)) is not None]
         with (
-            tracing.hop("postgres.analytics_count", "analytics", tweet_ids),
+            tracing.hop("postgres.analytics_count", "analytics", events.tweet_ids(batch)),
             self.res.pg.connection() as conn,
         ):
             COUNTED.inc(store.count(conn, seen))

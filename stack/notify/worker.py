@@ -64,7 +64,7 @@ class NotifyWorker:
         user_ids = self._mentioned(batch)
         notifications = [n for event in batch for n in notifications_for(event, user_ids)]
         told = {"chirp.notifications": len(notifications)}
-        with tracing.hop("redis.notify", "notify", _tweet_ids(batch), told):
+        with tracing.hop("redis.notify", "notify", events.tweet_ids(batch), told):
             deliver(self.res.redis, notifications)
         for n in notifications:
             DELIVERED.labels(n.kind).inc()
@@ -80,10 +80,6 @@ class NotifyWorker:
             return {}
         with self.res.pg.connection() as conn:
             return store.ids_for_usernames(conn, names)
-
-
-def _tweet_ids(batch: Iterable[events.Event]) -> list[int]:
-    return [t for e in batch if (t := getattr(e, "tweet_id", None)) is not None]
 
 
 def build_handler(settings: Settings) -> NotifyWorker:
