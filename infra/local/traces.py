@@ -34,9 +34,8 @@ class TraceNotFound(ChirpError):
 
     def __init__(self, tweet_id: int, traces_dir: Path, why: str) -> None:
         super().__init__(
-            f"no trace of tweet {tweet_id}: {why}; tracing keeps CHIRP_TRACE_SAMPLE_RATIO "
-            "of the tweets posted while the stack runs (`chirp up`), so post one and try "
-            f"`chirp trace ID --wait 30` (spans are read from {traces_dir})"
+            f"no trace of tweet {tweet_id}: {why}; post a tweet while the stack runs and "
+            f"try `chirp trace ID --wait 30` (spans are read from {traces_dir})"
         )
         self.tweet_id = tweet_id
 
@@ -192,8 +191,8 @@ def build_timeline(tweet_id: int, spans: list[Span]) -> Timeline | None:
                 hop=span.hop,
                 name=span.name,
                 service=span.service,
-                start_ms=(span.start_ns - origin) / _MS,
-                duration_ms=max(0, span.end_ns - span.start_ns) / _MS,
+                start_ms=round((span.start_ns - origin) / _MS, 3),
+                duration_ms=round(max(0, span.end_ns - span.start_ns) / _MS, 3),
                 depth=depth,
                 span_id=span.span_id,
                 parent_id=span.parent_id if span.parent_id in mine else None,
@@ -243,6 +242,9 @@ def wait_for_timeline(
 
 def _why(settings: Settings, wait_s: float) -> str:
     if not span_files(settings.traces_dir):
-        return "the run directory has no span files (is the stack up?)"
+        return "the run directory has no span files (is the stack up? `chirp up`)"
     waited = f" after waiting {wait_s:g}s" if wait_s else ""
-    return f"no span carries that id{waited} (unknown id, or not sampled)"
+    return (
+        f"no span carries that id{waited} (an unknown id, or a tweet not sampled at "
+        f"CHIRP_TRACE_SAMPLE_RATIO={settings.trace_sample_ratio:g})"
+    )
