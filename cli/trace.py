@@ -89,8 +89,8 @@ def _detail(hop: traces.Hop) -> str:
     if attributes.get("chirp.feed") == "author":
         return "(author's feed)"
     if "chirp.followers" in attributes:
-        followers = _count(attributes["chirp.followers"], "follower")
-        return f"({followers}, {attributes.get('chirp.tier')})"
+        tier = attributes.get("chirp.tier")
+        return f"({_count(attributes['chirp.followers'], 'follower')}{f', {tier}' if tier else ''})"
     if "chirp.documents" in attributes:
         return f"({_count(attributes['chirp.documents'], 'doc')} in the bulk)"
     if "chirp.notifications" in attributes:
