@@ -11,6 +11,7 @@ follower's feed had the tweet (the end of the last fan-out write).
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -145,27 +146,59 @@ def span_files(traces_dir: Path) -> list[Path]:
 
 def read_spans(files: Iterable[Path], tweet_id: int) -> list[Span]:
     """The spans of `tweet_id` in `files`; lines without its id are never parsed."""
-    needle = tweet_needle(tweet_id)
-    found = []
+    scanner = SpanScanner(tweet_id)
     for path in files:
-        for line in _lines_with(path, needle):
+        scanner.scan_file(path)
+    return scanner.spans
+
+
+class SpanScanner:
+    """Gathers one tweet's spans from span files, reading each file only past where the
+    previous scan stopped, so `--wait` can poll big files cheaply. A file that shrank or
+    was replaced (rotation) is read again from its start; spans are kept by id, once."""
+
+    def __init__(self, tweet_id: int) -> None:
+        self.tweet_id = tweet_id
+        self._needle = tweet_needle(tweet_id)
+        self._done: dict[Path, tuple[int, int]] = {}
+        """Per file: its inode, and the bytes of it already scanned (whole lines only)."""
+        self._found: dict[tuple[str, str], Span] = {}
+
+    @property
+    def spans(self) -> list[Span]:
+        return list(self._found.values())
+
+    def scan(self, traces_dir: Path) -> list[Span]:
+        for path in span_files(traces_dir):
+            self.scan_file(path)
+        return self.spans
+
+    def scan_file(self, path: Path) -> None:
+        try:
+            with path.open("rb") as handle:
+                stat = os.fstat(handle.fileno())
+                inode, offset = self._done.get(path, (stat.st_ino, 0))
+                if inode != stat.st_ino or stat.st_size < offset:
+                    offset = 0
+                handle.seek(offset)
+                data = handle.read()
+        except OSError:
+            return  # rotated away while we looked: its spans are in the other file
+        whole = data.rfind(b"\n") + 1  # a line still being written waits for the next scan
+        for line in _lines_with(data[:whole], self._needle):
             span = Span.parse(line)
-            if span is not None and str(span.attributes.get(TWEET_ID)) == str(tweet_id):
-                found.append(span)
-    return found
+            if span is not None and str(span.attributes.get(TWEET_ID)) == str(self.tweet_id):
+                self._found[(span.trace_id, span.span_id)] = span
+        self._done[path] = (stat.st_ino, offset + whole)
 
 
-def _lines_with(path: Path, needle: bytes) -> Iterator[bytes]:
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return  # rotated away while we looked: its spans are in the next file
+def _lines_with(data: bytes, needle: bytes) -> Iterator[bytes]:
     at = data.find(needle)
     while at >= 0:
         start = data.rfind(b"\n", 0, at) + 1
         end = data.find(b"\n", at)
         if end < 0:
-            return  # a line still being written
+            return
         yield data[start:end]
         at = data.find(needle, end)
 
@@ -219,19 +252,15 @@ def _order(span: Span) -> tuple[int, str]:
     return span.start_ns, span.service
 
 
-def timeline(settings: Settings, tweet_id: int) -> Timeline | None:
-    """The tweet's timeline from the run directory's span files, as far as they go."""
-    return build_timeline(tweet_id, read_spans(span_files(settings.traces_dir), tweet_id))
-
-
 def wait_for_timeline(
     settings: Settings, tweet_id: int, wait_s: float = 0, poll_s: float = 0.5
 ) -> Timeline:
     """The tweet's timeline once it is complete (fan-out and index reported), or whatever
     there is after `wait_s`; TraceNotFound when there is nothing at all."""
     deadline = time.monotonic() + wait_s
+    scanner = SpanScanner(tweet_id)
     while True:
-        found = timeline(settings, tweet_id)
+        found = build_timeline(tweet_id, scanner.scan(settings.traces_dir))
         if (found is not None and found.complete) or time.monotonic() >= deadline:
             break
         time.sleep(poll_s)

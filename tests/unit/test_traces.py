@@ -113,6 +113,23 @@ def test_the_reader_finds_one_tweets_spans_across_files_and_skips_torn_lines(tmp
     assert traces.read_spans(traces.span_files(tmp_path), 7)[0].service == "gateway-2"
 
 
+def test_a_scanner_reads_on_from_where_it_stopped_and_across_a_rotation(tmp_path):
+    path = tmp_path / "fanout.5.jsonl"
+    line = [json.dumps(s).encode() + b"\n" for s in JOURNEY]
+    path.write_bytes(line[0] + line[1][:30])  # the second line is still being written
+    scanner = traces.SpanScanner(TWEET)
+    assert [s.span_id for s in scanner.scan(tmp_path)] == ["f2"]
+
+    with path.open("ab") as grown:
+        grown.write(line[1][30:] + line[2])
+    assert sorted(s.span_id for s in scanner.scan(tmp_path)) == ["f1", "f2", "f3"]
+
+    path.replace(tmp_path / "fanout.5.1.jsonl")  # rotation: a new, shorter current file
+    path.write_bytes(line[3])
+    assert sorted(s.span_id for s in scanner.scan(tmp_path)) == ["c1", "f1", "f2", "f3"]
+    assert len(scanner.scan(tmp_path)) == 4  # scanning again finds nothing twice
+
+
 def test_a_needle_does_not_match_a_longer_id(tmp_path):
     longer = _span("g1", None, "gateway", "POST", "gateway-1", 0, 1, tweet=42421)
     _write(tmp_path / "a.1.jsonl", [longer])
