@@ -35,7 +35,7 @@ def trace(
             "--wait",
             "-w",
             min=0,
-            help="Seconds to wait for the fan-out and indexing spans of a fresh tweet.",
+            help="Seconds to wait for a fresh tweet's spans, up to its fan-out and indexing.",
         ),
     ] = 0,
 ) -> None:

@@ -25,8 +25,10 @@ from stack.tracing import HOP, TWEET_ID, tweet_needle
 
 FEED_HOP = "feed"
 """Fan-out writes into home feeds (and a celebrity's list): the tweet is readable after it."""
-COMPLETE_HOPS = frozenset({FEED_HOP, "index"})
-"""The hops `--wait` waits for: a tweet is in its followers' feeds and searchable."""
+COMPLETE_HOPS = frozenset({"gateway", "store", "publish", FEED_HOP, "index"})
+"""The hops `--wait` waits for: the request's own (each process writes its spans to its
+file a moment after they end, in its own time) and the tweet in its followers' feeds and
+searchable."""
 _MS = 1_000_000
 
 
@@ -121,8 +123,8 @@ class Timeline:
 
     @property
     def complete(self) -> bool:
-        """Fan-out and indexing both reported (a retweet is never indexed, so fan-out alone
-        for one): the journey `--wait` waits for is over."""
+        """Every hop of `COMPLETE_HOPS` reported (a retweet is never indexed, so all but
+        that for one): the journey `--wait` waits for is over."""
         retweet = any(
             h.attributes.get("messaging.destination") == topics.RETWEET_CREATED for h in self.hops
         )
