@@ -257,8 +257,8 @@ def _order(span: Span) -> tuple[int, str]:
 def wait_for_timeline(
     settings: Settings, tweet_id: int, wait_s: float = 0, poll_s: float = 0.5
 ) -> Timeline:
-    """The tweet's timeline once it is complete (fan-out and index reported), or whatever
-    there is after `wait_s`; TraceNotFound when there is nothing at all."""
+    """The tweet's timeline once it is `complete`, or whatever there is after `wait_s`;
+    TraceNotFound when there is nothing at all."""
     deadline = time.monotonic() + wait_s
     scanner = SpanScanner(tweet_id)
     while True:
