@@ -7,6 +7,7 @@ across users; every handler is idempotent.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
@@ -98,6 +99,11 @@ Event = Annotated[
     Field(discriminator="type"),
 ]
 _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def tweet_ids(batch: Iterable[Event]) -> list[int]:
+    """The ids of the tweets the events are about (follows and sign-ups are about none)."""
+    return [t for e in batch if (t := getattr(e, "tweet_id", None)) is not None]
 
 
 def decode(raw: bytes | str) -> Event:

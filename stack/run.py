@@ -12,6 +12,7 @@ import sys
 
 from prometheus_client import start_http_server
 
+from stack import tracing
 from stack.settings import Settings, get_settings
 
 # Worker role → module with `build_handler(settings) -> Handler`. The relay is not a
@@ -36,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = get_settings()
+    service = f"gateway-{settings.node_id}" if args.role == "gateway" else args.role
+    tracing.install(settings, service)
     if args.role == "gateway":
         return _run_gateway(settings, args.port, args.services)
     if args.role == "relay":

@@ -288,10 +288,11 @@ def _stop_all(settings: Settings, targets: list[Component], on_status: StatusCal
 
 
 def purge_targets(settings: Settings) -> list[Path]:
-    """What `down --purge` deletes: every component's data and the logs."""
+    """What `down --purge` deletes: every component's data, the logs and the traces."""
     run_dir = settings.run_dir.resolve()
     candidates = [c.home for c in [*components(settings), *_monitoring(settings)]] + [
         run_dir / "logs",
+        settings.traces_dir.resolve(),
         _topology_file(settings),
     ]
     return [p for p in dict.fromkeys(candidates) if p.exists()]

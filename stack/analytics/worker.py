@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import psycopg
 from prometheus_client import Counter
 
-from stack import events
+from stack import events, tracing
 from stack.analytics import store
 from stack.analytics.store import Seen
 from stack.resources import Resources
@@ -69,7 +69,10 @@ class AnalyticsWorker:
 
     def handle(self, batch: list[events.Event]) -> None:
         seen = [s for event in batch for s in seen_in(event)]
-        with self.res.pg.connection() as conn:
+        with (
+            tracing.hop("postgres.analytics_count", "analytics", events.tweet_ids(batch)),
+            self.res.pg.connection() as conn,
+        ):
             COUNTED.inc(store.count(conn, seen))
             self._prune(conn)
 

@@ -25,6 +25,7 @@ from enum import Enum
 
 import psycopg
 
+from stack import tracing
 from stack.events import FollowChanged, RetweetCreated, TweetCreated, TweetDeleted
 from stack.feed.timeline import Entry, Timelines
 from stack.resources import Resources
@@ -76,7 +77,8 @@ def fan_out_entries(res: Resources, entries: Sequence[Entry]) -> int:
             continue  # the author is gone: nobody else to deliver to
         tier = choose_tier(author.follower_count, res.settings)
         if tier is Tier.PULL:
-            timelines.add_to_celeb(mine)
+            with tracing.hop("redis.celeb_push", "feed", _ids(mine), {"chirp.tier": tier.value}):
+                timelines.add_to_celeb(mine)
         else:
             written += _deliver_to_followers(res, timelines, author_id, mine, tier)
     return written
@@ -106,8 +108,13 @@ def _by_author(entries: Iterable[Entry]) -> dict[int, list[Entry]]:
     return grouped
 
 
+def _ids(entries: Iterable[Entry]) -> list[int]:
+    return [e.tweet_id for e in entries]
+
+
 def _deliver_to_self(timelines: Timelines, author_id: int, entries: Sequence[Entry]) -> int:
-    return timelines.add(entries, [author_id])
+    with tracing.hop("redis.feed_push", "feed", _ids(entries), {"chirp.feed": "author"}):
+        return timelines.add(entries, [author_id])
 
 
 def _deliver_to_followers(
@@ -117,7 +124,13 @@ def _deliver_to_followers(
     written = 0
     with res.pg.connection() as conn:
         for chunk in user_store.follower_ids(conn, author_id, active_since):
-            written += timelines.add(entries, chunk)
+            pushed = {
+                "chirp.feed": "followers",
+                "chirp.followers": len(chunk),
+                "chirp.tier": tier.value,
+            }
+            with tracing.hop("redis.feed_push", "feed", _ids(entries), pushed):
+                written += timelines.add(entries, chunk)
     return written
 
 

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 
 from stack.gateway import errors, health
 from stack.gateway.middleware import BodyLimitMiddleware, MetricsMiddleware
@@ -26,6 +27,16 @@ SERVICES = {
     "notifications": "stack.notify.routes",
 }
 API_PREFIX = "/api/v1"
+
+# FastAPI's own OpenTelemetry server span is the root of each API request's trace (the
+# tweet use cases add theirs under it). Health checks and scrapes are not traced; the
+# metrics are Prometheus's, the per-step spans ours.
+_TELEMETRY: TelemetryConfig = {
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "exclude": lambda scope: not scope.get("path", "").startswith(API_PREFIX + "/"),
+}
 
 
 def create_app(settings: Settings, services: list[str] | None = None) -> FastAPI:
@@ -48,6 +59,7 @@ def create_app(settings: Settings, services: list[str] | None = None) -> FastAPI
         version="1.0",
         summary="A Twitter-like API: users, follows, tweets, feeds, search, trending.",
         lifespan=lifespan,
+        telemetry=_TELEMETRY,
     )
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

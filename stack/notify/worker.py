@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 
 from prometheus_client import Counter
 
-from stack import events
+from stack import events, tracing
 from stack.notify.inbox import Notification, deliver
 from stack.resources import Resources
 from stack.schema import topics
@@ -63,7 +63,9 @@ class NotifyWorker:
     def handle(self, batch: list[events.Event]) -> None:
         user_ids = self._mentioned(batch)
         notifications = [n for event in batch for n in notifications_for(event, user_ids)]
-        deliver(self.res.redis, notifications)
+        told = {"chirp.notifications": len(notifications)}
+        with tracing.hop("redis.notify", "notify", events.tweet_ids(batch), told):
+            deliver(self.res.redis, notifications)
         for n in notifications:
             DELIVERED.labels(n.kind).inc()
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from stack import events
 from stack.schema import tables
-from stack.tweets.model import SEEDED, Tweet
+from stack.tweets.model import SEEDED, Tweet, trace_carrier
 
 
 def to_event(table: str, record: dict[str, Any], now_ms: int) -> events.Event | None:
@@ -18,6 +18,14 @@ def to_event(table: str, record: dict[str, Any], now_ms: int) -> events.Event | 
     if table == tables.ENGAGEMENTS and change == "INSERT":
         return _engagement_event(images["NewImage"])
     return None
+
+
+def carrier_of(table: str, record: dict[str, Any]) -> dict[str, str]:
+    """The trace context stored with a newly inserted tweet (empty for any other record:
+    an edit or delete keeps the item's old context, which is not its own)."""
+    if table != tables.TWEETS or record["eventName"] != "INSERT":
+        return {}
+    return trace_carrier(record.get("dynamodb", {}).get("NewImage") or {})
 
 
 def created_event(tweet: Tweet) -> events.TweetCreated | events.RetweetCreated:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from confluent_kafka import KafkaError, Message, Producer
 
 from stack import events
+
+Headers = list[tuple[str, str | bytes | None]]
 
 
 class NotDelivered(Exception):
@@ -25,16 +29,23 @@ class Publisher:
             }
         )
 
-    def publish(self, batch: list[tuple[str, str, bytes]]) -> None:
-        """Deliver (topic, key, value) triples; NotDelivered unless Kafka acknowledged all."""
+    def publish(
+        self,
+        batch: list[tuple[str, str, bytes]],
+        headers: Sequence[Headers | None] | None = None,
+    ) -> None:
+        """Deliver (topic, key, value) triples, with each one's `headers` when given;
+        NotDelivered unless Kafka acknowledged all."""
         failures: list[KafkaError] = []
 
         def delivered(error: KafkaError | None, _: Message) -> None:
             if error is not None:
                 failures.append(error)
 
-        for topic, key, value in batch:
-            self._producer.produce(topic, key=key, value=value, on_delivery=delivered)
+        for (topic, key, value), extra in zip(batch, headers or [None] * len(batch), strict=True):
+            self._producer.produce(
+                topic, key=key, value=value, headers=extra, on_delivery=delivered
+            )
             self._producer.poll(0)
         left = self._producer.flush(self._timeout_s)
         if left or failures:
@@ -43,5 +54,7 @@ class Publisher:
             reason = failures[0] if failures else f"{left} messages unacknowledged"
             raise NotDelivered(str(reason))
 
-    def publish_events(self, batch: list[events.Event]) -> None:
-        self.publish([(e.topic, e.key, e.encode()) for e in batch])
+    def publish_events(
+        self, batch: list[events.Event], headers: Sequence[Headers | None] | None = None
+    ) -> None:
+        self.publish([(e.topic, e.key, e.encode()) for e in batch], headers)

@@ -15,7 +15,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 from psycopg_pool import ConnectionPool
 
-from stack.relay.mapping import to_event
+from stack import events, tracing
+from stack.relay.mapping import carrier_of, to_event
 from stack.relay.publisher import Publisher
 
 log = logging.getLogger(__name__)
@@ -95,8 +96,8 @@ class StreamFollower:
         records = answer.get("Records", [])
         if records:
             now_ms = int(time.time() * 1000)
-            batch = [e for r in records if (e := to_event(shard.table, r, now_ms)) is not None]
-            self._publisher.publish_events(batch)  # raises NotDelivered: iterator stays put
+            found = [(e, r) for r in records if (e := to_event(shard.table, r, now_ms)) is not None]
+            self._publish(shard.table, found)  # raises NotDelivered: iterator stays put
             last = records[-1]["dynamodb"]["SequenceNumber"]
             self._checkpoint(shard, last, finished=False)
         next_iterator = answer.get("NextShardIterator")
@@ -107,6 +108,19 @@ class StreamFollower:
             )
         shard.iterator = next_iterator
         return len(records)
+
+    def _publish(self, table: str, found: list[tuple[events.Event, dict[str, Any]]]) -> None:
+        """Publish the events, each traced one under a producer span of its tweet's trace."""
+        batch = [event for event, _ in found]
+        carriers = [carrier_of(table, record) for _, record in found]
+        if not any(carriers):
+            self._publisher.publish_events(batch)
+            return
+        messages = [
+            (e.topic, getattr(e, "tweet_id", None), c) for e, c in zip(batch, carriers, strict=True)
+        ]
+        with tracing.publishing(messages) as headers:
+            self._publisher.publish_events(batch, headers)
 
     def _iterator_from_checkpoint(self, shard: _Shard) -> str:
         with self._pg.connection() as conn:

@@ -24,7 +24,7 @@ from typing import Any
 from opensearchpy import OpenSearch, helpers
 from prometheus_client import Counter
 
-from stack import events
+from stack import events, tracing
 from stack.ids import id_time_ms
 from stack.resources import Resources
 from stack.schema import topics
@@ -60,7 +60,10 @@ class SearchIndexer:
         usernames = self._usernames(batch)
         actions = [a for event in batch for a in actions_for(event, usernames)]
         if actions:
-            write(self.res.search, actions)
+            indexed = [int(a["_id"]) for a in actions if a["_index"] == TWEETS_INDEX]
+            sent = {"chirp.documents": len(actions)}
+            with tracing.hop("opensearch.bulk", "index", indexed, sent):
+                write(self.res.search, actions)
 
     def _usernames(self, batch: Iterable[events.Event]) -> dict[int, str]:
         authors = {

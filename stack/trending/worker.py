@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from prometheus_client import Counter
 
-from stack import events
+from stack import events, tracing
 from stack.ids import id_time_ms
 from stack.resources import Resources
 from stack.schema import topics
@@ -71,11 +71,12 @@ class TrendingWorker:
 
     def handle(self, batch: list[events.Event]) -> None:
         contributions = [c for c in map(contribution_of, batch) if c is not None]
-        touched = self.store.apply(contributions, self._now_ms())
-        for event in batch:
-            APPLIED.labels(event.topic).inc()
-        due = [s for s in touched if self._clock() - self._ranked_at.get(s, 0) >= _RERANK_MIN_S]
-        self.rerank(due)
+        with tracing.hop("redis.trending_count", "trending", [c.tweet_id for c in contributions]):
+            touched = self.store.apply(contributions, self._now_ms())
+            for event in batch:
+                APPLIED.labels(event.topic).inc()
+            due = [s for s in touched if self._clock() - self._ranked_at.get(s, 0) >= _RERANK_MIN_S]
+            self.rerank(due)
 
     def rerank(self, scopes: Iterable[str] | None = None) -> None:
         """Recompute `trending:{scope}` for `scopes` (every known scope when None)."""

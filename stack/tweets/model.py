@@ -8,6 +8,10 @@ from typing import Any
 SEEDED = "seeded"
 """Item attribute of bulk-loaded tweets: already fanned out and indexed, not to be relayed."""
 
+TRACE_CONTEXT = "trace_context"
+"""Item attribute (a map of strings) of a traced tweet: the W3C trace context of the write,
+which the relay hands on to Kafka so the workers' spans join the request's trace."""
+
 
 @dataclass(frozen=True)
 class Tweet:
@@ -79,6 +83,19 @@ class Tweet:
             edited_at_ms=number("edited_at"),
             lang=item.get("lang", {}).get("S", "und"),
         )
+
+
+def trace_item(carrier: dict[str, str]) -> dict[str, Any]:
+    """The `TRACE_CONTEXT` attribute for a carrier (empty when untraced)."""
+    if not carrier:
+        return {}
+    return {TRACE_CONTEXT: {"M": {k: {"S": v} for k, v in carrier.items()}}}
+
+
+def trace_carrier(item: dict[str, Any]) -> dict[str, str]:
+    """The carrier stored with an item; empty when there is none."""
+    stored = item.get(TRACE_CONTEXT, {}).get("M", {})
+    return {k: v["S"] for k, v in stored.items() if "S" in v}
 
 
 def item_key(user_id: int, tweet_id: int) -> dict[str, dict[str, str]]:

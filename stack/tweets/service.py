@@ -5,12 +5,15 @@ from __future__ import annotations
 import time
 
 from stack import text as text_rules
+from stack import tracing
 from stack.gateway import ratelimit
 from stack.gateway.errors import ApiError, forbidden, not_found
 from stack.resources import Resources
 from stack.tweets import backpressure, cache, store
 from stack.tweets.model import Tweet
 from stack.tweets.schemas import TweetCreate
+
+_DYNAMODB = {"db.system": "dynamodb"}
 
 
 def post_tweet(
@@ -35,8 +38,10 @@ def post_tweet(
         reply_to=reply_to,
     )
     key = f"{author_id}:{idempotency_key}" if idempotency_key else None
+    tracing.tag_tweet(tweet.tweet_id)
     try:
-        store.put_tweet(res.dynamo, tweet, key)
+        with tracing.span("dynamodb.put_tweet", "store", tweet.tweet_id, _DYNAMODB):
+            store.put_tweet(res.dynamo, tweet, key, tracing.current_carrier())
     except store.IdempotentReplay as replay:
         earlier = store.get_tweet(res.dynamo, replay.tweet_id)
         if earlier is None:
@@ -98,7 +103,10 @@ def retweet(res: Resources, caller: int, tweet_id: int, retweeted: bool) -> Twee
         raise ApiError(400, "bad_request", "retweet the original tweet, not a retweet")
     try:
         if retweeted:
-            store.retweet(res.dynamo, original, _retweet_of(res, caller, original))
+            made = _retweet_of(res, caller, original)
+            tracing.tag_tweet(made.tweet_id)
+            with tracing.span("dynamodb.retweet", "store", made.tweet_id, _DYNAMODB):
+                store.retweet(res.dynamo, original, made, tracing.current_carrier())
         else:
             store.unretweet(res.dynamo, original, caller)
     except store.AlreadyDone:

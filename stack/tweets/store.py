@@ -12,7 +12,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from stack.schema import tables
-from stack.tweets.model import Tweet, item_key
+from stack.tweets.model import Tweet, item_key, trace_item
 
 _BATCH_GET_MAX = 100
 
@@ -30,12 +30,20 @@ class IdempotentReplay(Exception):
         self.user_id = user_id
 
 
-def put_tweet(dynamo: Any, tweet: Tweet, idempotency_key: str | None = None) -> None:
-    """Store a new tweet; with a key, at most one tweet is ever stored for that key."""
+def put_tweet(
+    dynamo: Any,
+    tweet: Tweet,
+    idempotency_key: str | None = None,
+    trace: dict[str, str] | None = None,
+) -> None:
+    """Store a new tweet; with a key, at most one tweet is ever stored for that key.
+
+    `trace` (a W3C carrier) is stored with the item, for the relay to hand on."""
+    item = {**tweet.to_item(), **trace_item(trace or {})}
     if idempotency_key is None:
         dynamo.put_item(
             TableName=tables.TWEETS,
-            Item=tweet.to_item(),
+            Item=item,
             ConditionExpression="attribute_not_exists(tweet_id)",
         )
         return
@@ -57,7 +65,7 @@ def put_tweet(dynamo: Any, tweet: Tweet, idempotency_key: str | None = None) -> 
                 {
                     "Put": {
                         "TableName": tables.TWEETS,
-                        "Item": tweet.to_item(),
+                        "Item": item,
                         "ConditionExpression": "attribute_not_exists(tweet_id)",
                     }
                 },
@@ -175,13 +183,15 @@ def unlike(dynamo: Any, tweet: Tweet, user_id: int) -> None:
     _disengage(dynamo, tweet, f"like#{user_id}", "like_count")
 
 
-def retweet(dynamo: Any, original: Tweet, retweet_: Tweet) -> None:
+def retweet(
+    dynamo: Any, original: Tweet, retweet_: Tweet, trace: dict[str, str] | None = None
+) -> None:
     """Store the retweet as the retweeter's tweet, once per user, and count it."""
     marker = {"retweet_id": {"N": str(retweet_.tweet_id)}, "at": {"N": str(retweet_.created_at_ms)}}
     put = {
         "Put": {
             "TableName": tables.TWEETS,
-            "Item": retweet_.to_item(),
+            "Item": {**retweet_.to_item(), **trace_item(trace or {})},
             "ConditionExpression": "attribute_not_exists(tweet_id)",
         }
     }

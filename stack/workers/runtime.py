@@ -23,7 +23,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Produ
 from prometheus_client import Counter, Histogram
 from tenacity import Retrying, stop_after_attempt, wait_exponential
 
-from stack import events
+from stack import events, tracing
 from stack.schema.topics import dlq_topic
 from stack.settings import Settings
 
@@ -131,7 +131,10 @@ class Worker:
             except ValueError as error:
                 self._park(message, str(error))
         if decoded:
-            with BATCH_SECONDS.labels(self.handler.group).time():
+            with (
+                BATCH_SECONDS.labels(self.handler.group).time(),
+                tracing.consuming(self.handler.group, _traced(decoded)),
+            ):
                 self._handle(decoded)
         self._dlq.flush(30)
         try:
@@ -206,3 +209,16 @@ class Worker:
             },
         )
         PARKED.labels(self.handler.group, message.topic()).inc()
+
+
+def _traced(decoded: list[tuple[Message, events.Event]]) -> list[tuple[str, int, tracing.Carrier]]:
+    """(topic, tweet id, trace context) of the messages that carry a trace context."""
+    found = []
+    for message, event in decoded:
+        tweet_id = getattr(event, "tweet_id", None)
+        headers = message.headers()
+        if tweet_id is not None and isinstance(headers, list):
+            carrier = tracing.from_headers(headers)
+            if carrier:
+                found.append((event.topic, int(tweet_id), carrier))
+    return found

@@ -1,7 +1,7 @@
 from stack import events
-from stack.relay.mapping import to_event
+from stack.relay.mapping import carrier_of, to_event
 from stack.schema import tables
-from stack.tweets.model import SEEDED, Tweet
+from stack.tweets.model import SEEDED, Tweet, trace_item
 
 NOW = 1_800_000_000_000
 
@@ -67,3 +67,18 @@ def test_likes_are_relayed_and_retweet_markers_are_not():
     marker = {**like, "actor": {"S": "retweet#7"}}
     assert to_event(tables.ENGAGEMENTS, _record("INSERT", new=marker), NOW) is None
     assert to_event(tables.ENGAGEMENTS, _record("REMOVE", old=like), NOW) is None
+
+
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+def test_an_inserted_tweet_hands_on_the_trace_context_stored_with_it():
+    item = {**_tweet().to_item(), **trace_item({"traceparent": TRACEPARENT})}
+    assert carrier_of(tables.TWEETS, _record("INSERT", new=item)) == {"traceparent": TRACEPARENT}
+    assert carrier_of(tables.TWEETS, _record("INSERT", new=_tweet().to_item())) == {}
+
+
+def test_an_edit_or_delete_does_not_reuse_the_creation_trace():
+    item = {**_tweet().to_item(), **trace_item({"traceparent": TRACEPARENT})}
+    assert carrier_of(tables.TWEETS, _record("MODIFY", new=item, old=item)) == {}
+    assert carrier_of(tables.TWEETS, _record("REMOVE", old=item)) == {}

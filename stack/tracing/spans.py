@@ -1,0 +1,158 @@
+"""The spans of a tweet's journey, named by hop, each tagged with the tweet's id.
+
+- the gateway's request span (FastAPI's own server span) is the root, tagged once
+  the id is minted (`tag_tweet`);
+- `span` times a step in the current trace (the DynamoDB put);
+- `publishing` opens a producer span per relayed event whose stored item carried a
+  trace context, parented from it, and gives the Kafka headers that carry them on;
+- `consuming` opens a consumer span per traced message of a worker's batch, and
+  `hop` a child of each traced tweet's consumer span around a write made for the
+  batch (a Redis pipeline, a bulk request), so one batch write of many tweets gives
+  a span in each traced tweet's journey.
+
+Untraced work (no context, or one not sampled) makes no spans at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.trace import Span, SpanKind
+
+from stack.tracing.exporter import HOP, TWEET_ID
+from stack.tracing.propagation import (
+    Carrier,
+    KafkaHeaders,
+    context_of,
+    current_carrier,
+    to_headers,
+)
+
+_TRACER_NAME = "chirp"
+_CONSUMED: ContextVar[Mapping[int, Context] | None] = ContextVar("chirp_consumed", default=None)
+
+
+# Looked up once: `get_tracer` is costly per call. Until `install` sets the provider this
+# is a proxy that makes no-op spans; then it turns into the real tracer by itself.
+_TRACER = trace.get_tracer(_TRACER_NAME)
+
+
+def _tracer() -> trace.Tracer:
+    return _TRACER
+
+
+def tag_tweet(tweet_id: int) -> None:
+    """Tag the current span (the request) as the gateway hop of the tweet it made."""
+    span = trace.get_current_span()
+    if span.is_recording():
+        span.set_attributes({TWEET_ID: str(tweet_id), HOP: "gateway"})
+
+
+@contextmanager
+def span(
+    name: str, hop_name: str, tweet_id: int, attributes: Mapping[str, Any] | None = None
+) -> Iterator[Span]:
+    """A child of the current span, around one step of the tweet's journey."""
+    with _tracer().start_as_current_span(
+        name, kind=SpanKind.CLIENT, attributes=_attributes(hop_name, tweet_id, attributes or {})
+    ) as current:
+        yield current
+
+
+@contextmanager
+def publishing(
+    messages: Iterable[tuple[str, int | None, Carrier]],
+) -> Iterator[list[KafkaHeaders | None]]:
+    """A producer span for each (topic, tweet id, carrier) message whose carrier names a
+    trace; yields each message's Kafka headers (None when untraced). The spans end when
+    the block does: once Kafka acknowledged the batch, or with the error that said not."""
+    with ExitStack() as stack:
+        headers: list[KafkaHeaders | None] = []
+        for topic, tweet_id, carrier in messages:
+            parent = context_of(carrier) if carrier else None
+            if parent is None or tweet_id is None:
+                headers.append(None)
+                continue
+            attributes = _attributes(
+                "publish", tweet_id, {"messaging.system": "kafka", "messaging.destination": topic}
+            )
+            current = stack.enter_context(
+                _tracer().start_as_current_span(
+                    f"publish {topic}",
+                    context=parent,
+                    kind=SpanKind.PRODUCER,
+                    attributes=attributes,
+                    end_on_exit=True,
+                )
+            )
+            headers.append(to_headers(_carrier_of(current)))
+        yield headers
+
+
+@contextmanager
+def consuming(group: str, traced: Iterable[tuple[str, int, Carrier]]) -> Iterator[None]:
+    """Consumer spans for the traced (topic, tweet id, carrier) messages of one batch,
+    open while the batch is handled; `hop` finds them by tweet id."""
+    with ExitStack() as stack:
+        contexts: dict[int, Context] = {}
+        for topic, tweet_id, carrier in traced:
+            parent = context_of(carrier)
+            if parent is None or tweet_id in contexts:
+                continue
+            attributes = _attributes(
+                "consume", tweet_id, {"messaging.consumer.group": group, "messaging.source": topic}
+            )
+            current = stack.enter_context(
+                _tracer().start_as_current_span(
+                    f"process {topic}",
+                    context=parent,
+                    kind=SpanKind.CONSUMER,
+                    attributes=attributes,
+                )
+            )
+            contexts[tweet_id] = trace.set_span_in_context(current)
+        token = _CONSUMED.set(contexts)
+        try:
+            yield
+        finally:
+            _CONSUMED.reset(token)
+
+
+@contextmanager
+def hop(
+    name: str,
+    hop_name: str,
+    tweet_ids: Iterable[int],
+    attributes: Mapping[str, Any] | None = None,
+) -> Iterator[None]:
+    """A span in the journey of each traced tweet among `tweet_ids` of the batch being
+    consumed, around one write made for them all; nothing when none is traced."""
+    consumed = _CONSUMED.get()
+    traced = [t for t in dict.fromkeys(tweet_ids) if t in consumed] if consumed else []
+    if not consumed or not traced:
+        yield
+        return
+    with ExitStack() as stack:
+        for tweet_id in traced:
+            stack.enter_context(
+                _tracer().start_as_current_span(
+                    name,
+                    context=consumed[tweet_id],
+                    kind=SpanKind.CLIENT,
+                    attributes=_attributes(hop_name, tweet_id, attributes or {}),
+                )
+            )
+        yield
+
+
+def _carrier_of(current: Span) -> Carrier:
+    return current_carrier(trace.set_span_in_context(current))
+
+
+def _attributes(hop_name: str, tweet_id: int, extra: Mapping[str, Any]) -> dict[str, Any]:
+    return {HOP: hop_name, TWEET_ID: str(tweet_id), **extra}
