@@ -157,6 +157,35 @@ class Settings(BaseSettings):
         return f"postgresql://{self.postgres_user}@{host}:{self.postgres_port}/{self.postgres_db}"
 
     @property
+    def postgres_nodes(self) -> list[tuple[str, int]]:
+        """Every PostgreSQL node, the first-started primary first, then the replicas."""
+        return [
+            (self.postgres_host or self.host, self.postgres_port),
+            *self.postgres_replica_addresses,
+        ]
+
+    @property
+    def postgres_write_dsn(self) -> str:
+        """All nodes; libpq connects to whichever one accepts writes (the primary, wherever
+        a failover moved it)."""
+        return self._multi_host_dsn(self.postgres_nodes, "target_session_attrs=read-write")
+
+    @property
+    def postgres_read_dsn(self) -> str:
+        """Replicas first and spread at random; the primary when no replica answers."""
+        nodes = [*self.postgres_replica_addresses, *self.postgres_nodes[:1]]
+        return self._multi_host_dsn(
+            nodes, "target_session_attrs=prefer-standby&load_balance_hosts=random"
+        )
+
+    def _multi_host_dsn(self, nodes: list[tuple[str, int]], options: str) -> str:
+        hosts = ",".join(f"{host}:{port}" for host, port in nodes)
+        return (
+            f"postgresql://{self.postgres_user}@{hosts}/{self.postgres_db}"
+            f"?connect_timeout=2&{options}"
+        )
+
+    @property
     def kafka_bootstrap(self) -> str:
         return f"{self.kafka_host or self.host}:{self.kafka_port}"
 
