@@ -10,6 +10,8 @@ import redis
 from botocore.config import Config
 from confluent_kafka.admin import AdminClient
 from opensearchpy import OpenSearch
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from redis.sentinel import Sentinel
 
 from stack.settings import Settings
@@ -22,10 +24,15 @@ def redis_client(settings: Settings, *, timeout: float = 5, **options: Any) -> r
     """The Redis primary: found through Sentinel when it runs, so a failover needs no
     restart; else the one server at `redis_url`."""
     common = {"socket_timeout": timeout, "socket_connect_timeout": timeout, **options}
-    if settings.redis_sentinel and settings.sentinel_addresses:
+    if settings.redis_via_sentinel:
         sentinel = Sentinel(
             settings.sentinel_addresses,
-            sentinel_kwargs={"socket_timeout": timeout, "socket_connect_timeout": timeout},
+            # One try per Sentinel: a dead one must not delay asking the next.
+            sentinel_kwargs={
+                "socket_timeout": timeout,
+                "socket_connect_timeout": timeout,
+                "retry": Retry(NoBackoff(), 0),
+            },
         )
         return sentinel.master_for(settings.redis_master_name, decode_responses=True, **common)
     return redis.Redis.from_url(

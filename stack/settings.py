@@ -220,6 +220,12 @@ class Settings(BaseSettings):
         return [(self.host, self.sentinel_base_port + n) for n in range(3)]
 
     @property
+    def redis_via_sentinel(self) -> bool:
+        """Whether clients ask Sentinel for the Redis primary: when Sentinel is on, unless
+        Redis lives elsewhere (`redis_host`) and no Sentinels are named there."""
+        return self.redis_sentinel and (self.sentinel_hosts is not None or self.redis_host is None)
+
+    @property
     def redis_url(self) -> str:
         return f"redis://{self.redis_host or self.host}:{self.redis_port}/0"
 

@@ -46,9 +46,9 @@ def _bin_dir() -> Path | None:
     return Path(found).parent if found else None
 
 
-def node_names(settings: Settings) -> list[str]:
-    """`postgres`, then `postgres-replica-1..N` for the recorded replica count."""
-    count = topology.pg_replica_count(settings)
+def node_names(settings: Settings, replicas: int | None = None) -> list[str]:
+    """`postgres`, then `postgres-replica-1..N` for `replicas` (default: the recorded count)."""
+    count = topology.pg_replica_count(settings) if replicas is None else replicas
     return [topology.PRIMARY_NODE, *(f"{REPLICA_PREFIX}{n}" for n in range(1, count + 1))]
 
 

@@ -26,7 +26,7 @@ from infra.local.figures import Figures, collect
 from infra.local.haproxy import HAProxy
 from infra.local.kafka import KafkaServer
 from infra.local.opensearch import OpenSearchServer
-from infra.local.postgres import postgres_nodes
+from infra.local.postgres import node_names, postgres_nodes
 from infra.local.prometheus import Alert, PrometheusServer, ScrapeTarget
 from infra.local.redis import redis_nodes
 from infra.local.roles import NodeRole, node_roles
@@ -106,6 +106,12 @@ def record_topology(
         raise ConfigError(
             f"the stack runs {replicas} PostgreSQL replicas; "
             f"`chirp down` first to change to {pg_replicas}"
+        )
+    primary = topology.postgres_primary_node(settings)
+    if pg_replicas is not None and primary not in node_names(settings, pg_replicas):
+        raise ConfigError(
+            f"{primary} is the PostgreSQL primary; `chirp failover postgres --to postgres` "
+            f"before going down to {pg_replicas} replicas"
         )
     if prometheus is None:
         prometheus = prometheus_enabled(settings)

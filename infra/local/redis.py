@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import ClassVar
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from infra.local.component import Component, Port, Problem
 from infra.local.sentinel import known_primary_port
@@ -78,6 +80,7 @@ class RedisServer(Component):
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             decode_responses=True,
+            retry=Retry(NoBackoff(), 0),  # a node that is down says so at once
         )
 
     def probe(self) -> None:

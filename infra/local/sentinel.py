@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import ClassVar
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from infra.local.component import Component, Port, Problem
 from stack.settings import Settings
@@ -82,6 +84,7 @@ class SentinelServer(Component):
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             decode_responses=True,
+            retry=Retry(NoBackoff(), 0),  # a node that is down says so at once
         )
 
     def probe(self) -> None:

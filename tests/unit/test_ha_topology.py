@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from cli.stack import _role
 from infra.local import topology
@@ -107,3 +108,24 @@ def test_status_shows_a_replica_with_its_lag():
     assert _role("replica", streaming) == "replica lag 120 B/0.25s"
     assert _role("replica", {"state": "streaming", "lag_bytes": 0}) == "replica lag 0 B"
     assert _role("replica", {"state": "not streaming"}) == "replica (not streaming)"
+
+
+def test_clients_use_sentinel_unless_redis_is_elsewhere_without_sentinels(tmp_path):
+    assert _settings(tmp_path).redis_via_sentinel
+    assert not _settings(tmp_path, redis_sentinel=False).redis_via_sentinel
+    assert not _settings(tmp_path, redis_host="redis").redis_via_sentinel
+    named = _settings(tmp_path, redis_host="redis", sentinel_hosts="s1:26379,s2:26379")
+    assert named.redis_via_sentinel
+    assert named.sentinel_addresses == [("s1", 26379), ("s2", 26379)]
+
+
+def test_up_refuses_fewer_replicas_than_the_primarys_number(tmp_path):
+    from infra.local.provider import record_topology
+    from stack.errors import ConfigError
+
+    settings = _settings(tmp_path)
+    topology.update(settings, pg_replicas=2, postgres_primary="postgres-replica-2")
+    with pytest.raises(ConfigError, match="postgres-replica-2 is the PostgreSQL primary"):
+        record_topology(settings, gateways=2, prometheus=False, pg_replicas=1)
+    record_topology(settings, gateways=2, prometheus=False, pg_replicas=3)
+    assert topology.pg_replica_count(settings) == 3
