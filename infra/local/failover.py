@@ -209,25 +209,41 @@ def failover_redis(settings: Settings, on_status: StatusCallback) -> RedisFailov
     promoted = await_redis_promotion(settings, old, timeout_s)
     seconds = time.monotonic() - started
     on_status(promoted.new_primary, "primary")
-    # Sentinel turns the old primary into a replica a moment later; until then it still
-    # answers as primary, so wait, and `chirp status` right after agrees with Sentinel.
-    _await_replica(next(n for n in redis_nodes(settings) if n.name == old), timeout_s)
-    on_status(old, "replica")
+    nodes = {node.name: node for node in redis_nodes(settings)}
+    _demote(nodes[old], nodes[promoted.new_primary])
+    on_status(old, f"replica of {promoted.new_primary}, syncing")
+    # Back in sync before returning, so the next failover has a replica to promote.
+    if _await_link_up(nodes[old], timeout_s):
+        on_status(old, "replica in sync")
     return RedisFailover(old, promoted.new_primary, seconds)
 
 
-def _await_replica(node: RedisServer, timeout_s: float) -> None:
+def _await_link_up(node: RedisServer, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         client = node.client(timeout=1)
         try:
-            if client.info("replication").get("role") == "slave":
-                return
+            if client.info("replication").get("master_link_status") == "up":
+                return True
         except redis.RedisError:
-            return  # not running: it rejoins as a replica when it starts
+            return False  # not running: nothing to wait for
         finally:
             client.close()
         time.sleep(_POLL_S)
+    return False
+
+
+def _demote(old: RedisServer, new: RedisServer) -> None:
+    """Make the old primary a replica now, as Sentinel would on its next check (up to
+    10 s later): until then it still takes writes from clients connected to it, and loses
+    them when it resyncs."""
+    client = old.client(timeout=1)
+    try:
+        client.execute_command("REPLICAOF", new.settings.host, str(new.port))
+    except redis.RedisError:
+        pass  # not running: it starts as a replica of the primary Sentinel reports
+    finally:
+        client.close()
 
 
 def _ask_sentinel_to_fail_over(settings: Settings, on_status: StatusCallback) -> None:

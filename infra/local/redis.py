@@ -63,6 +63,8 @@ class RedisServer(Component):
             f"maxmemory {s.redis_maxmemory_mb}mb",
             "maxmemory-policy allkeys-lru",
             'save ""',
+            # One replica: no reason to wait for others before a full sync starts.
+            "repl-diskless-sync-delay 0",
         ]
         primary = self.primary_port()
         if primary != self.port:
