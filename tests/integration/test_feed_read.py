@@ -34,7 +34,6 @@ pytestmark = pytest.mark.integration
 CELEBRITY_FOLLOWERS = 200_000
 
 
-
 @pytest.fixture(scope="module")
 def no_redis(stack) -> Iterator[Resources]:
     """The stack's clients, but Redis points at a port nobody listens on."""

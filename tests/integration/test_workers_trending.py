@@ -18,7 +18,6 @@ from tests.integration.workers_support import served
 pytestmark = pytest.mark.integration
 
 
-
 @pytest.fixture
 def worker(res):
     return TrendingWorker(res)
