@@ -15,6 +15,7 @@ import pytest
 
 from infra.chaos.faults import LocalFaults
 from infra.local import failover, postgres
+from infra.local.figures import scrape
 from stack import clients
 from stack.users import store as user_store
 from tests.api import Api, eventually
@@ -106,10 +107,25 @@ def test_profile_and_following_reads_are_served_by_the_replica(stack, api, res, 
     )
     with res.pg.connection() as conn:
         assert user_store.get_user(conn, reader) is not None
+    served = _reads_by_server(stack)
+    assert served.get(("replica", "standby"), 0) > 0, served
+
+
+def _reads_by_server(stack: StackEnv) -> dict[tuple[str, str], float]:
+    """chirp_pg_reads_total of every gateway, by (pool asked, role of the server)."""
+    totals: dict[tuple[str, str], float] = {}
+    for n in range(2):
+        url = f"http://127.0.0.1:{stack.port('gateway_base_port') + n}/metrics"
+        for name, labels, value in scrape(url):
+            if name == "chirp_pg_reads_total":
+                key = (labels["pool"], labels["server"])
+                totals[key] = totals.get(key, 0) + value
+    return totals
 
 
 def test_reads_right_after_a_follow_see_it(stack, api, paused_replay):
     me = api.sign_up("ryw")
+    before = _reads_by_server(stack).get(("primary", "primary"), 0)
     for n in range(30):
         other = api.sign_up("tgt")
         api.follow(me, other)
@@ -121,6 +137,8 @@ def test_reads_right_after_a_follow_see_it(stack, api, paused_replay):
         )
         assert gone.status_code == 204
         assert other.user_id not in _following(api, me.user_id), f"unfollow {n} not seen"
+    # Both following lists of every round were read on the primary.
+    assert _reads_by_server(stack).get(("primary", "primary"), 0) - before >= 60
 
 
 def test_reads_survive_the_replica_dying(stack, api):
