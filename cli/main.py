@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from cli import chaos, doctor, load, seed, simulate, stack, trace
+from cli import chaos, doctor, failover, load, seed, simulate, stack, trace
 from cli.console import err
 from stack.errors import ChirpError
 
@@ -24,6 +24,7 @@ load.register(app)
 chaos.register(app)
 trace.register(app)
 app.add_typer(simulate.app, name="simulate")
+app.add_typer(failover.app, name="failover")
 
 
 def run() -> None:

@@ -34,7 +34,6 @@ pytestmark = pytest.mark.integration
 CELEBRITY_FOLLOWERS = 200_000
 
 
-
 @pytest.fixture(scope="module")
 def no_redis(stack) -> Iterator[Resources]:
     """The stack's clients, but Redis points at a port nobody listens on."""
@@ -44,7 +43,7 @@ def no_redis(stack) -> Iterator[Resources]:
 
 
 def _without_redis(settings: Settings) -> Settings:
-    return settings.model_copy(update={"redis_port": free_port()})
+    return settings.model_copy(update={"redis_port": free_port(), "redis_sentinel": False})
 
 
 def _guard(res: Resources, **overrides: object) -> FeedGuard:
