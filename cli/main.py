@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from cli import chaos, doctor, load, seed, simulate, stack
+from cli import chaos, doctor, failover, load, seed, simulate, stack
 from cli.console import err
 from stack.errors import ChirpError
 
@@ -23,6 +23,7 @@ seed.register(app)
 load.register(app)
 chaos.register(app)
 app.add_typer(simulate.app, name="simulate")
+app.add_typer(failover.app, name="failover")
 
 
 def run() -> None:

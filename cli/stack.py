@@ -64,6 +64,16 @@ def up(
             "exporters (default: as the last `up` chose, else on).",
         ),
     ] = None,
+    pg_replicas: Annotated[
+        int | None,
+        typer.Option(
+            "--pg-replicas",
+            min=0,
+            max=4,
+            envvar="CHIRP_POSTGRES_REPLICAS",
+            help="PostgreSQL streaming read replicas (default: as the last `up` chose, else 1).",
+        ),
+    ] = None,
     yes: YesOption = False,
 ) -> None:
     """Start the stack, wait until every component passes a real-client probe, print endpoints.
@@ -76,7 +86,7 @@ def up(
         return
     started_at = time.monotonic()
     with component_progress() as rows:
-        started = provider.up(settings, rows.update, gateways, prometheus)
+        started = provider.up(settings, rows.update, gateways, prometheus, pg_replicas)
     elapsed = time.monotonic() - started_at
     what = f"started {', '.join(started)}" if started else "everything was already running"
     err.print(f"[green]chirp is up[/] ({what}) in {elapsed:.1f}s")
@@ -170,12 +180,14 @@ def _print_status(as_json: bool) -> None:
         print(json.dumps(payload, indent=2))
         return
     table = Table(title="chirp status")
-    for column in ("component", "state", "pid", "ports", "uptime", "RSS MiB", "endpoint"):
+    columns = ("component", "state", "role", "pid", "ports", "uptime", "RSS MiB", "endpoint")
+    for column in columns:
         table.add_column(column)
     for row in rows:
         table.add_row(
             row.name,
             "[green]up[/]" if row.state == "up" else "[red]down[/]",
+            _role(row.role, row.replication),
             str(row.pid or "-"),
             ",".join(map(str, row.ports)),
             _duration(row.uptime_s),
@@ -185,6 +197,23 @@ def _print_status(as_json: bool) -> None:
     out.print(table)
     out.print(_figures_line(figures))
     out.print(_alerts_line(firing))
+
+
+def _role(role: str | None, replication: dict[str, object] | None) -> str:
+    """`primary`, or `replica` with its lag: `replica lag 0 B/0.00s`."""
+    if role is None:
+        return ""
+    if role != "replica" or not replication:
+        return role
+    if replication.get("lag_bytes") is None or replication.get("state") not in (
+        "streaming",
+        "catchup",
+    ):
+        return f"replica ({replication.get('state')})"
+    lag = f"replica lag {replication['lag_bytes']} B"
+    if "lag_s" in replication:
+        lag += f"/{float(str(replication['lag_s'])):.2f}s"
+    return lag
 
 
 def _figures_line(figures: Figures) -> str:

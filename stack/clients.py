@@ -10,6 +10,9 @@ import redis
 from botocore.config import Config
 from confluent_kafka.admin import AdminClient
 from opensearchpy import OpenSearch
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+from redis.sentinel import Sentinel
 
 from stack.settings import Settings
 
@@ -17,18 +20,29 @@ from stack.settings import Settings
 DYNAMODB_LOCAL_KEYS = {"aws_access_key_id": "chirp", "aws_secret_access_key": "chirp"}
 
 
-def redis_client(settings: Settings, *, timeout: float = 5) -> redis.Redis:
+def redis_client(settings: Settings, *, timeout: float = 5, **options: Any) -> redis.Redis:
+    """The Redis primary: found through Sentinel when it runs, so a failover needs no
+    restart; else the one server at `redis_url`."""
+    common = {"socket_timeout": timeout, "socket_connect_timeout": timeout, **options}
+    if settings.redis_via_sentinel:
+        sentinel = Sentinel(
+            settings.sentinel_addresses,
+            # One try per Sentinel: a dead one must not delay asking the next.
+            sentinel_kwargs={
+                "socket_timeout": timeout,
+                "socket_connect_timeout": timeout,
+                "retry": Retry(NoBackoff(), 0),
+            },
+        )
+        return sentinel.master_for(settings.redis_master_name, decode_responses=True, **common)
     return redis.Redis.from_url(
-        settings.redis_url,
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-        decode_responses=True,
-        health_check_interval=30,
+        settings.redis_url, decode_responses=True, health_check_interval=30, **common
     )
 
 
 def postgres_connection(settings: Settings, *, autocommit: bool = True) -> psycopg.Connection:
-    return psycopg.connect(settings.postgres_dsn, connect_timeout=5, autocommit=autocommit)
+    """A connection to the PostgreSQL primary, wherever it runs now."""
+    return psycopg.connect(settings.postgres_write_dsn, connect_timeout=5, autocommit=autocommit)
 
 
 def dynamodb_client(settings: Settings, *, max_pool: int = 10, attempts: int = 3) -> Any:

@@ -4,7 +4,8 @@ ChirpError                 every expected failure; its message is one line for t
 ├── ConfigError            a setting is invalid or missing
 ├── PortInUse              a port the stack needs is taken
 ├── ComponentFailed        a server did not start or did not pass its probe
-└── MissingDependency      a binary, JDK or jar is not on this machine
+├── MissingDependency      a binary, JDK or jar is not on this machine
+└── FailoverFailed         a primary role could not be moved to a replica
 """
 
 from __future__ import annotations
@@ -43,3 +44,10 @@ class MissingDependency(ChirpError):
         super().__init__(f"{what} is missing; fix with: {fix}")
         self.what = what
         self.fix = fix
+
+
+class FailoverFailed(ChirpError):
+    def __init__(self, what: str, reason: str) -> None:
+        super().__init__(f"{what} failover failed: {reason}")
+        self.what = what
+        self.reason = reason

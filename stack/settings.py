@@ -157,6 +157,35 @@ class Settings(BaseSettings):
         return f"postgresql://{self.postgres_user}@{host}:{self.postgres_port}/{self.postgres_db}"
 
     @property
+    def postgres_nodes(self) -> list[tuple[str, int]]:
+        """Every PostgreSQL node, the first-started primary first, then the replicas."""
+        return [
+            (self.postgres_host or self.host, self.postgres_port),
+            *self.postgres_replica_addresses,
+        ]
+
+    @property
+    def postgres_write_dsn(self) -> str:
+        """All nodes; libpq connects to whichever one accepts writes (the primary, wherever
+        a failover moved it)."""
+        return self._multi_host_dsn(self.postgres_nodes, "target_session_attrs=read-write")
+
+    @property
+    def postgres_read_dsn(self) -> str:
+        """Replicas first and spread at random; the primary when no replica answers."""
+        nodes = [*self.postgres_replica_addresses, *self.postgres_nodes[:1]]
+        return self._multi_host_dsn(
+            nodes, "target_session_attrs=prefer-standby&load_balance_hosts=random"
+        )
+
+    def _multi_host_dsn(self, nodes: list[tuple[str, int]], options: str) -> str:
+        hosts = ",".join(f"{host}:{port}" for host, port in nodes)
+        return (
+            f"postgresql://{self.postgres_user}@{hosts}/{self.postgres_db}"
+            f"?connect_timeout=2&{options}"
+        )
+
+    @property
     def kafka_bootstrap(self) -> str:
         return f"{self.kafka_host or self.host}:{self.kafka_port}"
 
@@ -189,6 +218,12 @@ class Settings(BaseSettings):
         if self.sentinel_hosts:
             return _addresses(self.sentinel_hosts)
         return [(self.host, self.sentinel_base_port + n) for n in range(3)]
+
+    @property
+    def redis_via_sentinel(self) -> bool:
+        """Whether clients ask Sentinel for the Redis primary: when Sentinel is on, unless
+        Redis lives elsewhere (`redis_host`) and no Sentinels are named there."""
+        return self.redis_sentinel and (self.sentinel_hosts is not None or self.redis_host is None)
 
     @property
     def redis_url(self) -> str:

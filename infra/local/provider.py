@@ -7,7 +7,6 @@ waits for each to pass its probe, then creates the stack's schema.
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from http.client import HTTPException
 from pathlib import Path
 
-from infra.local import ports, process, stackproc
+from infra.local import ports, process, stackproc, topology
 from infra.local.component import Component
 from infra.local.dynamodb import DynamoDBServer
 from infra.local.env import settings_env
@@ -27,9 +26,11 @@ from infra.local.figures import Figures, collect
 from infra.local.haproxy import HAProxy
 from infra.local.kafka import KafkaServer
 from infra.local.opensearch import OpenSearchServer
-from infra.local.postgres import PostgresServer
+from infra.local.postgres import node_names, postgres_nodes
 from infra.local.prometheus import Alert, PrometheusServer, ScrapeTarget
-from infra.local.redis import RedisServer
+from infra.local.redis import redis_nodes
+from infra.local.roles import NodeRole, node_roles
+from infra.local.sentinel import sentinels
 from stack.errors import ComponentFailed, ConfigError, PortInUse
 from stack.settings import Settings
 
@@ -40,18 +41,22 @@ _PROBE_INTERVAL_S = 0.5
 
 
 def data_components(settings: Settings) -> list[Component]:
-    """The five data servers, in the order they are shown."""
+    """The five data servers with their replicas and Sentinels, in the order they are shown."""
+    settings = topology.with_recorded_shape(settings)
     return [
         KafkaServer(settings),
-        RedisServer(settings),
+        *redis_nodes(settings),
+        *sentinels(settings),
         DynamoDBServer(settings),
-        PostgresServer(settings),
+        *postgres_nodes(settings),
         OpenSearchServer(settings),
     ]
 
 
 def app_components(settings: Settings) -> list[Component]:
     """The relay, the workers and the gateways: the stack's own processes."""
+    # They learn the PostgreSQL nodes from their settings: give them the recorded count.
+    settings = topology.with_recorded_shape(settings)
     return [*stackproc.workers(settings), *stackproc.gateways(settings, gateway_count(settings))]
 
 
@@ -71,30 +76,50 @@ def components(settings: Settings) -> list[Component]:
 
 
 def _topology_file(settings: Settings) -> Path:
-    return settings.run_dir.resolve() / "topology.json"
+    return topology.topology_file(settings)
 
 
 def gateway_count(settings: Settings) -> int:
     """The gateways of the running stack (as `up --gateways` chose), else the setting."""
     try:
-        return int(json.loads(_topology_file(settings).read_text())["gateways"])
-    except (OSError, ValueError, KeyError):
+        return int(topology.read(settings)["gateways"])
+    except (KeyError, TypeError, ValueError):
         return settings.gateways
 
 
-def record_topology(settings: Settings, gateways: int, prometheus: bool | None = None) -> None:
-    """Remember the gateway count, unless a running gateway would be orphaned by it, and
-    whether Prometheus runs (None keeps the recorded choice)."""
+def record_topology(
+    settings: Settings,
+    gateways: int,
+    prometheus: bool | None = None,
+    pg_replicas: int | None = None,
+) -> None:
+    """Remember the gateway and PostgreSQL replica counts, unless a running process would
+    be orphaned by the change, and whether Prometheus runs (None keeps the recorded choice)."""
     current = gateway_count(settings)
     if gateways != current and any(running(g) for g in stackproc.gateways(settings, current)):
         raise ConfigError(
             f"the stack runs {current} gateways; `chirp down` first to change to {gateways}"
         )
-    settings.run_dir.mkdir(parents=True, exist_ok=True)
+    replicas = topology.pg_replica_count(settings)
+    changing = pg_replicas is not None and pg_replicas != replicas
+    if changing and any(running(node) for node in postgres_nodes(settings)):
+        raise ConfigError(
+            f"the stack runs {replicas} PostgreSQL replicas; "
+            f"`chirp down` first to change to {pg_replicas}"
+        )
+    primary = topology.postgres_primary_node(settings)
+    if pg_replicas is not None and primary not in node_names(settings, pg_replicas):
+        raise ConfigError(
+            f"{primary} is the PostgreSQL primary; `chirp failover postgres --to postgres` "
+            f"before going down to {pg_replicas} replicas"
+        )
     if prometheus is None:
         prometheus = prometheus_enabled(settings)
-    _topology_file(settings).write_text(
-        json.dumps({"gateways": gateways, "prometheus": prometheus})
+    topology.update(
+        settings,
+        gateways=gateways,
+        prometheus=prometheus,
+        pg_replicas=replicas if pg_replicas is None else pg_replicas,
     )
 
 
@@ -116,6 +141,10 @@ class ComponentStatus:
     uptime_s: float | None
     rss_mb: float | None
     endpoint: str
+    role: str | None = None
+    """primary or replica, for the PostgreSQL and Redis nodes that answer."""
+    replication: dict[str, object] | None = None
+    """A replica's lag behind its primary (bytes and seconds for PostgreSQL)."""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -126,6 +155,8 @@ class ComponentStatus:
             "uptime_s": None if self.uptime_s is None else round(self.uptime_s, 1),
             "rss_mb": None if self.rss_mb is None else round(self.rss_mb, 1),
             "endpoint": self.endpoint,
+            "role": self.role,
+            "replication": self.replication,
         }
 
 
@@ -147,6 +178,7 @@ def up(
     on_status: StatusCallback,
     gateways: int | None = None,
     prometheus: bool | None = None,
+    pg_replicas: int | None = None,
 ) -> list[str]:
     """Start every component that is not running; returns the names it started.
 
@@ -154,7 +186,7 @@ def up(
     (in parallel), then the load balancer in front of the gateways, with Prometheus
     and its exporters unless `prometheus` is False.
     """
-    record_topology(settings, gateways or gateway_count(settings), prometheus)
+    record_topology(settings, gateways or gateway_count(settings), prometheus, pg_replicas)
     stages = [
         data_components(settings),
         app_components(settings),
@@ -184,6 +216,11 @@ def _start_all(pending: list[Component], on_status: StatusCallback) -> None:
     failed = [e for e in errors if e is not None]
     if failed:
         raise failed[0]
+
+
+def start_component(component: Component, on_status: StatusCallback) -> None:
+    """Prepare, spawn and wait for one component (its ports must be free)."""
+    _start_one(component, on_status)
 
 
 def _start_one(component: Component, on_status: StatusCallback) -> None:
@@ -255,10 +292,14 @@ def down(settings: Settings, on_status: StatusCallback) -> list[str]:
     The balancer and gateways go first, then the workers (which commit and leave their
     groups while Kafka is still there), then the data servers.
     """
+    # The Sentinels go before the Redis nodes, so none of them takes a planned stop
+    # for a failure and promotes the replica on the way down.
+    watchers = sentinels(settings)
     stages = [
         [balancer(settings), *monitoring_components(settings)],
         app_components(settings),
-        data_components(settings),
+        watchers,
+        [c for c in data_components(settings) if c.name not in {w.name for w in watchers}],
     ]
     stopped: list[str] = []
     for stage in stages:
@@ -267,6 +308,9 @@ def down(settings: Settings, on_status: StatusCallback) -> list[str]:
 
 
 def _stop_all(settings: Settings, targets: list[Component], on_status: StatusCallback) -> list[str]:
+    if not targets:
+        return []
+
     def stop_one(component: Component) -> bool:
         on_status(component.name, "stopping")
         stopped = process.stop(
@@ -301,10 +345,11 @@ def purge(settings: Settings) -> list[Path]:
 
 
 def status(settings: Settings) -> list[ComponentStatus]:
-    return [_status_of(c) for c in components(settings)]
+    roles = node_roles(topology.with_recorded_shape(settings))
+    return [_status_of(c, roles.get(c.name)) for c in components(settings)]
 
 
-def _status_of(component: Component) -> ComponentStatus:
+def _status_of(component: Component, role: NodeRole | None = None) -> ComponentStatus:
     record = running(component)
     proc = record.process() if record else None
     rss = None
@@ -322,6 +367,8 @@ def _status_of(component: Component) -> ComponentStatus:
         uptime_s=process.uptime_s(record) if record else None,
         rss_mb=rss,
         endpoint=component.endpoint(),
+        role=role.role if role and record else None,
+        replication=role.replication if role and record else None,
     )
 
 
@@ -341,10 +388,7 @@ def figures(settings: Settings) -> Figures:
 
 def prometheus_enabled(settings: Settings) -> bool:
     """Whether `up` runs Prometheus (as `up --prometheus/--no-prometheus` chose; on by default)."""
-    try:
-        return bool(json.loads(_topology_file(settings).read_text())["prometheus"])
-    except (OSError, ValueError, KeyError):
-        return True
+    return bool(topology.read(settings).get("prometheus", True))
 
 
 def scrape_targets(settings: Settings) -> list[ScrapeTarget]:

@@ -1,4 +1,10 @@
-"""Redis from the Debian package, with its own config and an append-only file."""
+"""Redis from the Debian package: the primary `redis` and its replica `redis-replica`.
+
+Each node has its own config and append-only file. With Sentinel on, which node is
+primary is Sentinel's call: a node (re)starts as a replica of whatever primary the
+Sentinels report (or last wrote to their config files), so a restarted former primary
+rejoins as a replica instead of fighting the one Sentinel promoted.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +13,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
 from infra.local.component import Component, Port, Problem
-from stack import clients
+from infra.local.sentinel import known_primary_port
+from stack.settings import Settings
 
 
 @dataclass
 class RedisServer(Component):
     name: ClassVar[str] = "redis"
+    port_setting: ClassVar[str] = "redis_port"
+
+    @property
+    def port(self) -> int:
+        return int(getattr(self.settings, self.port_setting))
 
     def ports(self) -> list[Port]:
-        return [Port(self.settings.redis_port, "redis_port")]
+        return [Port(self.port, self.port_setting)]
 
     def problems(self) -> list[Problem]:
         if shutil.which("redis-server"):
@@ -27,33 +43,60 @@ class RedisServer(Component):
     def config_file(self) -> Path:
         return self.home / "redis.conf"
 
+    def primary_port(self) -> int:
+        """The port of the node this one should replicate (its own when it is primary)."""
+        if not self.settings.redis_sentinel:
+            return self.port
+        return known_primary_port(self.settings) or self.settings.redis_port
+
     def prepare(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         s = self.settings
-        self.config_file.write_text(
-            "\n".join(
-                [
-                    f"bind {s.host}",
-                    f"port {s.redis_port}",
-                    "protected-mode yes",
-                    "daemonize no",
-                    f"dir {self.data_dir}",
-                    "appendonly yes",
-                    "appendfsync everysec",
-                    f"maxmemory {s.redis_maxmemory_mb}mb",
-                    "maxmemory-policy allkeys-lru",
-                    'save ""',
-                    "",
-                ]
-            )
-        )
+        lines = [
+            f"bind {s.host}",
+            f"port {self.port}",
+            "protected-mode yes",
+            "daemonize no",
+            f"dir {self.data_dir}",
+            "appendonly yes",
+            "appendfsync everysec",
+            f"maxmemory {s.redis_maxmemory_mb}mb",
+            "maxmemory-policy allkeys-lru",
+            'save ""',
+        ]
+        primary = self.primary_port()
+        if primary != self.port:
+            lines.append(f"replicaof {s.host} {primary}")
+        self.config_file.write_text("\n".join([*lines, ""]))
 
     def command(self) -> list[str]:
         return [shutil.which("redis-server") or "redis-server", str(self.config_file)]
 
+    def client(self, timeout: float = 2) -> redis.Redis:
+        """A client of this node itself (not of whichever node is primary)."""
+        return redis.Redis(
+            host=self.settings.host,
+            port=self.port,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            decode_responses=True,
+            retry=Retry(NoBackoff(), 0),  # a node that is down says so at once
+        )
+
     def probe(self) -> None:
-        client = clients.redis_client(self.settings, timeout=2)
+        client = self.client()
         try:
             client.ping()
         finally:
             client.close()
+
+
+@dataclass
+class RedisReplica(RedisServer):
+    name: ClassVar[str] = "redis-replica"
+    port_setting: ClassVar[str] = "redis_replica_port"
+
+
+def redis_nodes(settings: Settings) -> list[RedisServer]:
+    """`redis`, and `redis-replica` when Sentinel is on."""
+    return [RedisServer(settings), *([RedisReplica(settings)] if settings.redis_sentinel else [])]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,17 @@ def install(app: FastAPI) -> None:
             error_body(code, str(error.detail)),
             status_code=error.status_code,
             headers=getattr(error, "headers", None),
+        )
+
+    @app.exception_handler(psycopg.OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _database_unavailable(request: Request, error: Exception) -> JSONResponse:
+        # No primary (a failover in progress) or no PostgreSQL at all: retry, not a bug.
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
+        return JSONResponse(
+            error_body("unavailable", "the database is unavailable; retry later"),
+            status_code=503,
+            headers={"Retry-After": "2"},
         )
 
     @app.exception_handler(Exception)

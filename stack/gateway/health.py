@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from stack import replication
 from stack.gateway.deps import ResourcesDep
 from stack.gateway.errors import error_body
 
@@ -40,8 +41,10 @@ def get_readyz(res: ResourcesDep) -> Response:
 
 
 def _stores_answer(res: ResourcesDep) -> bool:
+    # Any PostgreSQL node will do: one replica down is no reason to leave the balancer,
+    # and while a failover finds no primary, reads still work (writes answer 503).
     try:
-        with res.pg.connection(timeout=1) as conn:
+        with res.pg_read.connection(timeout=1) as conn:
             conn.execute("SELECT 1")
         res.dynamo.list_tables(Limit=1)
     except Exception:
@@ -50,5 +53,16 @@ def _stores_answer(res: ResourcesDep) -> bool:
 
 
 @router.get("/metrics", summary="Prometheus metrics of this gateway process")
-def get_metrics() -> Response:
+def get_metrics(res: ResourcesDep) -> Response:
+    _refresh_replication_lag(res)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _refresh_replication_lag(res: ResourcesDep) -> None:
+    if res.pg_read is res.pg:
+        return
+    try:
+        with res.pg.connection(timeout=0.5) as conn:
+            replication.export(replication.replica_lag(conn))
+    except Exception:  # no primary right now (a failover): keep the last figures
+        return

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import redis
 
 from stack.resources import Resources
-from stack.users import store
+from stack.users import reads, store
 from stack.users.schemas import UserPublic
 
 log = logging.getLogger(__name__)
@@ -47,8 +47,7 @@ def profiles(res: Resources, user_ids: Iterable[int]) -> dict[int, UserPublic]:
         log.debug("profile cache unavailable: %s", error)
     missing = [i for i in ids if i not in found]
     if missing:
-        with res.pg.connection() as conn:
-            rows = store.get_users(conn, missing)
+        rows = reads.read(res, missing, lambda conn: store.get_users(conn, missing))
         loaded = {user_id: to_public(row) for user_id, row in rows.items()}
         found.update(loaded)
         _remember(res, loaded)

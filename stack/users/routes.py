@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import psycopg
 from fastapi import APIRouter, Response, status
 
 from stack.gateway import auth, cursor
@@ -16,7 +17,7 @@ from stack.gateway.deps import (
     require_self,
 )
 from stack.gateway.errors import ApiError, not_found
-from stack.users import profiles, store
+from stack.users import profiles, reads, store
 from stack.users.schemas import Page, UserCreate, UserCreated, UserPublic
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -35,6 +36,7 @@ def create_user(body: UserCreate, res: ResourcesDep) -> UserCreated:
             )
     except store.UsernameTaken as error:
         raise ApiError(409, "conflict", f"username {body.username!r} is taken") from error
+    reads.note_write(res, row.id)
     return UserCreated(user_id=str(row.id), username=row.username, token=token)
 
 
@@ -74,6 +76,8 @@ def _set_follow(
         if store.get_user(conn, target_id) is None:
             raise not_found("User")
         changed = store.set_follow(conn, user_id, target_id, following, int(time.time() * 1000))
+    # Marked even when nothing changed: the caller has just asked, and should see the answer.
+    reads.note_write(res, user_id, target_id)
     if changed:
         profiles.forget(res, user_id, target_id)
 
@@ -102,10 +106,15 @@ def _follow_page(
     res: ResourcesDep, user_id: int, direction: str, raw_cursor: str | None, limit: int
 ) -> Page[UserPublic]:
     after = cursor.int_field(cursor.decode(raw_cursor), "after")
-    with res.pg.connection() as conn:
+
+    def page(conn: psycopg.Connection) -> list[int] | None:
         if store.get_user(conn, user_id) is None:
-            raise not_found("User")
-        ids = store.page_of_follows(conn, user_id, direction, after, limit + 1)
+            return None
+        return store.page_of_follows(conn, user_id, direction, after, limit + 1)
+
+    ids = reads.read(res, [user_id], page)
+    if ids is None:
+        raise not_found("User")
     more = len(ids) > limit
     ids = ids[:limit]
     found = profiles.profiles(res, ids)

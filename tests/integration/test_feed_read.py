@@ -44,7 +44,7 @@ def no_redis(stack) -> Iterator[Resources]:
 
 
 def _without_redis(settings: Settings) -> Settings:
-    return settings.model_copy(update={"redis_port": free_port()})
+    return settings.model_copy(update={"redis_port": free_port(), "redis_sentinel": False})
 
 
 def _guard(res: Resources, **overrides: object) -> FeedGuard:

@@ -144,7 +144,7 @@ def test_the_route_serves_the_ranking_with_its_rules(res, stack):
 
 
 def test_the_route_answers_503_when_redis_is_unreachable(stack):
-    dead = stack.settings().model_copy(update={"redis_port": free_port()})
+    dead = stack.settings().model_copy(update={"redis_port": free_port(), "redis_sentinel": False})
     with served(dead, ["trending"]) as url:
         answer = httpx.get(f"{url}/api/v1/trending", params={"scope": "lang:qq"})
         assert answer.status_code == 503

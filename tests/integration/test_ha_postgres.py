@@ -1,0 +1,168 @@
+"""PostgreSQL replication on the session stack: a primary and one streaming replica.
+
+Routing is proven by pausing the replica's WAL replay: while paused, the replica holds
+yesterday's answer, so what a read returns says which server answered. Every test leaves
+`postgres` as the primary with its replica streaming.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from infra.chaos.faults import LocalFaults
+from infra.local import failover, postgres
+from stack import clients
+from stack.users import store as user_store
+from tests.api import Api, eventually
+from tests.stackenv import StackEnv
+
+pytestmark = pytest.mark.integration
+
+REPLICA = "postgres-replica-1"
+
+
+@pytest.fixture(scope="module")
+def api(stack: StackEnv) -> Api:
+    return Api(f"http://127.0.0.1:{stack.port('lb_port')}")
+
+
+@pytest.fixture
+def paused_replay(stack: StackEnv) -> Iterator[None]:
+    """The replica stops applying WAL (it still answers), and resumes after the test."""
+    settings = stack.settings()
+    with postgres.connect(settings, REPLICA) as conn:
+        conn.execute("SELECT pg_wal_replay_pause()")
+    try:
+        yield
+    finally:
+        with postgres.connect(settings, REPLICA) as conn:
+            conn.execute("SELECT pg_wal_replay_resume()")
+
+
+def _following(api: Api, user_id: int | str) -> list[str]:
+    answer = api.http.get(f"/api/v1/users/{user_id}/following", params={"limit": 200})
+    assert answer.status_code == 200, answer.text
+    return [u["user_id"] for u in answer.json()["items"]]
+
+
+def _direct_user(res, prefix: str) -> int:
+    """A user written straight to the primary: no API call, so no read-your-writes mark."""
+    user_id = res.ids.next_id()
+    with res.pg.connection() as conn:
+        user_store.create_user(conn, user_id, f"{prefix}{user_id}", prefix, uuid.uuid4().hex)
+    return user_id
+
+
+def test_the_stack_runs_a_primary_and_a_streaming_replica(stack):
+    settings = stack.settings()
+    assert failover.postgres_primary(settings) == "postgres"
+    assert failover.postgres_standbys(settings) == [REPLICA]
+    done = stack.chirp("status", "--json")
+    rows = {c["name"]: c for c in json.loads(done.stdout)["components"]}
+    assert rows["postgres"]["role"] == "primary"
+    assert rows[REPLICA]["role"] == "replica"
+    lag = rows[REPLICA]["replication"]
+    assert lag["state"] == "streaming" and lag["lag_bytes"] >= 0 and lag["lag_s"] >= 0
+
+
+def test_a_write_on_the_primary_is_readable_on_the_replica(stack):
+    settings = stack.settings()
+    marker = str(uuid.uuid4())
+    with clients.postgres_connection(settings) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS ha_probe (v TEXT)")
+        conn.execute("INSERT INTO ha_probe VALUES (%s)", (marker,))
+
+    def on_replica() -> bool:
+        with postgres.connect(settings, REPLICA, settings.postgres_db) as conn:
+            assert conn.execute("SELECT pg_is_in_recovery()").fetchone() == (True,)
+            found = conn.execute("SELECT to_regclass('ha_probe') IS NOT NULL").fetchone()
+            if not found or not found[0]:
+                return False
+            return conn.execute("SELECT 1 FROM ha_probe WHERE v = %s", (marker,)).fetchone()
+
+    eventually(on_replica, what="the row replicated")
+
+
+def test_profile_and_following_reads_are_served_by_the_replica(stack, api, res, paused_replay):
+    # Written while the replica does not replay: only the primary knows these.
+    reader, followee = _direct_user(res, "rd"), _direct_user(res, "fe")
+    with res.pg.connection() as conn:
+        user_store.set_follow(conn, reader, followee, True, 0)
+    assert api.http.get(f"/api/v1/users/{reader}").status_code == 404
+    assert api.http.get(f"/api/v1/users/{reader}/following").status_code == 404
+    with res.pg.connection() as conn:
+        assert user_store.get_user(conn, reader) is not None
+
+
+def test_reads_right_after_a_follow_see_it(stack, api, paused_replay):
+    me = api.sign_up("ryw")
+    for n in range(30):
+        other = api.sign_up("tgt")
+        api.follow(me, other)
+        assert other.user_id in _following(api, me.user_id), f"follow {n} not seen"
+        profile = api.http.get(f"/api/v1/users/{other.user_id}").json()
+        assert profile["follower_count"] == 1
+        gone = api.http.delete(
+            f"/api/v1/users/{me.user_id}/following/{other.user_id}", headers=me.auth
+        )
+        assert gone.status_code == 204
+        assert other.user_id not in _following(api, me.user_id), f"unfollow {n} not seen"
+
+
+def test_reads_survive_the_replica_dying(stack, api):
+    author, fan = api.sign_up("ka"), api.sign_up("kf")
+    api.follow(fan, author)
+    settings = stack.settings()
+    LocalFaults(settings).kill(REPLICA)
+    try:
+        answers = []
+        for _ in range(25):
+            answers.append(api.http.get(f"/api/v1/users/{author.user_id}").status_code)
+            answers.append(api.http.get(f"/api/v1/users/{fan.user_id}/following").status_code)
+            answers.append(api.http.get(f"/api/v1/users/{author.user_id}/followers").status_code)
+        assert answers == [200] * len(answers)
+    finally:
+        restarted = stack.chirp("up")
+    assert restarted.returncode == 0, restarted.stderr
+    eventually(lambda: failover.postgres_standbys(settings) == [REPLICA], what="replica back")
+
+
+def test_failover_keeps_writes_working_and_the_old_primary_rejoins(stack, api):
+    settings = stack.settings()
+    LocalFaults(settings).kill("postgres")
+    refused = api.http.post("/api/v1/users", json={"username": "nope" + uuid.uuid4().hex[:8],
+                                                    "display_name": "n"})  # fmt: skip
+    assert refused.status_code == 503
+    assert refused.json()["error"]["code"] == "unavailable"
+
+    done = stack.chirp("failover", "postgres", "--json")
+    assert done.returncode == 0, done.stderr
+    moved = json.loads(done.stdout)
+    assert (moved["old_primary"], moved["new_primary"]) == ("postgres", REPLICA)
+    assert moved["rejoined"] == ["postgres"]
+    assert failover.postgres_primary(settings) == REPLICA
+    assert failover.postgres_standbys(settings) == ["postgres"]
+    a, b = api.sign_up("fa"), api.sign_up("fb")
+    api.follow(a, b)
+    assert b.user_id in _following(api, a.user_id)
+
+    # Planned, back to the usual shape, for the tests after this one.
+    back = stack.chirp("failover", "postgres", "--to", "postgres", "--json")
+    assert back.returncode == 0, back.stderr
+    assert json.loads(back.stdout)["new_primary"] == "postgres"
+    assert failover.postgres_primary(settings) == "postgres"
+    assert failover.postgres_standbys(settings) == [REPLICA]
+    c = api.sign_up("fc")
+    api.follow(c, a)
+    assert a.user_id in _following(api, c.user_id)
+
+
+def test_failover_refuses_an_unknown_target_in_one_line(stack):
+    done = stack.chirp("failover", "postgres", "--to", "nosuch")
+    assert done.returncode == 1
+    assert "no PostgreSQL node named 'nosuch'" in done.stderr
+    assert "Traceback" not in done.stderr
