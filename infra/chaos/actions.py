@@ -20,7 +20,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from infra.chaos.faults import FaultProvider, StatusCallback
+from infra.chaos.faults import ROLES, FaultProvider, StatusCallback
 from infra.local.dynamodb import DynamoDBServer
 from infra.local.haproxy import HAProxy
 from infra.local.kafka import KafkaServer
@@ -134,13 +134,13 @@ def _validate_targets(params: Params, components: Collection[str] | None) -> lis
         return [*problems, "targets: must be a non-empty list of component names"]
     for target in _targets(params):
         defaults = (*_STATIC_COMPONENTS, *_default_components())
-        known = (
+        known = target in ROLES or (
             target in components
             if components is not None
             else (target in defaults or bool(_GATEWAY.match(target)))
         )
         if not known:
-            choices = components if components is not None else dict.fromkeys(defaults)
+            choices = [*(components if components is not None else dict.fromkeys(defaults)), *ROLES]
             problems.append(
                 f"target: no component named {target!r}; choose from {', '.join(choices)}"
             )
@@ -155,8 +155,12 @@ def validate_kill(params: Params, components: Collection[str] | None) -> list[st
     return _validate_targets(params, components)
 
 
+def _nodes(context: ActionContext, params: Params) -> list[str]:
+    return [context.faults.resolve(t) for t in _targets(params)]
+
+
 def run_kill(context: ActionContext, params: Params) -> str:
-    return "; ".join(context.faults.kill(t) for t in _targets(params))
+    return "; ".join(context.faults.kill(t) for t in _nodes(context, params))
 
 
 def validate_stop(params: Params, components: Collection[str] | None) -> list[str]:
@@ -164,7 +168,7 @@ def validate_stop(params: Params, components: Collection[str] | None) -> list[st
 
 
 def run_stop(context: ActionContext, params: Params) -> str:
-    return "; ".join(context.faults.pause(t) for t in _targets(params))
+    return "; ".join(context.faults.pause(t) for t in _nodes(context, params))
 
 
 def validate_resume(params: Params, components: Collection[str] | None) -> list[str]:
@@ -172,7 +176,7 @@ def validate_resume(params: Params, components: Collection[str] | None) -> list[
 
 
 def run_resume(context: ActionContext, params: Params) -> str:
-    return "; ".join(context.faults.resume(t) for t in _targets(params))
+    return "; ".join(context.faults.resume(t) for t in _nodes(context, params))
 
 
 def validate_stop_component(params: Params, components: Collection[str] | None) -> list[str]:
@@ -180,7 +184,7 @@ def validate_stop_component(params: Params, components: Collection[str] | None) 
 
 
 def run_stop_component(context: ActionContext, params: Params) -> str:
-    return "; ".join(context.faults.stop(t) for t in _targets(params))
+    return "; ".join(context.faults.stop(t) for t in _nodes(context, params))
 
 
 def validate_restart(params: Params, components: Collection[str] | None) -> list[str]:
@@ -215,6 +219,29 @@ def run_wait(context: ActionContext, params: Params) -> str:
     return "interrupted" if interrupted else f"waited {params['seconds']}s"
 
 
+def validate_await_redis_failover(params: Params, components: Collection[str] | None) -> list[str]:
+    problems = _only(params, ("timeout_s",))
+    timeout = params.get("timeout_s", 30)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        problems.append("timeout_s: must be a number above 0")
+    return problems
+
+
+def run_await_redis_failover(context: ActionContext, params: Params) -> str:
+    return context.faults.await_redis_failover(float(params.get("timeout_s", 30)))
+
+
+def validate_promote_postgres(params: Params, components: Collection[str] | None) -> list[str]:
+    problems = _only(params, ("rejoin",))
+    if not isinstance(params.get("rejoin", True), bool):
+        problems.append("rejoin: must be true or false")
+    return problems
+
+
+def run_promote_postgres(context: ActionContext, params: Params) -> str:
+    return context.faults.promote_postgres(context.on_status, bool(params.get("rejoin", True)))
+
+
 register("kill", "SIGKILL a component by its recorded pid", validate_kill, run_kill)
 register(
     "stop", "SIGSTOP a component (it keeps its sockets, answers nothing)", validate_stop, run_stop
@@ -234,3 +261,16 @@ register(
 )
 register("flush_redis", "FLUSHALL on Redis through redis-py", validate_flush_redis, run_flush_redis)
 register("wait", "pause the method for `seconds`", validate_wait, run_wait)
+register(
+    "await_redis_failover",
+    "wait until Sentinel promotes a replica in place of the Redis primary a drill lost",
+    validate_await_redis_failover,
+    run_await_redis_failover,
+)
+register(
+    "promote_postgres",
+    "promote a PostgreSQL standby (`chirp failover postgres`); the old primary rejoins as its "
+    "standby unless rejoin = false",
+    validate_promote_postgres,
+    run_promote_postgres,
+)

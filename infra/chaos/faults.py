@@ -21,7 +21,7 @@ import signal
 from collections.abc import Callable
 from typing import Protocol
 
-from infra.local import process, provider
+from infra.local import failover, process, provider
 from infra.local.component import Component
 from stack import clients
 from stack.errors import ChirpError
@@ -61,12 +61,27 @@ class FaultProvider(Protocol):
 
     def regenerate_feeds(self, user_ids: list[str]) -> str: ...
 
+    def resolve(self, name: str) -> str:
+        """The component a target names: itself, or the node holding a role right now."""
+        ...
+
+    def await_redis_failover(self, timeout_s: float) -> str: ...
+
+    def promote_postgres(self, on_status: StatusCallback, rejoin: bool) -> str: ...
+
+
+ROLES = ("redis-primary", "postgres-primary", "postgres-standby")
+"""Targets that name a role, resolved to a node when the action runs: after a failover the
+primary is another process than the one named `redis` or `postgres`."""
+
 
 class LocalFaults:
     """Faults on the local provider's processes: signals to recorded pids, `up` to restart."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.resolved: dict[str, str] = {}
+        """role → the node it named when an action last resolved it"""
 
     def components(self) -> list[str]:
         return [c.name for c in provider.components(self.settings)]
@@ -125,6 +140,36 @@ class LocalFaults:
         finally:
             res.close()
         return f"regenerated {rebuilt} of {len(user_ids)} feeds from the stores"
+
+    def resolve(self, name: str) -> str:
+        if name not in ROLES:
+            return name
+        if name == "redis-primary":
+            node = failover.redis_primary(self.settings)
+        elif name == "postgres-primary":
+            node = failover.postgres_primary(self.settings)
+        else:
+            node = next(iter(failover.postgres_standbys(self.settings)), None)
+        if node is None:
+            raise FaultFailed(f"no running node is the {name} now; is the stack up?")
+        self.resolved[name] = node
+        return node
+
+    def await_redis_failover(self, timeout_s: float) -> str:
+        """Wait for Sentinel to promote another node than the primary a drill killed."""
+        old = self.resolved.get("redis-primary") or failover.redis_primary(self.settings)
+        if old is None:
+            raise FaultFailed("Sentinel knows no Redis primary; is the stack up?")
+        done = failover.await_redis_promotion(self.settings, old, timeout_s)
+        return f"Sentinel promoted {done.new_primary} {done.seconds:.1f}s after {old} was lost"
+
+    def promote_postgres(self, on_status: StatusCallback, rejoin: bool) -> str:
+        done = failover.failover_postgres(self.settings, on_status, rejoin=rejoin)
+        rejoined = f"; {', '.join(done.rejoined)} rejoined as standby" if done.rejoined else ""
+        return (
+            f"promoted {done.new_primary} in {done.promote_s:.2f}s "
+            f"({done.old_primary} was primary){rejoined}; {done.total_s:.1f}s in all"
+        )
 
     def _component(self, name: str) -> Component:
         return provider.find(self.settings, name)

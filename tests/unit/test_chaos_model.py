@@ -13,7 +13,8 @@ from infra.chaos.actions import ActionContext
 from infra.chaos.model import Condition, Drill
 
 SHIPPED = ("broker-outage", "cache-loss", "cache-loss-kill", "gateway-failover", "kafka-lag",
-           "search-outage", "worker-crash")  # fmt: skip
+           "pg-primary-loss", "pg-replica-loss", "redis-primary-loss", "search-outage",
+           "worker-crash")  # fmt: skip
 
 MINIMAL = """\
 description = "kill a gateway"
@@ -123,6 +124,24 @@ def test_targets_are_checked_against_the_running_stack_when_known(tmp_path):
     parse_drill(path)  # a stack could have three gateways
     with pytest.raises(DrillError, match="no component named 'gateway-3'"):
         parse_drill(path, components=["gateway-1", "gateway-2", "redis"])
+
+
+def test_a_role_target_is_valid_on_any_stack(tmp_path):
+    path = write(tmp_path, MINIMAL.replace("gateway-1", "postgres-primary"))
+    drill = parse_drill(path, components=["postgres", "postgres-replica-1", "redis"])
+    assert drill.method[0].params == {"target": "postgres-primary"}
+    with pytest.raises(DrillError, match="choose from postgres, redis-primary"):
+        parse_drill(write(tmp_path, MINIMAL.replace("gateway-1", "postgres-1")), ["postgres"])
+
+
+def test_failover_actions_check_their_fields(tmp_path):
+    text = MINIMAL + '\n[[method]]\ntype = "await_redis_failover"\ntimeout_s = -1\n'
+    text += '\n[[rollbacks]]\ntype = "promote_postgres"\nrejoin = "yes"\n'
+    with pytest.raises(DrillError) as refused:
+        parse_drill(write(tmp_path, text))
+    message = str(refused.value)
+    assert "method[1]: timeout_s: must be a number above 0" in message
+    assert "rollbacks[1]: rejoin: must be true or false" in message
 
 
 def test_unknown_fields_and_metrics_are_refused(tmp_path):
