@@ -39,14 +39,16 @@ class Ceiling:
 
 def redis_zadd_ceiling(settings: Settings, seconds: float = 3.0, processes: int = 2) -> Ceiling:
     """Pipelined ZADDs per second on a scratch key of the stack's Redis."""
-    from stack.clients import redis_client
+    from stack.clients import redis_client, redis_primary_address
 
     key = f"chirp:bench:zadd:{uuid.uuid4().hex[:12]}"
     client = redis_client(settings)
+    host, port = redis_primary_address(settings)  # after a failover, not `redis_port`
     try:
         if shutil.which("redis-benchmark"):
-            return Ceiling(_redis_benchmark(settings, key, seconds), "redis-benchmark -P 64 -c 8")
-        url = settings.redis_url
+            rate = _redis_benchmark(host, port, key, seconds)
+            return Ceiling(rate, "redis-benchmark -P 64 -c 8")
+        url = f"redis://{host}:{port}/0"
         ops = _run_processes(["zadd", "--url", url, "--key", key], seconds, processes)
         return Ceiling(ops, f"redis-py pipelines x{processes} processes")
     finally:
@@ -83,12 +85,11 @@ def dynamodb_put_ceiling(settings: Settings, seconds: float = 5.0, processes: in
         client.delete_table(TableName=table)
 
 
-def _redis_benchmark(settings: Settings, key: str, seconds: float) -> float:
-    host = settings.redis_host or settings.host
+def _redis_benchmark(host: str, port: int, key: str, seconds: float) -> float:
     # Sized to last roughly `seconds` on a laptop; the rate is what it reports, not the count.
     requests = str(int(200_000 * seconds))
     command = [
-        "redis-benchmark", "-h", host, "-p", str(settings.redis_port), "-n", requests,
+        "redis-benchmark", "-h", host, "-p", str(port), "-n", requests,
         "-P", "64", "-c", "8", "-r", str(_FEED_MEMBERS), "--csv",
         "zadd", key, "__rand_int__", "member:__rand_int__",
     ]  # fmt: skip

@@ -25,18 +25,29 @@ def redis_client(settings: Settings, *, timeout: float = 5, **options: Any) -> r
     restart; else the one server at `redis_url`."""
     common = {"socket_timeout": timeout, "socket_connect_timeout": timeout, **options}
     if settings.redis_via_sentinel:
-        sentinel = Sentinel(
-            settings.sentinel_addresses,
-            # One try per Sentinel: a dead one must not delay asking the next.
-            sentinel_kwargs={
-                "socket_timeout": timeout,
-                "socket_connect_timeout": timeout,
-                "retry": Retry(NoBackoff(), 0),
-            },
-        )
+        sentinel = _sentinel(settings, timeout)
         return sentinel.master_for(settings.redis_master_name, decode_responses=True, **common)
     return redis.Redis.from_url(
         settings.redis_url, decode_responses=True, health_check_interval=30, **common
+    )
+
+
+def redis_primary_address(settings: Settings, *, timeout: float = 5) -> tuple[str, int]:
+    """Where the Redis primary listens now, for tools that take a host and port."""
+    if settings.redis_via_sentinel:
+        return _sentinel(settings, timeout).discover_master(settings.redis_master_name)
+    return (settings.redis_host or settings.host, settings.redis_port)
+
+
+def _sentinel(settings: Settings, timeout: float) -> Sentinel:
+    return Sentinel(
+        settings.sentinel_addresses,
+        # One try per Sentinel: a dead one must not delay asking the next.
+        sentinel_kwargs={
+            "socket_timeout": timeout,
+            "socket_connect_timeout": timeout,
+            "retry": Retry(NoBackoff(), 0),
+        },
     )
 
 
