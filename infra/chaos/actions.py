@@ -79,6 +79,9 @@ class ActionType:
 ACTIONS: dict[str, ActionType] = {}
 """Every action type a drill may name."""
 
+FAILOVER_ACTIONS = ("await_redis_failover", "promote_postgres")
+"""Actions that end with a new primary in place: the journal measures `new_primary_s`."""
+
 _STATIC_COMPONENTS = (
     KafkaServer.name,
     RedisServer.name,

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import platform
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from infra.chaos.actions import ActionRecord
+from infra.chaos.actions import FAILOVER_ACTIONS, ActionRecord
 from infra.chaos.follows import FollowVerification
 from infra.chaos.integrity import Verification
 from infra.chaos.metrics import Sample, aggregate
@@ -88,7 +89,7 @@ def build(run: RunRecord) -> dict[str, Any]:
         "environment": run.environment,
         "plan": run.drill.model_dump(mode="json"),
         "timeline": timeline,
-        "measures": measures(run.marks, run.detected, run.recovered, run.samples),
+        "measures": measures(run.marks, run.detected, run.recovered, run.samples, run.actions),
         "phases": {p: phase_figures(in_phase(run.samples, p)) for p in PHASES},
         "checks": [c.as_dict() for c in run.checks],
         "actions": [asdict(a) for a in run.actions],
@@ -137,9 +138,14 @@ def environment(
 
 
 def measures(
-    marks: dict[str, float], detected: float | None, recovered: float | None, samples: list[Sample]
+    marks: dict[str, float],
+    detected: float | None,
+    recovered: float | None,
+    samples: list[Sample],
+    actions: Sequence[ActionRecord] = (),
 ) -> dict[str, Any]:
-    """The figures each drill reports: detection and recovery times, failures, peak lag."""
+    """The figures each drill reports: detection and recovery times, failures, peak lag,
+    and when a failover action had a new primary in place."""
     injected, restored = marks.get("injected"), marks.get("restored")
 
     def since(start: float | None, end: float | None) -> float | None:
@@ -156,7 +162,13 @@ def measures(
         "refused_since_injection": aggregate(fault, "refused"),
         "status_429_since_injection": aggregate(fault, "status_429"),
         "peak_lag": aggregate(samples, "max_lag", "max"),
+        "new_primary_s": since(injected, _failover_ended(actions)),
     }
+
+
+def _failover_ended(actions: Sequence[ActionRecord]) -> float | None:
+    done = [a.ended_s for a in actions if a.type in FAILOVER_ACTIONS and a.ok]
+    return done[0] if done else None
 
 
 def _ledger(verification: Verification | None, run_word: str | None) -> dict[str, Any] | None:

@@ -35,6 +35,7 @@ MEASURE_ROWS = (
     ("failed_requests_since_injection", "failed requests since injection"),
     ("status_429_since_injection", "429 since injection"),
     ("peak_lag", "peak consumer lag"),
+    ("new_primary_s", "failover complete (s after injection)"),
 )
 LEDGER_ROWS = (
     "attempted",

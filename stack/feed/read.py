@@ -40,6 +40,7 @@ from stack.settings import Settings
 from stack.tweets import hydrate
 from stack.tweets import store as tweet_store
 from stack.tweets.schemas import TweetPublic
+from stack.users import reads
 from stack.users import store as user_store
 
 log = logging.getLogger(__name__)
@@ -175,8 +176,7 @@ def regenerate_feed(res: Resources, user_id: int) -> bool:
     if not timelines.lock_rebuild(user_id, token, _REBUILD_LOCK_S):
         return False
     try:
-        with res.pg.connection() as conn:
-            authors = _pushed_authors(conn, user_id, res.settings.celebrity_threshold)
+        authors = pushed_authors(res, user_id)
         entries = recent_entries(res, authors, None, REGEN_PER_AUTHOR, res.settings.feed_max)
         timelines.rebuild(user_id, entries)
     finally:
@@ -265,10 +265,10 @@ class _CachedFeed:
         self.breaker = guard.breaker
         self.user_id = user_id
         self.timelines = Timelines.of(res)
-        with res.pg.connection() as conn:
-            self.celebs = user_store.celebrity_followees(
-                conn, user_id, res.settings.celebrity_threshold
-            )
+        threshold = res.settings.celebrity_threshold
+        self.celebs = reads.read(
+            res, [user_id], lambda conn: user_store.celebrity_followees(conn, user_id, threshold)
+        )
         self._counted = False
 
     def __call__(self, before: int | None, count: int) -> list[Entry]:
@@ -289,8 +289,7 @@ class _CachedFeed:
             if snap.feed is not None:
                 return snap.feed
         # Another reader is still rebuilding it: this page comes straight from DynamoDB.
-        with self.res.pg.connection() as conn:
-            authors = _pushed_authors(conn, self.user_id, self.res.settings.celebrity_threshold)
+        authors = pushed_authors(self.res, self.user_id)
         return recent_entries(self.res, authors, before, count, count)
 
     def _waited(self) -> bool:
@@ -308,8 +307,14 @@ class _CachedFeed:
         return [e for e in entries if before is None or e.tweet_id < before][:count]
 
 
+def pushed_authors(res: Resources, user_id: int) -> list[int]:
+    """The user and every followee whose tweets are pushed (celebrities' are pulled); read
+    where profile reads go (a replica), so feeds keep being served with no primary."""
+    threshold = res.settings.celebrity_threshold
+    return reads.read(res, [user_id], lambda conn: _pushed_authors(conn, user_id, threshold))
+
+
 def _pushed_authors(conn: psycopg.Connection, user_id: int, celebrity_threshold: int) -> list[int]:
-    """The user and every followee whose tweets are pushed (celebrities' are pulled)."""
     followees = user_store.followee_ids(conn, user_id)
     celebs = set(user_store.celebrity_followees(conn, user_id, celebrity_threshold))
     return [user_id, *(f for f in followees if f not in celebs)]
@@ -323,8 +328,8 @@ def _degraded(
         raise unavailable("Feed", guard.retry_after_s)
     try:
         DEGRADED_READS.inc()
-        with res.pg.connection() as conn:
-            authors = [user_id, *user_store.followee_ids(conn, user_id)]
+        followees = reads.read(res, [user_id], lambda conn: user_store.followee_ids(conn, user_id))
+        authors = [user_id, *followees]
 
         def from_db(below: int | None, count: int) -> list[Entry]:
             return recent_entries(res, authors, below, count, count)

@@ -7,13 +7,17 @@ import hashlib
 import logging
 import secrets
 
+import psycopg
 import redis
+from psycopg_pool import PoolTimeout
 
 from stack.resources import Resources
+from stack.users import reads
 
 log = logging.getLogger(__name__)
 
 _CACHE_TTL_S = 3600
+_MARK_TIMEOUT_S = 0.5
 _ACTIVE_MARK_S = 3600
 
 
@@ -37,13 +41,27 @@ def user_for_token(res: Resources, token: str) -> int | None:
             return int(cached)
     except redis.RedisError:
         cached = None
-    with res.pg.connection() as conn:
-        row = conn.execute("SELECT id FROM users WHERE token_hash = %s", (token_hash,)).fetchone()
-    if row is None:
+    user_id = _user_by_token(res, token_hash)
+    if user_id is None:
         return None
     with contextlib.suppress(redis.RedisError):
-        res.redis.set(key, row[0], ex=_CACHE_TTL_S)
-    return int(row[0])
+        res.redis.set(key, user_id, ex=_CACHE_TTL_S)
+    return user_id
+
+
+def _user_by_token(res: Resources, token_hash: str) -> int | None:
+    """Asked of a replica first, so requests authenticate while there is no primary; a
+    token the replica does not know yet (a sign-up a moment ago) is asked of the primary."""
+
+    def query(conn: psycopg.Connection) -> int | None:
+        row = conn.execute("SELECT id FROM users WHERE token_hash = %s", (token_hash,)).fetchone()
+        return None if row is None else int(row[0])
+
+    found = reads.read(res, (), query)
+    if found is None and res.pg_read is not res.pg:
+        with res.pg.connection() as conn:
+            found = query(conn)
+    return found
 
 
 def mark_active(res: Resources, user_id: int) -> None:
@@ -53,5 +71,10 @@ def mark_active(res: Resources, user_id: int) -> None:
     except redis.RedisError:
         return
     if first:
-        with res.pg.connection() as conn:
-            conn.execute("UPDATE users SET last_active_at = now() WHERE id = %s", (user_id,))
+        try:  # best effort: a missing primary must not fail the request that reads a feed
+            with res.pg.connection(timeout=_MARK_TIMEOUT_S) as conn:
+                conn.execute("UPDATE users SET last_active_at = now() WHERE id = %s", (user_id,))
+        except (psycopg.OperationalError, PoolTimeout) as error:
+            log.info("last_active_at not recorded for %s: %s", user_id, error)
+            with contextlib.suppress(redis.RedisError):
+                res.redis.delete(f"active:{user_id}")  # try again on a later request

@@ -218,3 +218,18 @@ def test_summary_lists_the_alerts_that_fired_and_links_prometheus():
         }
     )
     assert "## Alerts\n\nUnknown: Prometheus is not running." in unknown
+
+
+def test_failover_measure_counts_from_injection_to_the_first_successful_failover_action():
+    from infra.chaos.actions import ActionRecord
+    from infra.chaos.journal import measures
+
+    actions = [
+        ActionRecord("method", "kill", "kill redis-primary", 0, 10.0, 10.1, True),
+        ActionRecord("method", "await_redis_failover", "await", 0, 10.1, 12.6, True),
+        ActionRecord("rollback", "promote_postgres", "promote", None, 30.0, 31.0, False),
+    ]
+    marks = {"injected": 10.0, "restored": 22.0}
+    assert measures(marks, None, None, [], actions)["new_primary_s"] == 2.6
+    assert measures(marks, None, None, [], actions[:1])["new_primary_s"] is None
+    assert measures(marks, None, None, [], actions[2:])["new_primary_s"] is None
