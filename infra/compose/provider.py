@@ -180,3 +180,9 @@ def _print_endpoints(settings: Settings, console: Console) -> None:
         f"{host}:{settings.sentinel_base_port + n}" for n in range(len(COMPOSE_SENTINELS))
     )
     console.print(f"[bold]compose:[/] Sentinels ({settings.redis_master_name}) {sentinels}")
+    # Sentinel names the primary by its in-network name (`redis`), which this host cannot
+    # resolve; host-side commands talk to the published primary port instead.
+    console.print(
+        "[bold]compose:[/] for chirp seed/load/chaos from this host: export "
+        "CHIRP_REDIS_SENTINEL=false (the host cannot resolve the containers' names)"
+    )

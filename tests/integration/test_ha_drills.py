@@ -33,16 +33,22 @@ def test_redis_primary_loss_sentinel_promotes_and_feeds_are_repaired(
     stack, tmp_path, healthy_after
 ):
     before = _primaries(stack)["redis"]
-    code, summary, journal = _drill(stack, "redis-primary-loss", tmp_path / "redis")
-    _assert_sound(code, summary, journal, "redis-primary-loss")
-    killed, promoted = journal["actions"][0], journal["actions"][1]
-    assert killed["type"] == "kill" and before in killed["detail"]
-    assert promoted["type"] == "await_redis_failover" and promoted["ok"]
-    after = _primaries(stack)["redis"]
-    assert after and after != before, "Sentinel made the other node the primary"
-    repair = journal["feed_repair"]
-    assert repair is not None and repair["missing_after"] == 0, repair
-    print(f"redis-primary-loss: {promoted['detail']}; feed repair {repair}")
+    try:
+        code, summary, journal = _drill(stack, "redis-primary-loss", tmp_path / "redis")
+        _assert_sound(code, summary, journal, "redis-primary-loss")
+        killed, promoted = journal["actions"][0], journal["actions"][1]
+        assert killed["type"] == "kill" and before in killed["detail"]
+        assert promoted["type"] == "await_redis_failover" and promoted["ok"]
+        after = _primaries(stack)["redis"]
+        assert after and after != before, "Sentinel made the other node the primary"
+        repair = journal["feed_repair"]
+        assert repair is not None and repair["missing_after"] == 0, repair
+        print(f"redis-primary-loss: {promoted['detail']}; feed repair {repair}")
+    finally:
+        # Later tests expect the node named `redis` to be the primary again.
+        if _primaries(stack)["redis"] == "redis-replica":
+            done = stack.chirp("failover", "redis")
+            assert done.returncode == 0, done.stderr
 
 
 def test_pg_replica_loss_reads_fall_back_without_errors(stack, tmp_path, healthy_after):
