@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 import redis
 from opensearchpy import OpenSearch
 from psycopg_pool import ConnectionPool
@@ -13,10 +17,16 @@ from stack import clients
 from stack.ids import IdGenerator
 from stack.settings import Settings
 
+_ON_PRIMARY_MAX_S = 5.0
+"""How long a read-pool connection may stay on a primary before it is swapped for one to
+a replica: after a failover promoted its server, or while every replica was away."""
 
-def _pool(dsn: str, max_lifetime_s: float = 3600.0) -> ConnectionPool:
-    # check_connection costs one round trip per checkout and drops a connection whose
-    # server died (a failover), so the next request gets a fresh one instead of an error.
+
+def _pool(
+    dsn: str, check: Callable[[psycopg.Connection], None] = ConnectionPool.check_connection
+) -> ConnectionPool:
+    # Checking costs one round trip per checkout and drops a connection whose server died
+    # (a failover), so the next request gets a fresh one instead of an error.
     return ConnectionPool(
         dsn,
         min_size=2,
@@ -24,9 +34,29 @@ def _pool(dsn: str, max_lifetime_s: float = 3600.0) -> ConnectionPool:
         kwargs={"autocommit": True},
         open=True,
         timeout=5,
-        check=ConnectionPool.check_connection,
-        max_lifetime=max_lifetime_s,
+        check=check,
     )
+
+
+class _ReplicaCheck:
+    """The read pool's checkout check: alive, and on a standby unless no standby could be
+    had a moment ago. A connection on a primary for longer is dropped, so the pool opens
+    a new one, which `prefer-standby` puts on a replica if one answers."""
+
+    def __init__(self) -> None:
+        self._on_primary_since: weakref.WeakKeyDictionary[psycopg.Connection, float] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def __call__(self, conn: psycopg.Connection) -> None:
+        ConnectionPool.check_connection(conn)
+        if conn.info.parameter_status("in_hot_standby") != "off":
+            self._on_primary_since.pop(conn, None)
+            return
+        since = self._on_primary_since.setdefault(conn, time.monotonic())
+        if time.monotonic() - since > _ON_PRIMARY_MAX_S:
+            conn.close()  # a closed connection is discarded; an open one would come back
+            raise psycopg.OperationalError("a read connection on the primary; a replica may answer")
 
 
 @dataclass
@@ -44,10 +74,8 @@ class Resources:
     @classmethod
     def open(cls, settings: Settings) -> Resources:
         primary = _pool(settings.postgres_write_dsn)
-        # Short-lived, so connections that fell back to the primary while a replica was
-        # away move back to replicas soon after it returns.
         replicas = (
-            _pool(settings.postgres_read_dsn, 60.0)
+            _pool(settings.postgres_read_dsn, _ReplicaCheck())
             if settings.postgres_replica_addresses
             else primary
         )
