@@ -7,6 +7,7 @@ restart the session's stack.
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import uuid
 
@@ -95,6 +96,7 @@ def test_taken_port_is_named_and_nothing_starts():
     assert "CHIRP_POSTGRES_PORT" in line
     assert "Traceback" not in result.stderr
     assert _records(other) == []
+    shutil.rmtree(other.run_dir, ignore_errors=True)
 
 
 def test_down_purge_removes_data_and_leaves_no_process(stack):
