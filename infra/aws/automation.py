@@ -43,9 +43,7 @@ def aws_up(settings: Settings, console: Console, yes: bool) -> None:
     sizing = _sizing(settings, console)
     stack = open_stack(settings, sizing)
     console.print("[bold]aws:[/] previewing the deployment")
-    preview = _pulumi(
-        "preview", lambda: stack.preview(on_output=_printer(console), color="never")
-    )
+    preview = _pulumi("preview", lambda: stack.preview(on_output=_printer(console), color="never"))
     show_changes(console, preview.change_summary)
     if not yes and not confirm(console, "Apply these changes to your AWS account?"):
         console.print("[bold]aws:[/] nothing changed")

@@ -61,6 +61,4 @@ def run_bootstrap(region: str, outputs: Mapping[str, Any]) -> None:
     container = task["containers"][0]
     if container.get("exitCode") != 0:
         reason = container.get("reason") or task.get("stoppedReason") or "see its CloudWatch log"
-        raise ComponentFailed(
-            BOOTSTRAP, f"exited with {container.get('exitCode')}: {reason}"
-        )
+        raise ComponentFailed(BOOTSTRAP, f"exited with {container.get('exitCode')}: {reason}")

@@ -130,15 +130,21 @@ class Network(pulumi.ComponentResource):
         )
 
         alb = self._group(
-            f"{name}-alb", vpc.id, "internet to the load balancer",
+            f"{name}-alb",
+            vpc.id,
+            "internet to the load balancer",
             [_ingress(port, cidr_blocks=["0.0.0.0/0"]) for port in args.listener_ports],
         )
         app = self._group(
-            f"{name}-app", vpc.id, "load balancer to the gateways",
+            f"{name}-app",
+            vpc.id,
+            "load balancer to the gateways",
             [_ingress(args.app_port, security_groups=[alb.id])],
         )
         data = self._group(
-            f"{name}-data", vpc.id, "chirp tasks to the data services",
+            f"{name}-data",
+            vpc.id,
+            "chirp tasks to the data services",
             [_ingress(port, security_groups=[app.id]) for port in args.data_ports],
         )
         self.alb_security_group_id = alb.id
@@ -176,7 +182,10 @@ class Network(pulumi.ComponentResource):
 
 def _ingress(port: int, **source: object) -> aws.ec2.SecurityGroupIngressArgs:
     return aws.ec2.SecurityGroupIngressArgs(
-        protocol="tcp", from_port=port, to_port=port, **source  # type: ignore[arg-type]
+        protocol="tcp",
+        from_port=port,
+        to_port=port,
+        **source,  # type: ignore[arg-type]
     )
 
 

@@ -30,8 +30,18 @@ SCHEMA = "chirp.sizing/v1"
 PEAK_FACTOR = 3
 """The seed's peak over average; the plan sizes for the peak."""
 
-_PLAN_KEYS = ("schema", "generated_by", "load", "gateways", "workers", "kafka", "redis",
-              "dynamodb", "rds", "opensearch")
+_PLAN_KEYS = (
+    "schema",
+    "generated_by",
+    "load",
+    "gateways",
+    "workers",
+    "kafka",
+    "redis",
+    "dynamodb",
+    "rds",
+    "opensearch",
+)
 _FARGATE_CPUS = (1, 2, 4, 8, 16)
 _GIB_PER_VCPU = {"c": 2, "m": 4, "r": 8, "t": 2}
 _REDIS_ROLES = ("feed", "tweet_cache", "trending")
@@ -65,8 +75,9 @@ def from_capacity_plan(
         sizing["dynamodb"] = _dynamodb(document["dynamodb"])
     if "rds" in document:
         rds = document["rds"]
-        sizing["postgres"] = _rename(rds, {"instance_class": "instance_class",
-                                           "read_replicas": "read_replicas"})
+        sizing["postgres"] = _rename(
+            rds, {"instance_class": "instance_class", "read_replicas": "read_replicas"}
+        )
     if "opensearch" in document:
         search = dict(document["opensearch"])
         if "instance_class" in search:
@@ -105,19 +116,26 @@ def _service(entry: dict[str, Any], where: str, notes: list[str], floor: int) ->
     if "instance_class" in entry:
         size = fargate_size(str(entry["instance_class"]))
         if size is None:
-            notes.append(f"{where}.instance_class {entry['instance_class']!r} has no Fargate "
-                         "equivalent here; the default task size is used")
+            notes.append(
+                f"{where}.instance_class {entry['instance_class']!r} has no Fargate "
+                "equivalent here; the default task size is used"
+            )
         else:
             service["cpu"], service["memory_mb"] = size
     return service
 
 
 def _kafka(kafka: dict[str, Any]) -> dict[str, Any]:
-    translated = _rename(kafka, {
-        "brokers": "brokers", "partitions": "partitions_per_topic",
-        "replication_factor": "replication_factor", "retention_hours": "retention_hours",
-        "broker_disk_gb": "volume_gb",
-    })
+    translated = _rename(
+        kafka,
+        {
+            "brokers": "brokers",
+            "partitions": "partitions_per_topic",
+            "replication_factor": "replication_factor",
+            "retention_hours": "retention_hours",
+            "broker_disk_gb": "volume_gb",
+        },
+    )
     if "instance_class" in kafka:
         translated["instance_type"] = _prefixed(kafka["instance_class"], "kafka.")
     return translated
@@ -135,8 +153,10 @@ def _redis(redis: dict[str, Any], notes: list[str]) -> dict[str, Any]:
     if "node_class" in feed:
         merged["node_type"] = _prefixed(feed["node_class"], "cache.")
     if len(clusters) > 1:
-        notes.append(f"redis: the app reaches one Redis, so the plan's {len(clusters)} clusters "
-                     f"are one cluster of {merged['shards']} shards")
+        notes.append(
+            f"redis: the app reaches one Redis, so the plan's {len(clusters)} clusters "
+            f"are one cluster of {merged['shards']} shards"
+        )
     return merged
 
 
@@ -144,8 +164,9 @@ def _dynamodb(dynamodb: dict[str, Any]) -> dict[str, Any]:
     translated: dict[str, Any] = {
         "on_demand": dynamodb.get("billing_mode", "PAY_PER_REQUEST") == "PAY_PER_REQUEST"
     }
-    translated.update(_rename(dynamodb, {"planned_rcu": "read_capacity",
-                                         "planned_wcu": "write_capacity"}))
+    translated.update(
+        _rename(dynamodb, {"planned_rcu": "read_capacity", "planned_wcu": "write_capacity"})
+    )
     return translated
 
 

@@ -109,15 +109,24 @@ class Autoscaling(pulumi.ComponentResource):
         # Step bounds are relative to the alarm's threshold (lag_alert).
         to_critical = float(alarms.lag_critical - alarms.lag_alert)
         scale_out = self._step_policy(
-            worker, "out", target, cooldown=60,
+            worker,
+            "out",
+            target,
+            cooldown=60,
             steps=[
-                step(scaling_adjustment=50, metric_interval_lower_bound="0",
-                     metric_interval_upper_bound=str(to_critical)),
+                step(
+                    scaling_adjustment=50,
+                    metric_interval_lower_bound="0",
+                    metric_interval_upper_bound=str(to_critical),
+                ),
                 step(scaling_adjustment=100, metric_interval_lower_bound=str(to_critical)),
             ],
         )
         scale_in = self._step_policy(
-            worker, "in", target, cooldown=300,
+            worker,
+            "in",
+            target,
+            cooldown=300,
             steps=[step(scaling_adjustment=-25, metric_interval_upper_bound="0")],
         )
         dimensions = lag_dimensions(self._args.kafka_cluster_name, worker)

@@ -93,9 +93,7 @@ class Services(pulumi.ComponentResource):
             BOOTSTRAP, ServiceSizing(), ["python", "-m", "stack.bootstrap"]
         )
         self.bootstrap_task_definition_arn = bootstrap.arn
-        self.register_outputs(
-            {"cluster_name": self.cluster_name, "api_url": self.api_url}
-        )
+        self.register_outputs({"cluster_name": self.cluster_name, "api_url": self.api_url})
 
     def _image_uri(self) -> pulumi.Input[str]:
         sizing = self._args.sizing
@@ -148,8 +146,11 @@ class Services(pulumi.ComponentResource):
         table_resources = [
             resource
             for arn in self._args.table_arns
-            for resource in (arn, pulumi.Output.concat(arn, "/index/*"),
-                             pulumi.Output.concat(arn, "/stream/*"))
+            for resource in (
+                arn,
+                pulumi.Output.concat(arn, "/index/*"),
+                pulumi.Output.concat(arn, "/stream/*"),
+            )
         ]
         aws.iam.RolePolicy(
             f"{self._name}-tables",
@@ -210,9 +211,7 @@ class Services(pulumi.ComponentResource):
                 priority=priority,
                 conditions=[condition],
                 actions=[
-                    aws.lb.ListenerRuleActionArgs(
-                        type="forward", target_group_arn=groups[kind].arn
-                    )
+                    aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=groups[kind].arn)
                 ],
                 opts=child,
             )

@@ -124,4 +124,3 @@ class Tables(pulumi.ComponentResource):
         self.register_outputs(
             {"tweets_arn": self.tweets_arn, "engagements_arn": self.engagements_arn}
         )
-

@@ -25,7 +25,6 @@ from stack.users import store as user_store
 pytestmark = pytest.mark.integration
 
 
-
 @pytest.fixture
 def small(res) -> Resources:
     """The same clients with tiers small enough to build in a test: push below 3

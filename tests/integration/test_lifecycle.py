@@ -62,9 +62,7 @@ def test_data_survives_down_and_up(stack):
         conn.execute("CREATE TABLE IF NOT EXISTS persist_test (v TEXT)")
         conn.execute("INSERT INTO persist_test VALUES (%s)", (marker,))
     dynamo = clients.dynamodb_client(settings)
-    dynamo.put_item(
-        TableName="idempotency_keys", Item={"key": {"S": marker}, "v": {"S": "kept"}}
-    )
+    dynamo.put_item(TableName="idempotency_keys", Item={"key": {"S": marker}, "v": {"S": "kept"}})
     search = clients.opensearch_client(settings)
     search.index(index="users", id=marker, body={"username": "persisted"}, refresh=True)
 

@@ -15,7 +15,6 @@ from stack.analytics.worker import AnalyticsWorker
 pytestmark = pytest.mark.integration
 
 
-
 def _quiet_minute():
     """A minute some days ago, inside the seen-retention, that no other test uses."""
     now_minute = int(time.time()) // 60

@@ -15,7 +15,6 @@ from tests.integration.workers_support import make_user, served
 pytestmark = pytest.mark.integration
 
 
-
 def _each_kind(res, actor, recipient):
     """A mention, a follow, a like and a retweet of `recipient` by `actor`, in time order."""
     now = int(time.time() * 1000)

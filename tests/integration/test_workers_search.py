@@ -21,7 +21,6 @@ from tests.integration.workers_support import created, make_user, served, stored
 pytestmark = pytest.mark.integration
 
 
-
 @pytest.fixture(scope="module")
 def indexer(res):
     return SearchIndexer(res)
