@@ -39,9 +39,10 @@ def _pool(
 
 
 class _ReplicaCheck:
-    """The read pool's checkout check: alive, and on a standby unless no standby could be
-    had a moment ago. A connection on a primary for longer is dropped, so the pool opens
-    a new one, which `prefer-standby` puts on a replica if one answers."""
+    """The read pool's checkout check: on a standby, unless no standby could be had a
+    moment ago. A connection on a primary for longer is dropped, so the pool opens a new
+    one, which `prefer-standby` puts on a replica if one answers. No round trip: a dead
+    connection fails its read, which `stack.users.reads` retries on the primary."""
 
     def __init__(self) -> None:
         self._on_primary_since: weakref.WeakKeyDictionary[psycopg.Connection, float] = (
@@ -49,7 +50,6 @@ class _ReplicaCheck:
         )
 
     def __call__(self, conn: psycopg.Connection) -> None:
-        ConnectionPool.check_connection(conn)
         if conn.info.parameter_status("in_hot_standby") != "off":
             self._on_primary_since.pop(conn, None)
             return

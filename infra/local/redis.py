@@ -8,23 +8,19 @@ rejoins as a replica instead of fighting the one Sentinel promoted.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
-from pathlib import Path
 from typing import ClassVar
 
-import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
-
-from infra.local.component import Component, Port, Problem
+from infra.local.component import Port
+from infra.local.redis_process import RedisProcess
 from infra.local.sentinel import known_primary_port
 from stack.settings import Settings
 
 
 @dataclass
-class RedisServer(Component):
+class RedisServer(RedisProcess):
     name: ClassVar[str] = "redis"
+    config_name: ClassVar[str] = "redis.conf"
     port_setting: ClassVar[str] = "redis_port"
 
     @property
@@ -33,15 +29,6 @@ class RedisServer(Component):
 
     def ports(self) -> list[Port]:
         return [Port(self.port, self.port_setting)]
-
-    def problems(self) -> list[Problem]:
-        if shutil.which("redis-server"):
-            return []
-        return [Problem("redis-server", "apt-get install -y redis-server")]
-
-    @property
-    def config_file(self) -> Path:
-        return self.home / "redis.conf"
 
     def primary_port(self) -> int:
         """The port of the node this one should replicate (its own when it is primary)."""
@@ -70,27 +57,6 @@ class RedisServer(Component):
         if primary != self.port:
             lines.append(f"replicaof {s.host} {primary}")
         self.config_file.write_text("\n".join([*lines, ""]))
-
-    def command(self) -> list[str]:
-        return [shutil.which("redis-server") or "redis-server", str(self.config_file)]
-
-    def client(self, timeout: float = 2) -> redis.Redis:
-        """A client of this node itself (not of whichever node is primary)."""
-        return redis.Redis(
-            host=self.settings.host,
-            port=self.port,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            decode_responses=True,
-            retry=Retry(NoBackoff(), 0),  # a node that is down says so at once
-        )
-
-    def probe(self) -> None:
-        client = self.client()
-        try:
-            client.ping()
-        finally:
-            client.close()
 
 
 @dataclass

@@ -9,16 +9,14 @@ file is written only when missing: after a restart it still knows the current pr
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
-from infra.local.component import Component, Port, Problem
+from infra.local.component import Port
+from infra.local.redis_process import RedisProcess
 from stack.settings import Settings
 
 SENTINELS = 3
@@ -26,8 +24,10 @@ QUORUM = 2
 
 
 @dataclass
-class SentinelServer(Component):
+class SentinelServer(RedisProcess):
     name: ClassVar[str] = "sentinel"
+    config_name: ClassVar[str] = "sentinel.conf"
+    extra_args: ClassVar[tuple[str, ...]] = ("--sentinel",)
     number: int = 1
     """1, 2 or 3."""
 
@@ -40,15 +40,6 @@ class SentinelServer(Component):
 
     def ports(self) -> list[Port]:
         return [Port(self.port, "sentinel_base_port")]
-
-    def problems(self) -> list[Problem]:
-        if shutil.which("redis-server"):
-            return []
-        return [Problem("redis-server", "apt-get install -y redis-server")]
-
-    @property
-    def config_file(self) -> Path:
-        return self.home / "sentinel.conf"
 
     def prepare(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
@@ -73,26 +64,6 @@ class SentinelServer(Component):
                 ]
             )
         )
-
-    def command(self) -> list[str]:
-        return [shutil.which("redis-server") or "redis-server", str(self.config_file), "--sentinel"]
-
-    def client(self, timeout: float = 2) -> redis.Redis:
-        return redis.Redis(
-            host=self.settings.host,
-            port=self.port,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            decode_responses=True,
-            retry=Retry(NoBackoff(), 0),  # a node that is down says so at once
-        )
-
-    def probe(self) -> None:
-        client = self.client()
-        try:
-            client.ping()
-        finally:
-            client.close()
 
 
 def sentinels(settings: Settings) -> list[SentinelServer]:

@@ -122,6 +122,7 @@ def _deliver_to_followers(
 ) -> int:
     active_since = _active_since(res.settings) if tier is Tier.PUSH_ACTIVE else None
     written = 0
+    ids = _ids(entries)
     with res.pg.connection() as conn:
         for chunk in user_store.follower_ids(conn, author_id, active_since):
             pushed = {
@@ -129,7 +130,7 @@ def _deliver_to_followers(
                 "chirp.followers": len(chunk),
                 "chirp.tier": tier.value,
             }
-            with tracing.hop("redis.feed_push", "feed", _ids(entries), pushed):
+            with tracing.hop("redis.feed_push", "feed", ids, pushed):
                 written += timelines.add(entries, chunk)
     return written
 

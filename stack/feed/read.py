@@ -266,8 +266,10 @@ class _CachedFeed:
         self.user_id = user_id
         self.timelines = Timelines.of(res)
         threshold = res.settings.celebrity_threshold
+        # No read-your-writes check on this hot path: feeds are eventually consistent by
+        # design, and a follow reaches the feed through the fan-out's own backfill.
         self.celebs = reads.read(
-            res, [user_id], lambda conn: user_store.celebrity_followees(conn, user_id, threshold)
+            res, (), lambda conn: user_store.celebrity_followees(conn, user_id, threshold)
         )
         self._counted = False
 

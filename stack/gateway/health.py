@@ -41,15 +41,25 @@ def get_readyz(res: ResourcesDep) -> Response:
 
 
 def _stores_answer(res: ResourcesDep) -> bool:
-    # Any PostgreSQL node will do: one replica down is no reason to leave the balancer,
-    # and while a failover finds no primary, reads still work (writes answer 503).
     try:
-        with res.pg_read.connection(timeout=1) as conn:
-            conn.execute("SELECT 1")
         res.dynamo.list_tables(Limit=1)
     except Exception:
         return False
-    return True
+    return _postgres_answers(res)
+
+
+def _postgres_answers(res: ResourcesDep) -> bool:
+    # Any PostgreSQL node will do: one replica down is no reason to leave the balancer,
+    # and while a failover finds no primary, reads still work (writes answer 503). A read
+    # connection whose replica died fails once; the primary's pool is asked next.
+    for pool in (res.pg_read, res.pg):
+        try:
+            with pool.connection(timeout=1) as conn:
+                conn.execute("SELECT 1")
+        except Exception:
+            continue
+        return True
+    return False
 
 
 @router.get("/metrics", summary="Prometheus metrics of this gateway process")

@@ -78,18 +78,9 @@ def publishing(
             if parent is None or tweet_id is None:
                 headers.append(None)
                 continue
-            attributes = _attributes(
-                "publish", tweet_id, {"messaging.system": "kafka", "messaging.destination": topic}
-            )
-            current = stack.enter_context(
-                _tracer().start_as_current_span(
-                    f"publish {topic}",
-                    context=parent,
-                    kind=SpanKind.PRODUCER,
-                    attributes=attributes,
-                    end_on_exit=True,
-                )
-            )
+            extra = {"messaging.system": "kafka", "messaging.destination": topic}
+            current = _enter(stack, f"publish {topic}", parent, SpanKind.PRODUCER, "publish",
+                             tweet_id, extra)  # fmt: skip
             headers.append(to_headers(_carrier_of(current)))
         yield headers
 
@@ -104,17 +95,9 @@ def consuming(group: str, traced: Iterable[tuple[str, int, Carrier]]) -> Iterato
             parent = context_of(carrier)
             if parent is None or tweet_id in contexts:
                 continue
-            attributes = _attributes(
-                "consume", tweet_id, {"messaging.consumer.group": group, "messaging.source": topic}
-            )
-            current = stack.enter_context(
-                _tracer().start_as_current_span(
-                    f"process {topic}",
-                    context=parent,
-                    kind=SpanKind.CONSUMER,
-                    attributes=attributes,
-                )
-            )
+            extra = {"messaging.consumer.group": group, "messaging.source": topic}
+            current = _enter(stack, f"process {topic}", parent, SpanKind.CONSUMER, "consume",
+                             tweet_id, extra)  # fmt: skip
             contexts[tweet_id] = trace.set_span_in_context(current)
         token = _CONSUMED.set(contexts)
         try:
@@ -139,15 +122,26 @@ def hop(
         return
     with ExitStack() as stack:
         for tweet_id in traced:
-            stack.enter_context(
-                _tracer().start_as_current_span(
-                    name,
-                    context=consumed[tweet_id],
-                    kind=SpanKind.CLIENT,
-                    attributes=_attributes(hop_name, tweet_id, attributes or {}),
-                )
-            )
+            _enter(stack, name, consumed[tweet_id], SpanKind.CLIENT, hop_name, tweet_id,
+                   attributes or {})  # fmt: skip
         yield
+
+
+def _enter(
+    stack: ExitStack,
+    name: str,
+    parent: Context,
+    kind: SpanKind,
+    hop_name: str,
+    tweet_id: int,
+    extra: Mapping[str, Any],
+) -> Span:
+    """A span under `parent` that ends, recording any error, when `stack` closes."""
+    return stack.enter_context(
+        _tracer().start_as_current_span(
+            name, context=parent, kind=kind, attributes=_attributes(hop_name, tweet_id, extra)
+        )
+    )
 
 
 def _carrier_of(current: Span) -> Carrier:

@@ -3,15 +3,14 @@
 Reads go to the replica pool, except reads about a user whose follows changed in the
 last `read_your_writes_s` seconds: those go to the primary, so a caller always sees
 its own follow or unfollow (and the counts it moved). The mark lives in Redis, because
-the next request may reach another gateway, and in this process too, for when Redis is
-away. A replica read that fails is retried once on the primary: a replica that dies is
-never a user-visible error.
+the next request may reach another gateway; while Redis cannot say, every such read goes
+to the primary. A replica read that fails is retried once on the primary: a replica that
+dies is never a user-visible error.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
@@ -34,9 +33,6 @@ FALLBACKS = Counter(
     "chirp_pg_replica_fallbacks_total", "Replica reads that failed and were retried on the primary"
 )
 
-_recent: dict[int, float] = {}
-"""user id → monotonic time until which this process sends that user's reads to the primary."""
-
 
 def _key(user_id: int) -> str:
     return f"ryw:{user_id}"
@@ -47,16 +43,13 @@ def note_write(res: Resources, *user_ids: int) -> None:
     window_s = res.settings.read_your_writes_s
     if window_s <= 0:
         return
-    until = time.monotonic() + window_s
-    for user_id in user_ids:
-        _recent[user_id] = until
     try:
         with res.redis.pipeline(transaction=False) as pipe:
             for user_id in user_ids:
                 pipe.set(_key(user_id), 1, px=int(window_s * 1000))
             pipe.execute()
     except redis.RedisError as error:
-        log.debug("read-your-writes marks kept in this process only: %s", error)
+        log.debug("read-your-writes marks not kept (reads go to the primary): %s", error)
 
 
 def must_read_primary(res: Resources, user_ids: Iterable[int]) -> bool:
@@ -64,20 +57,10 @@ def must_read_primary(res: Resources, user_ids: Iterable[int]) -> bool:
     ids = list(user_ids)
     if not ids or res.settings.read_your_writes_s <= 0 or res.pg_read is res.pg:
         return False
-    now = time.monotonic()
-    if any(_recent.get(i, 0.0) > now for i in ids):
-        return True
-    _forget_expired(now)
     try:
         return any(res.redis.mget([_key(i) for i in ids]))
     except redis.RedisError:
         return True  # no way to know: correctness over offloading the primary
-
-
-def _forget_expired(now: float) -> None:
-    if len(_recent) > 10_000:
-        for user_id in [u for u, until in _recent.items() if until <= now]:
-            _recent.pop(user_id, None)
 
 
 def read(res: Resources, about: Iterable[int], query: Callable[[psycopg.Connection], T]) -> T:
