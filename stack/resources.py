@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 import redis
 from opensearchpy import OpenSearch
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from stack import clients
 from stack.ids import IdGenerator
@@ -21,19 +21,64 @@ _ON_PRIMARY_MAX_S = 5.0
 """How long a read-pool connection may stay on a primary before it is swapped for one to
 a replica: after a failover promoted its server, or while every replica was away."""
 
+_POOL_TIMEOUT_S = 5.0
+_RECONNECT_GIVE_UP_S = 2.0
+"""How long the pool retries one lost connection with growing delays before it gives up;
+the next checkout then starts a fresh attempt at once. Short, so that a promoted primary
+gets connections within about a second instead of after a backoff grown over the outage."""
+_AWAY_TIMEOUT_S = 0.25
+"""How long a checkout waits while the pool's server is known away: long enough to take
+a connection the pool just made, short enough that a write with no primary answers 503
+at once instead of after the full pool timeout."""
+
+
+class FailFastPool(ConnectionPool):
+    """A pool that stops making callers wait its whole timeout while no server is there.
+
+    A checkout that times out asks the server directly: if no server accepts the
+    connection (the primary died, no replica promoted yet), the pool is *away* and later
+    checkouts wait only `_AWAY_TIMEOUT_S` (503 at once, not after seconds); the first
+    one that gets a connection ends it.
+    A timeout with the server answering is a busy pool, and callers keep queueing."""
+
+    def __init__(self, conninfo: str, **options: Any) -> None:
+        super().__init__(conninfo, **options)
+        self.away = False
+
+    def getconn(self, timeout: float | None = None) -> psycopg.Connection:
+        if self.away:
+            timeout = min(self.timeout if timeout is None else timeout, _AWAY_TIMEOUT_S)
+        try:
+            conn = super().getconn(timeout)
+        except PoolTimeout:
+            if not self.away:
+                self.away = not self._server_answers()
+            raise
+        self.away = False
+        return conn
+
+    def _server_answers(self) -> bool:
+        try:
+            psycopg.connect(self.conninfo, connect_timeout=1).close()
+        except psycopg.OperationalError:
+            return False
+        return True
+
 
 def _pool(
-    dsn: str, check: Callable[[psycopg.Connection], None] = ConnectionPool.check_connection
-) -> ConnectionPool:
+    dsn: str,
+    check: Callable[[psycopg.Connection], None] = ConnectionPool.check_connection,
+) -> FailFastPool:
     # Checking costs one round trip per checkout and drops a connection whose server died
     # (a failover), so the next request gets a fresh one instead of an error.
-    return ConnectionPool(
+    return FailFastPool(
         dsn,
         min_size=2,
         max_size=16,
         kwargs={"autocommit": True},
         open=True,
-        timeout=5,
+        timeout=_POOL_TIMEOUT_S,
+        reconnect_timeout=_RECONNECT_GIVE_UP_S,
         check=check,
     )
 
@@ -63,9 +108,9 @@ class _ReplicaCheck:
 class Resources:
     settings: Settings
     redis: redis.Redis
-    pg: ConnectionPool
+    pg: FailFastPool
     """The primary: every write, and reads that must see the latest one."""
-    pg_read: ConnectionPool
+    pg_read: FailFastPool
     """The read replicas (the primary itself when there are none, or none answers)."""
     dynamo: Any
     search: OpenSearch

@@ -114,9 +114,13 @@ class Worker:
         except WorkerStopping:
             log.info("stopped during an outage; the batch in hand stays uncommitted")
         finally:
-            self._consumer.close()
-            self._dlq.flush(10)
+            self.close()
             log.info("worker %s stopped", self.handler.group)
+
+    def close(self) -> None:
+        """Leave the group and send what the dead-letter producer still holds."""
+        self._consumer.close()
+        self._dlq.flush(10)
 
     def process(self, messages: list[Message]) -> None:
         """Handle one batch, park what cannot be handled, then commit."""

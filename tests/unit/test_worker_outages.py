@@ -1,6 +1,7 @@
 """The worker runtime waits out a store outage instead of parking events on the DLQ."""
 
 import threading
+from collections.abc import Callable, Iterator
 
 import pytest
 import redis
@@ -26,31 +27,41 @@ class _FlakyStore:
         self.handled += batch
 
 
-def _worker(handler: _FlakyStore) -> Worker:
-    # Nothing listens on port 1: the Kafka clients are built but never used here.
-    return Worker(handler, Settings(kafka_port=1, worker_max_attempts=1))
+@pytest.fixture
+def make_worker() -> Iterator[Callable[[_FlakyStore], Worker]]:
+    """Workers whose Kafka clients point where nothing listens (port 1): built, never
+    used, and closed after the test so librdkafka stops retrying the connection."""
+    made: list[Worker] = []
+
+    def make(handler: _FlakyStore) -> Worker:
+        made.append(Worker(handler, Settings(kafka_port=1, worker_max_attempts=1)))
+        return made[-1]
+
+    yield make
+    for worker in made:
+        worker.close()
 
 
 def _event() -> events.TweetCreated:
     return events.TweetCreated(at_ms=1, tweet_id=1, user_id=1, text="x")
 
 
-def test_an_unreachable_store_is_waited_for_not_parked():
+def test_an_unreachable_store_is_waited_for_not_parked(make_worker):
     handler = _FlakyStore(failures=3, error=redis.ConnectionError("down"))
-    worker = _worker(handler)
+    worker = make_worker(handler)
     worker._until_stores_answer(lambda: handler.handle([_event()]))
     assert handler.handled == [_event()]
 
 
-def test_a_bad_message_is_not_retried_forever():
+def test_a_bad_message_is_not_retried_forever(make_worker):
     handler = _FlakyStore(failures=1, error=ValueError("poison"))
     with pytest.raises(ValueError):
-        _worker(handler)._until_stores_answer(lambda: handler.handle([_event()]))
+        make_worker(handler)._until_stores_answer(lambda: handler.handle([_event()]))
 
 
-def test_stopping_during_an_outage_leaves_the_batch_uncommitted():
+def test_stopping_during_an_outage_leaves_the_batch_uncommitted(make_worker):
     handler = _FlakyStore(failures=10**6, error=redis.ConnectionError("down"))
-    worker = _worker(handler)
+    worker = make_worker(handler)
     threading.Timer(0.2, worker.stop).start()
     with pytest.raises(WorkerStopping):
         worker._until_stores_answer(lambda: handler.handle([_event()]))
