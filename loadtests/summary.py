@@ -16,6 +16,7 @@ from typing import Any
 
 import jsonschema
 
+from infra.local.prometheus import NOT_GATHERED
 from loadtests import slo
 from loadtests.latency import Percentiles, percentiles, spectrum, value_ms
 from loadtests.recorder import Recorder
@@ -46,13 +47,6 @@ class RunFacts:
     finished_at: float
     alerts: dict[str, Any] | None = None
     """`AlertHistory.as_dict()` of the run: alerts, prometheus_url, alerts_note."""
-
-
-_NOT_GATHERED = {
-    "alerts": None,
-    "prometheus_url": None,
-    "alerts_note": "the alert history was not gathered",
-}
 
 
 def build_summary(
@@ -114,7 +108,7 @@ def build_summary(
         "stack": {"samples": len(stack_samples), "consumer_lag": lag, "feed_cache_hit_rate": cache},
         "reliability": reliability.as_dict(),
         "timeline": _timeline(recorder, facts.started_at),
-        **(facts.alerts if facts.alerts is not None else _NOT_GATHERED),
+        **(facts.alerts if facts.alerts is not None else NOT_GATHERED.as_dict()),
         "exit_code": slo.exit_code(objectives),
     }
 

@@ -20,7 +20,7 @@ from infra.chaos.model import Drill
 from infra.chaos.summary import summary_markdown
 from infra.chaos.verdict import PHASES, CheckResult, in_phase, phase_figures
 from infra.local import provider
-from infra.local.prometheus import AlertHistory
+from infra.local.prometheus import NOT_GATHERED, AlertHistory
 from stack.settings import Settings
 
 SCHEMA_VERSION = 1
@@ -99,12 +99,9 @@ def build(run: RunRecord) -> dict[str, Any]:
         "follow_ledger": _follow_ledger(run.follow_verification),
         "load": run.load or {"status": "not run (--no-load)"},
         "stack_after": {"down": run.down_after},
-        **(run.alerts or _NOT_GATHERED).as_dict(),
+        **(run.alerts or NOT_GATHERED).as_dict(),
         "samples": [s.as_dict() for s in run.samples],
     }
-
-
-_NOT_GATHERED = AlertHistory(None, None, "the alert history was not gathered")
 
 
 def alerts(settings: Settings, started_at: datetime, finished_at: datetime) -> AlertHistory:

@@ -221,14 +221,12 @@ def failover_redis(settings: Settings, on_status: StatusCallback) -> RedisFailov
 def _await_link_up(node: RedisServer, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        client = node.client(timeout=1)
         try:
-            if client.info("replication").get("master_link_status") == "up":
-                return True
+            with node.client(timeout=1) as client:
+                if client.info("replication").get("master_link_status") == "up":
+                    return True
         except redis.RedisError:
             return False  # not running: nothing to wait for
-        finally:
-            client.close()
         time.sleep(_POLL_S)
     return False
 
@@ -237,26 +235,22 @@ def _demote(old: RedisServer, new: RedisServer) -> None:
     """Make the old primary a replica now, as Sentinel would on its next check (up to
     10 s later): until then it still takes writes from clients connected to it, and loses
     them when it resyncs."""
-    client = old.client(timeout=1)
     try:
-        client.execute_command("REPLICAOF", new.settings.host, str(new.port))
+        with old.client(timeout=1) as client:
+            client.execute_command("REPLICAOF", new.settings.host, str(new.port))
     except redis.RedisError:
         pass  # not running: it starts as a replica of the primary Sentinel reports
-    finally:
-        client.close()
 
 
 def _ask_sentinel_to_fail_over(settings: Settings, on_status: StatusCallback) -> None:
     for sentinel in sentinels(settings):
-        client = sentinel.client()
         try:
-            client.execute_command("SENTINEL", "FAILOVER", settings.redis_master_name)
+            with sentinel.client() as client:
+                client.execute_command("SENTINEL", "FAILOVER", settings.redis_master_name)
         except redis.ResponseError as error:  # NOGOODSLAVE, INPROG: Sentinel's own reason
             raise FailoverFailed("redis", str(error)) from error
         except redis.RedisError:
             continue
-        finally:
-            client.close()
         on_status(sentinel.name, "SENTINEL FAILOVER sent")
         return
     raise FailoverFailed("redis", "no Sentinel answers; start them with chirp up")
@@ -279,11 +273,9 @@ def await_redis_promotion(settings: Settings, old_primary: str, timeout_s: float
 
 
 def _takes_writes(node: RedisServer) -> bool:
-    client = node.client(timeout=1)
     try:
-        client.set("chirp:failover:probe", str(time.time()), px=60_000)
+        with node.client(timeout=1) as client:
+            client.set("chirp:failover:probe", str(time.time()), px=60_000)
     except redis.RedisError:  # READONLY while it is still a replica
         return False
-    finally:
-        client.close()
     return True

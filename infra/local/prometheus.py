@@ -328,6 +328,10 @@ class AlertHistory:
         return block
 
 
+NOT_GATHERED = AlertHistory(None, None, "the alert history was not gathered")
+"""What a report says when no one asked Prometheus (a run or drill that ended early)."""
+
+
 def graph_url(settings: Settings, start: float, end: float, exprs: Sequence[str]) -> str:
     """A link to the graph page of chirp's Prometheus showing `exprs`, one panel each, over
     [start, end] (epoch seconds), widened to whole seconds since the page takes no finer

@@ -82,16 +82,9 @@ def components(settings: Settings) -> list[Component]:
     ]
 
 
-def _topology_file(settings: Settings) -> Path:
-    return topology.topology_file(settings)
-
-
 def gateway_count(settings: Settings) -> int:
     """The gateways of the running stack (as `up --gateways` chose), else the setting."""
-    try:
-        return int(topology.read(settings)["gateways"])
-    except (KeyError, TypeError, ValueError):
-        return settings.gateways
+    return topology.recorded_count(settings, "gateways", settings.gateways)
 
 
 def record_topology(
@@ -218,7 +211,7 @@ def _start_all(pending: list[Component], on_status: StatusCallback) -> None:
     if not pending:
         return
     with ThreadPoolExecutor(max_workers=len(pending)) as pool:
-        futures = [pool.submit(_start_one, c, on_status) for c in pending]
+        futures = [pool.submit(start_component, c, on_status) for c in pending]
         errors = [f.exception() for f in futures]
     failed = [e for e in errors if e is not None]
     if failed:
@@ -227,10 +220,6 @@ def _start_all(pending: list[Component], on_status: StatusCallback) -> None:
 
 def start_component(component: Component, on_status: StatusCallback) -> None:
     """Prepare, spawn and wait for one component (its ports must be free)."""
-    _start_one(component, on_status)
-
-
-def _start_one(component: Component, on_status: StatusCallback) -> None:
     on_status(component.name, "preparing")
     component.prepare()
     on_status(component.name, "starting")
@@ -302,11 +291,12 @@ def down(settings: Settings, on_status: StatusCallback) -> list[str]:
     # The Sentinels go before the Redis nodes, so none of them takes a planned stop
     # for a failure and promotes the replica on the way down.
     watchers = sentinels(settings)
+    watcher_names = {w.name for w in watchers}
     stages = [
         [balancer(settings), *monitoring_components(settings)],
         app_components(settings),
         watchers,
-        [c for c in data_components(settings) if c.name not in {w.name for w in watchers}],
+        [c for c in data_components(settings) if c.name not in watcher_names],
     ]
     stopped: list[str] = []
     for stage in stages:
@@ -337,7 +327,7 @@ def purge_targets(settings: Settings) -> list[Path]:
     candidates = [c.home for c in [*components(settings), *_monitoring(settings)]] + [
         run_dir / "logs",
         settings.traces_dir.resolve(),
-        _topology_file(settings),
+        topology.topology_file(settings),
     ]
     return [p for p in dict.fromkeys(candidates) if p.exists()]
 

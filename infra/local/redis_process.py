@@ -42,7 +42,8 @@ class RedisProcess(Component):
         ]
 
     def client(self, timeout: float = 2) -> redis.Redis:
-        """A client of this process itself (not of whichever node is primary)."""
+        """A client of this process itself (not of whichever node is primary); a context
+        manager that closes it."""
         return redis.Redis(
             host=self.settings.host,
             port=self.port,
@@ -53,8 +54,5 @@ class RedisProcess(Component):
         )
 
     def probe(self) -> None:
-        client = self.client()
-        try:
+        with self.client() as client:
             client.ping()
-        finally:
-            client.close()

@@ -55,13 +55,11 @@ def postgres_roles(settings: Settings) -> dict[str, NodeRole]:
 def redis_roles(settings: Settings) -> dict[str, NodeRole]:
     infos: dict[str, dict[str, object]] = {}
     for node in redis_nodes(settings):
-        client = node.client(timeout=1)
         try:
-            infos[node.name] = client.info("replication")
+            with node.client(timeout=1) as client:
+                infos[node.name] = client.info("replication")
         except redis.RedisError:
             continue
-        finally:
-            client.close()
     offsets = [
         int(str(i.get("master_repl_offset", 0))) for i in infos.values() if i["role"] == "master"
     ]

@@ -91,13 +91,11 @@ def _monitored_port(config_file: Path) -> int | None:
 def reported_primary_port(settings: Settings) -> int | None:
     """The primary's port as the first answering Sentinel reports it; None if none answers."""
     for sentinel in sentinels(settings):
-        client = sentinel.client(timeout=1)
         try:
-            address = client.sentinel_get_master_addr_by_name(settings.redis_master_name)
+            with sentinel.client(timeout=1) as client:
+                address = client.sentinel_get_master_addr_by_name(settings.redis_master_name)
         except redis.RedisError:
             continue
-        finally:
-            client.close()
         if address:
             return int(address[1])
     return None

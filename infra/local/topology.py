@@ -39,12 +39,17 @@ def update(settings: Settings, **changes: Any) -> None:
     temporary.replace(path)
 
 
+def recorded_count(settings: Settings, key: str, default: int) -> int:
+    """A count `up` recorded under `key`; `default` when none (or no number) is."""
+    try:
+        return int(read(settings)[key])
+    except (KeyError, TypeError, ValueError):
+        return default
+
+
 def pg_replica_count(settings: Settings) -> int:
     """The replicas of the running stack (as `up --pg-replicas` chose), else the setting."""
-    try:
-        return int(read(settings)["pg_replicas"])
-    except (KeyError, TypeError, ValueError):
-        return settings.postgres_replicas
+    return recorded_count(settings, "pg_replicas", settings.postgres_replicas)
 
 
 def postgres_primary_node(settings: Settings) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -146,18 +146,11 @@ def span_files(traces_dir: Path) -> list[Path]:
     return sorted(traces_dir.glob("*.jsonl")) if traces_dir.is_dir() else []
 
 
-def read_spans(files: Iterable[Path], tweet_id: int) -> list[Span]:
-    """The spans of `tweet_id` in `files`; lines without its id are never parsed."""
-    scanner = SpanScanner(tweet_id)
-    for path in files:
-        scanner.scan_file(path)
-    return scanner.spans
-
-
 class SpanScanner:
-    """Gathers one tweet's spans from span files, reading each file only past where the
-    previous scan stopped, so `--wait` can poll big files cheaply. A file that shrank or
-    was replaced (rotation) is read again from its start; spans are kept by id, once."""
+    """Gathers one tweet's spans from span files (lines without its id are never parsed),
+    reading each file only past where the previous scan stopped, so `--wait` can poll big
+    files cheaply. A file that shrank or was replaced (rotation) is read again from its
+    start; spans are kept by id, once."""
 
     def __init__(self, tweet_id: int) -> None:
         self.tweet_id = tweet_id

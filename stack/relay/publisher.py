@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from confluent_kafka import KafkaError, Message, Producer
 
 from stack import events
-
-Headers = list[tuple[str, str | bytes | None]]
+from stack.tracing import KafkaHeaders
 
 
 class NotDelivered(Exception):
@@ -32,7 +31,7 @@ class Publisher:
     def publish(
         self,
         batch: list[tuple[str, str, bytes]],
-        headers: Sequence[Headers | None] | None = None,
+        headers: Sequence[KafkaHeaders | None] | None = None,
     ) -> None:
         """Deliver (topic, key, value) triples, with each one's `headers` when given;
         NotDelivered unless Kafka acknowledged all."""
@@ -55,6 +54,6 @@ class Publisher:
             raise NotDelivered(str(reason))
 
     def publish_events(
-        self, batch: list[events.Event], headers: Sequence[Headers | None] | None = None
+        self, batch: list[events.Event], headers: Sequence[KafkaHeaders | None] | None = None
     ) -> None:
         self.publish([(e.topic, e.key, e.encode()) for e in batch], headers)

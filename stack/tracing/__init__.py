@@ -8,6 +8,7 @@ per process under the run directory, where `chirp trace` reads them.
 from stack.tracing.exporter import HOP, TWEET_ID, JsonLinesExporter, span_record, tweet_needle
 from stack.tracing.propagation import (
     Carrier,
+    KafkaHeaders,
     context_of,
     current_carrier,
     from_headers,
@@ -21,6 +22,7 @@ __all__ = [
     "TWEET_ID",
     "Carrier",
     "JsonLinesExporter",
+    "KafkaHeaders",
     "consuming",
     "context_of",
     "current_carrier",

@@ -42,10 +42,6 @@ _CONSUMED: ContextVar[Mapping[int, Context] | None] = ContextVar("chirp_consumed
 _TRACER = trace.get_tracer(_TRACER_NAME)
 
 
-def _tracer() -> trace.Tracer:
-    return _TRACER
-
-
 def tag_tweet(tweet_id: int) -> None:
     """Tag the current span (the request) as the gateway hop of the tweet it made."""
     span = trace.get_current_span()
@@ -58,7 +54,7 @@ def span(
     name: str, hop_name: str, tweet_id: int, attributes: Mapping[str, Any] | None = None
 ) -> Iterator[Span]:
     """A child of the current span, around one step of the tweet's journey."""
-    with _tracer().start_as_current_span(
+    with _TRACER.start_as_current_span(
         name, kind=SpanKind.CLIENT, attributes=_attributes(hop_name, tweet_id, attributes or {})
     ) as current:
         yield current
@@ -138,7 +134,7 @@ def _enter(
 ) -> Span:
     """A span under `parent` that ends, recording any error, when `stack` closes."""
     return stack.enter_context(
-        _tracer().start_as_current_span(
+        _TRACER.start_as_current_span(
             name, context=parent, kind=kind, attributes=_attributes(hop_name, tweet_id, extra)
         )
     )

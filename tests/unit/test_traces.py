@@ -108,10 +108,10 @@ def test_the_reader_finds_one_tweets_spans_across_files_and_skips_torn_lines(tmp
     with (tmp_path / "relay.12.jsonl").open("ab") as relay:
         relay.write(b"not json but " + traces.tweet_needle(TWEET) + b"\n")
 
-    found = traces.read_spans(traces.span_files(tmp_path), TWEET)
+    found = traces.SpanScanner(TWEET).scan(tmp_path)
 
     assert sorted(s.span_id for s in found) == ["c1", "f1", "f2", "f3", "g1", "p1", "s1"]
-    assert traces.read_spans(traces.span_files(tmp_path), 7)[0].service == "gateway-2"
+    assert traces.SpanScanner(7).scan(tmp_path)[0].service == "gateway-2"
 
 
 def test_a_scanner_reads_on_from_where_it_stopped_and_across_a_rotation(tmp_path):
@@ -134,7 +134,7 @@ def test_a_scanner_reads_on_from_where_it_stopped_and_across_a_rotation(tmp_path
 def test_a_needle_does_not_match_a_longer_id(tmp_path):
     longer = _span("g1", None, "gateway", "POST", "gateway-1", 0, 1, tweet=42421)
     _write(tmp_path / "a.1.jsonl", [longer])
-    assert traces.read_spans(traces.span_files(tmp_path), TWEET) == []
+    assert traces.SpanScanner(TWEET).scan(tmp_path) == []
 
 
 def test_no_span_files_is_one_line_saying_to_start_the_stack(tmp_path):
