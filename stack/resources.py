@@ -30,39 +30,61 @@ _AWAY_TIMEOUT_S = 0.25
 """How long a checkout waits while the pool's server is known away: long enough to take
 a connection the pool just made, short enough that a write with no primary answers 503
 at once instead of after the full pool timeout."""
+_ASK_SERVER_AFTER_S = 0.5
+"""How long a checkout waits before it asks the server whether it is there at all, so the
+first request after a primary dies learns it in half a second, not the whole timeout."""
+_PROBE_VALID_S = 1.0
+"""How long one answer to that question stands: waiters on a busy pool share it instead
+of each opening a connection of its own."""
 
 
 class FailFastPool(ConnectionPool):
     """A pool that stops making callers wait its whole timeout while no server is there.
 
-    A checkout that times out asks the server directly: if no server accepts the
-    connection (the primary died, no replica promoted yet), the pool is *away* and later
-    checkouts wait only `_AWAY_TIMEOUT_S` (503 at once, not after seconds); the first
-    one that gets a connection ends it.
-    A timeout with the server answering is a busy pool, and callers keep queueing."""
+    A checkout still waiting after `_ASK_SERVER_AFTER_S` asks the server directly: if no
+    server accepts the connection (the primary died, no replica promoted yet), the pool
+    is *away*, the checkout fails, and later ones wait only `_AWAY_TIMEOUT_S` (503 at
+    once, not after seconds); the first one that gets a connection ends it. If the
+    server answers, the pool is just busy and the checkout waits out its timeout."""
 
     def __init__(self, conninfo: str, **options: Any) -> None:
         super().__init__(conninfo, **options)
         self.away = False
+        self._probed_at = -_PROBE_VALID_S
+        self._server_answered = True
 
     def getconn(self, timeout: float | None = None) -> psycopg.Connection:
+        timeout = self.timeout if timeout is None else timeout
         if self.away:
-            timeout = min(self.timeout if timeout is None else timeout, _AWAY_TIMEOUT_S)
+            return self._checkout(min(timeout, _AWAY_TIMEOUT_S))
+        first = min(timeout, _ASK_SERVER_AFTER_S)
         try:
-            conn = super().getconn(timeout)
+            return self._checkout(first)
         except PoolTimeout:
-            if not self.away:
-                self.away = not self._server_answers()
-            raise
+            self.away = not self._server_answers()
+            if self.away or timeout <= first:
+                raise
+        try:
+            return self._checkout(timeout - first)
+        except PoolTimeout:
+            raise PoolTimeout(f"couldn't get a connection after {timeout:.2f} sec") from None
+
+    def _checkout(self, timeout: float) -> psycopg.Connection:
+        conn = super().getconn(timeout)
         self.away = False
         return conn
 
     def _server_answers(self) -> bool:
+        now = time.monotonic()
+        if now - self._probed_at < _PROBE_VALID_S:
+            return self._server_answered
         try:
             psycopg.connect(self.conninfo, connect_timeout=1).close()
+            self._server_answered = True
         except psycopg.OperationalError:
-            return False
-        return True
+            self._server_answered = False
+        self._probed_at = time.monotonic()
+        return self._server_answered
 
 
 def _pool(

@@ -1,5 +1,5 @@
-"""The fail-fast PostgreSQL pool: a timeout with no server makes later checkouts short;
-a timeout on a busy pool with its server answering does not."""
+"""The fail-fast PostgreSQL pool: with no server a checkout fails after half a second
+and later ones sooner still; a busy pool with its server answering keeps its timeout."""
 
 from __future__ import annotations
 
@@ -27,13 +27,13 @@ def _open(conninfo: str, **options) -> FailFastPool:
 
 @pytest.fixture
 def nowhere() -> Iterator[FailFastPool]:
-    pool = _open(f"host=127.0.0.1 port={_closed_port()} dbname=chirp", timeout=1)
+    pool = _open(f"host=127.0.0.1 port={_closed_port()} dbname=chirp", timeout=5)
     yield pool
     pool.close()
 
 
-def test_a_timeout_with_no_server_makes_the_next_checkout_short(nowhere: FailFastPool):
-    with pytest.raises(PoolTimeout, match=r"after 1\.00 sec"):
+def test_with_no_server_a_checkout_gives_up_early_and_the_next_sooner(nowhere: FailFastPool):
+    with pytest.raises(PoolTimeout, match=r"after 0\.50 sec"):
         nowhere.getconn()
     assert nowhere.away
 
@@ -43,10 +43,10 @@ def test_a_timeout_with_no_server_makes_the_next_checkout_short(nowhere: FailFas
 
 
 def test_a_busy_pool_with_its_server_answering_keeps_its_timeout(stack: StackEnv):
-    pool = _open(stack.settings().postgres_write_dsn, timeout=0.5, kwargs={"autocommit": True})
+    pool = _open(stack.settings().postgres_write_dsn, timeout=1.5, kwargs={"autocommit": True})
     try:
         held = pool.getconn()
-        with pytest.raises(PoolTimeout, match=r"after 0\.50 sec"):
+        with pytest.raises(PoolTimeout, match=r"after 1\.50 sec"):
             pool.getconn()
         assert not pool.away
         pool.putconn(held)
