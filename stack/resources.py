@@ -61,7 +61,7 @@ class FailFastPool(ConnectionPool):
         try:
             return self._checkout(first)
         except PoolTimeout:
-            self.away = not self._server_answers()
+            self.away = not self.server_answers()
             if self.away or timeout <= first:
                 raise
         try:
@@ -74,7 +74,9 @@ class FailFastPool(ConnectionPool):
         self.away = False
         return conn
 
-    def _server_answers(self) -> bool:
+    def server_answers(self) -> bool:
+        """Whether a fresh connection to the pool's servers succeeds (asked at most once a
+        second; callers in between share the answer)."""
         now = time.monotonic()
         if now - self._probed_at < _PROBE_VALID_S:
             return self._server_answered

@@ -79,6 +79,8 @@ backend gateways
     balance roundrobin
     option httpchk GET /readyz
     http-check expect status 200
+    # A busy machine may take over a second to answer; `inter` would be the limit.
+    timeout check 2s
     default-server check inter 1s fall 2 rise 2
 {servers}
 

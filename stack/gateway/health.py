@@ -50,16 +50,15 @@ def _stores_answer(res: ResourcesDep) -> bool:
 
 def _postgres_answers(res: ResourcesDep) -> bool:
     # Any PostgreSQL node will do: one replica down is no reason to leave the balancer,
-    # and while a failover finds no primary, reads still work (writes answer 503). A read
-    # connection whose replica died fails once; the primary's pool is asked next.
-    for pool in (res.pg_read, res.pg):
-        try:
-            with pool.connection(timeout=1) as conn:
-                conn.execute("SELECT 1")
-        except Exception:
-            continue
-        return True
-    return False
+    # and while a failover finds no primary, reads still work (writes answer 503). Right
+    # after a node dies the read pool may still hand out connections to it, so a failed
+    # checkout asks the nodes afresh (the read DSN lists all of them) instead of failing.
+    try:
+        with res.pg_read.connection(timeout=0.5) as conn:
+            conn.execute("SELECT 1")
+    except Exception:
+        return res.pg_read.server_answers()
+    return True
 
 
 @router.get("/metrics", summary="Prometheus metrics of this gateway process")

@@ -8,6 +8,7 @@ yesterday's answer, so what a read returns says which server answered. Every tes
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -157,10 +158,31 @@ def test_reads_survive_the_replica_dying(stack, api):
             answers.append(api.http.get(f"/api/v1/users/{fan.user_id}/following").status_code)
             answers.append(api.http.get(f"/api/v1/users/{author.user_id}/followers").status_code)
         assert answers == [200] * len(answers)
+        assert _readiness_of_each_gateway(stack) == [200] * 6
     finally:
         restarted = stack.chirp("up")
     assert restarted.returncode == 0, restarted.stderr
     eventually(lambda: failover.postgres_standbys(settings) == [REPLICA], what="replica back")
+
+
+def _readiness_of_each_gateway(stack: StackEnv, rounds: int = 3) -> list[int]:
+    """Each gateway's /readyz, asked directly, over rounds longer apart than its cache."""
+    codes = []
+    for _ in range(rounds):
+        for n in range(2):
+            port = stack.port("gateway_base_port") + n
+            codes.append(httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10).status_code)
+        time.sleep(0.6)
+    return codes
+
+
+def _balancer_has_every_gateway(stack: StackEnv) -> bool:
+    """Whether HAProxy's stats list each gateway UP. On a busy machine a failover can slow
+    readiness past a check or two; HAProxy then wants two good checks before it is back."""
+    stats = httpx.get(f"http://127.0.0.1:{stack.port('lb_stats_port')}/;csv", timeout=10)
+    rows = [line.split(",") for line in stats.text.splitlines()]
+    states = [row[17] for row in rows if row[0] == "gateways" and row[1] != "BACKEND"]
+    return len(states) == 2 and set(states) == {"UP"}
 
 
 def _every_gateway_writes(stack: StackEnv) -> bool:
@@ -186,6 +208,9 @@ def test_failover_keeps_writes_working_and_the_old_primary_rejoins(stack, api):
                                                     "display_name": "n"})  # fmt: skip
     assert refused.status_code == 503
     assert refused.json()["error"]["code"] == "unavailable"
+    # Reads still work, so the balancer keeps every gateway: a read connection left on the
+    # dead primary by the previous test must not make readiness fail.
+    assert _readiness_of_each_gateway(stack) == [200] * 6
 
     done = stack.chirp("failover", "postgres", "--json")
     assert done.returncode == 0, done.stderr
@@ -195,6 +220,7 @@ def test_failover_keeps_writes_working_and_the_old_primary_rejoins(stack, api):
     assert failover.postgres_primary(settings) == REPLICA
     assert failover.postgres_standbys(settings) == ["postgres"]
     eventually(lambda: _every_gateway_writes(stack), what="writes on the new primary")
+    eventually(lambda: _balancer_has_every_gateway(stack), what="every gateway in the balancer")
     a, b = api.sign_up("fa"), api.sign_up("fb")
     api.follow(a, b)
     assert b.user_id in _following(api, a.user_id)
@@ -206,6 +232,7 @@ def test_failover_keeps_writes_working_and_the_old_primary_rejoins(stack, api):
     assert failover.postgres_primary(settings) == "postgres"
     assert failover.postgres_standbys(settings) == [REPLICA]
     eventually(lambda: _every_gateway_writes(stack), what="writes on the old primary again")
+    eventually(lambda: _balancer_has_every_gateway(stack), what="every gateway in the balancer")
     c = api.sign_up("fc")
     api.follow(c, a)
     assert a.user_id in _following(api, c.user_id)
