@@ -12,21 +12,27 @@ feeds the relay.
 same user is the same item and a conditional put makes it a no-op.
 
 Both: on-demand capacity unless the sizing asks for provisioned, point-in-time
-recovery, encrypted at rest. The names are the ones the app uses.
+recovery, encrypted at rest. `idempotency_keys` expires its items by TTL. Keys,
+indexes and streams come from `stack.schema.tables`, the specs the local stack
+creates its tables from.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from infra.aws.sizing import DynamoDBSizing
-
-TWEETS_TABLE = "tweets"
-ENGAGEMENTS_TABLE = "engagements"
-BY_TWEET_ID_INDEX = "by_tweet_id"
+from stack.schema.tables import (
+    ENGAGEMENTS,
+    IDEMPOTENCY,
+    IDEMPOTENCY_EXPIRES_AT,
+    TABLE_SPECS,
+    TWEETS,
+)
 
 
 @dataclass
@@ -36,8 +42,42 @@ class TablesArgs:
     sizing: DynamoDBSizing
 
 
+def table_shape(spec: dict[str, Any], capacity: dict[str, int | None]) -> dict[str, Any]:
+    """Pulumi `Table` arguments for keys, attributes, indexes and stream of a boto3 table spec.
+
+    The local stack creates its tables from the same specs, so both have one shape.
+    """
+    keys = {key["KeyType"]: key["AttributeName"] for key in spec["KeySchema"]}
+    stream = spec.get("StreamSpecification", {})
+    indexes = [
+        aws.dynamodb.TableGlobalSecondaryIndexArgs(
+            name=index["IndexName"],
+            key_schemas=[
+                aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
+                    attribute_name=key["AttributeName"], key_type=key["KeyType"]
+                )
+                for key in index["KeySchema"]
+            ],
+            projection_type=index["Projection"]["ProjectionType"],
+            **capacity,
+        )
+        for index in spec.get("GlobalSecondaryIndexes", [])
+    ]
+    return {
+        "hash_key": keys["HASH"],
+        "range_key": keys.get("RANGE"),
+        "attributes": [
+            aws.dynamodb.TableAttributeArgs(name=a["AttributeName"], type=a["AttributeType"])
+            for a in spec["AttributeDefinitions"]
+        ],
+        "global_secondary_indexes": indexes or None,
+        "stream_enabled": stream.get("StreamEnabled"),
+        "stream_view_type": stream.get("StreamViewType"),
+    }
+
+
 class Tables(pulumi.ComponentResource):
-    """The `tweets` and `engagements` tables."""
+    """The `tweets` and `engagements` tables, and the idempotency keys."""
 
     tweets_arn: pulumi.Output[str]
     tweets_stream_arn: pulumi.Output[str]
@@ -49,72 +89,34 @@ class Tables(pulumi.ComponentResource):
         super().__init__("chirp:aws:Tables", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         sizing = args.sizing
-        billing_mode = "PAY_PER_REQUEST" if sizing.on_demand else "PROVISIONED"
-        read_capacity = None if sizing.on_demand else sizing.read_capacity
-        write_capacity = None if sizing.on_demand else sizing.write_capacity
+        capacity: dict[str, int | None] = {
+            "read_capacity": None if sizing.on_demand else sizing.read_capacity,
+            "write_capacity": None if sizing.on_demand else sizing.write_capacity,
+        }
         # No deletion protection: `chirp down --provider aws` must be able to remove
         # the tables. PITR keeps a restorable backup for 35 days after deletion.
         recovery = aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True)
         encryption = aws.dynamodb.TableServerSideEncryptionArgs(enabled=True)
-        tweets = aws.dynamodb.Table(
-            f"{name}-tweets",
-            name=TWEETS_TABLE,
-            hash_key="user_id",
-            range_key="tweet_id",
-            attributes=[
-                aws.dynamodb.TableAttributeArgs(name="user_id", type="N"),
-                aws.dynamodb.TableAttributeArgs(name="tweet_id", type="N"),
-            ],
-            global_secondary_indexes=[
-                aws.dynamodb.TableGlobalSecondaryIndexArgs(
-                    name=BY_TWEET_ID_INDEX,
-                    key_schemas=[
-                        aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
-                            attribute_name="tweet_id", key_type="HASH"
-                        )
-                    ],
-                    projection_type="ALL",
-                    read_capacity=read_capacity,
-                    write_capacity=write_capacity,
-                )
-            ],
-            stream_enabled=True,
-            stream_view_type="NEW_AND_OLD_IMAGES",
-            billing_mode=billing_mode,
-            read_capacity=read_capacity,
-            write_capacity=write_capacity,
-            point_in_time_recovery=recovery,
-            server_side_encryption=encryption,
-            deletion_protection_enabled=False,
-            opts=child,
-        )
-        engagements = aws.dynamodb.Table(
-            f"{name}-engagements",
-            name=ENGAGEMENTS_TABLE,
-            hash_key="tweet_id",
-            range_key="actor",
-            attributes=[
-                aws.dynamodb.TableAttributeArgs(name="tweet_id", type="N"),
-                aws.dynamodb.TableAttributeArgs(name="actor", type="S"),
-            ],
-            # The relay publishes likes from this stream, as it does tweets from the other.
-            stream_enabled=True,
-            stream_view_type="NEW_AND_OLD_IMAGES",
-            billing_mode=billing_mode,
-            read_capacity=read_capacity,
-            write_capacity=write_capacity,
-            point_in_time_recovery=recovery,
-            server_side_encryption=encryption,
-            deletion_protection_enabled=False,
-            opts=child,
+        tweets, engagements = (
+            aws.dynamodb.Table(
+                f"{name}-{table}",
+                name=table,
+                **table_shape(TABLE_SPECS[table], capacity),
+                billing_mode="PAY_PER_REQUEST" if sizing.on_demand else "PROVISIONED",
+                **capacity,
+                point_in_time_recovery=recovery,
+                server_side_encryption=encryption,
+                deletion_protection_enabled=False,
+                opts=child,
+            )
+            for table in (TWEETS, ENGAGEMENTS)
         )
         aws.dynamodb.Table(
             f"{name}-idempotency",
-            name="idempotency_keys",
-            hash_key="key",
-            attributes=[aws.dynamodb.TableAttributeArgs(name="key", type="S")],
+            name=IDEMPOTENCY,
+            **table_shape(TABLE_SPECS[IDEMPOTENCY], {}),
             billing_mode="PAY_PER_REQUEST",
-            ttl=aws.dynamodb.TableTtlArgs(attribute_name="expires_at", enabled=True),
+            ttl=aws.dynamodb.TableTtlArgs(attribute_name=IDEMPOTENCY_EXPIRES_AT, enabled=True),
             server_side_encryption=encryption,
             opts=child,
         )

@@ -8,6 +8,9 @@ TWEETS = "tweets"
 TWEETS_BY_ID = "by_tweet_id"
 ENGAGEMENTS = "engagements"
 IDEMPOTENCY = "idempotency_keys"
+# Idempotency keys expire a day after use; DynamoDB's TTL deletes items past this epoch second.
+IDEMPOTENCY_EXPIRES_AT = "expires_at"
+IDEMPOTENCY_KEEP_S = 24 * 3600
 
 
 def _key(*parts: tuple[str, str, str]) -> dict[str, Any]:

@@ -57,6 +57,7 @@ def put_tweet(
                             "key": {"S": idempotency_key},
                             "tweet_id": {"N": str(tweet.tweet_id)},
                             "user_id": {"N": str(tweet.user_id)},
+                            tables.IDEMPOTENCY_EXPIRES_AT: {"N": str(_expiry(tweet))},
                         },
                         "ConditionExpression": "attribute_not_exists(#k)",
                         "ExpressionAttributeNames": {"#k": "key"},
@@ -84,6 +85,10 @@ def put_tweet(
         raise IdempotentReplay(
             int(earlier["tweet_id"]["N"]), int(earlier["user_id"]["N"])
         ) from error
+
+
+def _expiry(tweet: Tweet) -> int:
+    return tweet.created_at_ms // 1000 + tables.IDEMPOTENCY_KEEP_S
 
 
 def get_tweet(dynamo: Any, tweet_id: int) -> Tweet | None:

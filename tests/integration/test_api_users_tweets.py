@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
+from stack.schema import tables
 from tests.api import Api
 
 pytestmark = pytest.mark.integration
@@ -94,7 +97,7 @@ def test_text_rules(api):
     assert body.json()["error"]["code"] == "too_large"
 
 
-def test_idempotency_key_posts_once(api):
+def test_idempotency_key_posts_once_and_expires_a_day_later(api, res):
     ada = api.sign_up("ada")
     headers = {**ada.auth, "Idempotency-Key": "retry-1"}
     first = api.http.post("/api/v1/tweets", json={"text": "once"}, headers=headers).json()
@@ -102,6 +105,14 @@ def test_idempotency_key_posts_once(api):
     assert first["tweet_id"] == second["tweet_id"]
     timeline = api.http.get(f"/api/v1/users/{ada.user_id}/tweets").json()["items"]
     assert [t["tweet_id"] for t in timeline] == [first["tweet_id"]]
+    (key,) = res.dynamo.scan(
+        TableName=tables.IDEMPOTENCY,
+        FilterExpression="tweet_id = :t",
+        ExpressionAttributeValues={":t": {"N": str(first["tweet_id"])}},
+    )["Items"]
+    expires_at = int(key[tables.IDEMPOTENCY_EXPIRES_AT]["N"])
+    created_s = int(datetime.fromisoformat(first["created_at"]).timestamp())
+    assert expires_at - created_s == pytest.approx(tables.IDEMPOTENCY_KEEP_S, abs=1)
 
 
 def test_likes_and_retweets_count_once(api):

@@ -11,12 +11,13 @@ import pytest
 from infra.local.ports import free_port
 from stack import events
 from stack.gateway.errors import ApiError
+from stack.relay.mapping import created_event
 from stack.resources import Resources
 from stack.schema.indices import TWEETS_INDEX, USERS_INDEX
 from stack.search import service
 from stack.search.indexer import DELETED_VERSION, SearchIndexer
 from stack.tweets import store as tweets_store
-from tests.integration.workers_support import created, make_user, served, stored_tweet
+from tests.integration.workers_support import make_user, served, stored_tweet
 
 pytestmark = pytest.mark.integration
 
@@ -42,8 +43,8 @@ def test_an_indexed_tweet_is_found_by_word_and_hashtag(res, indexer):
     author = make_user(res)
     word, tag = f"w{uuid.uuid4().hex[:12]}", f"t{uuid.uuid4().hex[:12]}"
     tweet = stored_tweet(res, author.id, f"hello {word} #{tag}", [tag])
-    indexer.handle([created(tweet)])
-    indexer.handle([created(tweet)])  # redelivered: still one document
+    indexer.handle([created_event(tweet)])
+    indexer.handle([created_event(tweet)])  # redelivered: still one document
     _refresh(res)
 
     by_word = service.search_tweets(res, word, None, 20).items
@@ -69,8 +70,8 @@ def test_an_edit_replaces_the_text_and_an_older_create_cannot_undo_it(res, index
         user_id=author.id,
         text=edited.text,
     )
-    indexer.handle([created(tweet), edit])
-    indexer.handle([created(tweet)])  # the create replayed after the edit
+    indexer.handle([created_event(tweet), edit])
+    indexer.handle([created_event(tweet)])  # the create replayed after the edit
     _refresh(res)
 
     assert _found_ids(res, new) == [str(tweet.tweet_id)]
@@ -86,7 +87,7 @@ def test_an_edit_before_its_create_wins_over_the_late_create(res, indexer):
         at_ms=tweet.created_at_ms + 1, tweet_id=tweet.tweet_id, user_id=author.id, text=new
     )
     indexer.handle([edit])
-    indexer.handle([created(tweet)])
+    indexer.handle([created_event(tweet)])
     _refresh(res)
     assert _doc(res, tweet.tweet_id)["_source"]["text"] == new
 
@@ -95,7 +96,7 @@ def test_a_delete_removes_the_tweet_and_a_replayed_create_does_not_resurrect_it(
     author = make_user(res)
     word = f"gone{uuid.uuid4().hex[:12]}"
     tweet = stored_tweet(res, author.id, f"soon {word}", [])
-    indexer.handle([created(tweet)])
+    indexer.handle([created_event(tweet)])
     _refresh(res)
     assert _found_ids(res, word) == [str(tweet.tweet_id)]
 
@@ -104,7 +105,7 @@ def test_a_delete_removes_the_tweet_and_a_replayed_create_does_not_resurrect_it(
         at_ms=tweet.created_at_ms + 5, tweet_id=tweet.tweet_id, user_id=author.id
     )
     indexer.handle([deleted])
-    indexer.handle([created(tweet), deleted, created(tweet)])  # replays, in any order
+    indexer.handle([created_event(tweet), deleted, created_event(tweet)])  # replays, in any order
     _refresh(res)
 
     doc = _doc(res, tweet.tweet_id)
@@ -122,7 +123,7 @@ def test_pages_run_newest_first_and_end(res, indexer):
     author = make_user(res)
     tag = f"p{uuid.uuid4().hex[:12]}"
     tweets = [stored_tweet(res, author.id, f"n{i} #{tag}", [tag]) for i in range(3)]
-    indexer.handle([created(t) for t in tweets])
+    indexer.handle([created_event(t) for t in tweets])
     _refresh(res)
 
     first = service.search_tweets(res, f"#{tag}", None, 2)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import uvicorn
 
 from infra.local.ports import free_port
-from stack import events
 from stack.gateway import auth
 from stack.gateway.app import create_app
 from stack.resources import Resources
@@ -53,20 +52,6 @@ def stored_tweet(res: Resources, author: int, text: str, hashtags: list[str]) ->
     )
     tweets_store.put_tweet(res.dynamo, tweet)
     return tweet
-
-
-def created(
-    tweet: Tweet, mentions: list[str] | None = None, lang: str = "und"
-) -> events.TweetCreated:
-    return events.TweetCreated(
-        at_ms=tweet.created_at_ms,
-        tweet_id=tweet.tweet_id,
-        user_id=tweet.user_id,
-        text=tweet.text,
-        hashtags=tweet.hashtags,
-        mentions=mentions or [],
-        lang=lang,
-    )
 
 
 @contextmanager

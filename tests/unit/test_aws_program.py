@@ -18,6 +18,7 @@ import pytest
 from infra.aws.program import build_program
 from infra.aws.sizing import AwsSizing, default_sizing_file, load_sizing
 from stack.errors import ConfigError
+from stack.schema.tables import IDEMPOTENCY_EXPIRES_AT, TABLE_SPECS
 from stack.settings import Settings
 
 ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1d"]
@@ -220,6 +221,20 @@ def test_engagements_table_makes_a_second_like_the_same_item(default_stack: Depl
     assert (table["hashKey"], table["rangeKey"]) == ("tweet_id", "actor")
     assert table["pointInTimeRecovery"]["enabled"] is True
     assert table["billingMode"] == "PAY_PER_REQUEST"
+
+
+def test_aws_tables_have_the_local_specs_keys_and_idempotency_keys_expire(
+    default_stack: Deployed,
+) -> None:
+    for table, spec in TABLE_SPECS.items():
+        (declared,) = [
+            t for t in default_stack.of_type("aws:dynamodb/table:Table") if t["name"] == table
+        ]
+        keys = {k["KeyType"]: k["AttributeName"] for k in spec["KeySchema"]}
+        assert (declared["hashKey"], declared.get("rangeKey")) == (keys["HASH"], keys.get("RANGE"))
+        assert bool(declared.get("streamEnabled")) == ("StreamSpecification" in spec)
+    idempotency = default_stack.named("aws:dynamodb/table:Table", "chirp-tables-idempotency")
+    assert idempotency["ttl"] == {"attributeName": IDEMPOTENCY_EXPIRES_AT, "enabled": True}
 
 
 def test_redis_is_a_primary_with_a_replica_and_automatic_failover(
