@@ -7,6 +7,7 @@ waits for each to pass its probe, then creates the stack's schema.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from http.client import HTTPException
 from pathlib import Path
 
+import stack.schema
 from infra.local import ports, process, stackproc, topology
 from infra.local.component import Component
 from infra.local.dynamodb import DynamoDBServer
@@ -203,7 +205,7 @@ def up(
         _start_all(pending, on_status)
         started += [c.name for c in pending]
         if number == 0:
-            bootstrap(settings, on_status)
+            ensure_schema(settings, on_status, data_started=bool(pending))
     return started
 
 
@@ -260,6 +262,32 @@ def wait_ready(component: Component, on_status: StatusCallback) -> None:
         f"see {component.log_file}",
         component.log_tail(),
     )
+
+
+def ensure_schema(settings: Settings, on_status: StatusCallback, data_started: bool) -> None:
+    """Run the bootstrap unless these running data servers already have this exact schema.
+
+    A restarted gateway or worker then comes back without the bootstrap's round trips; a
+    started data server, a changed schema file or a changed setting runs it again.
+    """
+    marker = settings.run_dir / "schema.fingerprint"
+    fingerprint = schema_fingerprint(settings)
+    if not data_started and marker.is_file() and marker.read_text() == fingerprint:
+        on_status("schema", "ready")
+        return
+    marker.unlink(missing_ok=True)
+    bootstrap(settings, on_status)
+    marker.write_text(fingerprint)
+
+
+def schema_fingerprint(settings: Settings) -> str:
+    """A digest of what the bootstrap creates: the schema modules, migrations and settings."""
+    digest = hashlib.sha256(settings.model_dump_json().encode())
+    sources = Path(stack.schema.__file__).parent
+    for path in sorted([*sources.rglob("*.py"), *sources.rglob("*.sql")]):
+        digest.update(path.read_bytes())
+    digest.update((sources.parent / "bootstrap.py").read_bytes())
+    return digest.hexdigest()
 
 
 def bootstrap(settings: Settings, on_status: StatusCallback) -> None:

@@ -44,6 +44,22 @@ def test_second_up_starts_nothing(stack):
     assert _records(stack) == before
 
 
+def test_the_schema_is_bootstrapped_again_only_when_a_data_server_starts(stack):
+    log = stack.run_dir / "logs" / "bootstrap.log"
+    grace_s = stack.settings().stop_grace_s
+    process.stop(stack.run_dir / "pids" / "gateway-1.pid", grace_s=grace_s)
+    before = log.read_text()
+    up = stack.chirp("up")
+    assert up.returncode == 0, up.stderr
+    assert log.read_text() == before, "a restarted gateway ran the bootstrap again"
+
+    process.stop(stack.run_dir / "pids" / "sentinel-1.pid", grace_s=grace_s)
+    up = stack.chirp("up")
+    assert up.returncode == 0, up.stderr
+    assert log.read_text().startswith(before)
+    assert "sql migrations applied" in log.read_text().removeprefix(before)
+
+
 def test_logs_prints_a_component_log(stack):
     result = stack.chirp("logs", "redis", "-n", "5")
     assert result.returncode == 0
