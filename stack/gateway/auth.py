@@ -64,17 +64,17 @@ def _user_by_token(res: Resources, token_hash: str) -> int | None:
     return found
 
 
-def mark_active(res: Resources, user_id: int) -> None:
-    """Record the user as active, at most once an hour; the fan-out's middle tier reads it."""
-    try:
-        first = res.redis.set(f"active:{user_id}", 1, ex=_ACTIVE_MARK_S, nx=True)
-    except redis.RedisError:
-        return
-    if first:
-        try:  # best effort: a missing primary must not fail the request that reads a feed
-            with res.pg.connection(timeout=_MARK_TIMEOUT_S) as conn:
-                conn.execute("UPDATE users SET last_active_at = now() WHERE id = %s", (user_id,))
-        except (psycopg.OperationalError, PoolTimeout) as error:
-            log.info("last_active_at not recorded for %s: %s", user_id, error)
-            with contextlib.suppress(redis.RedisError):
-                res.redis.delete(f"active:{user_id}")  # try again on a later request
+def active_mark(user_id: int) -> tuple[str, int]:
+    """The Redis key (and its expiry) that records the user as active, at most once an hour."""
+    return f"active:{user_id}", _ACTIVE_MARK_S
+
+
+def record_active(res: Resources, user_id: int) -> None:
+    """Store `last_active_at`, which the fan-out's middle tier reads, for a newly set mark."""
+    try:  # best effort: a missing primary must not fail the request that reads a feed
+        with res.pg.connection(timeout=_MARK_TIMEOUT_S) as conn:
+            conn.execute("UPDATE users SET last_active_at = now() WHERE id = %s", (user_id,))
+    except (psycopg.OperationalError, PoolTimeout) as error:
+        log.info("last_active_at not recorded for %s: %s", user_id, error)
+        with contextlib.suppress(redis.RedisError):
+            res.redis.delete(active_mark(user_id)[0])  # try again on a later request

@@ -33,14 +33,16 @@ def current_user(
     res: ResourcesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> int:
-    """The authenticated caller's id; counts the request against the caller's hourly limit."""
+    """The authenticated caller's id; counts the request against the hourly limit and marks
+    the caller active (one Redis round trip)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise ApiError(401, "unauthorized", "missing bearer token", {"WWW-Authenticate": "Bearer"})
     user_id = auth.user_for_token(res, credentials.credentials)
     if user_id is None:
         raise ApiError(401, "unauthorized", "invalid token", {"WWW-Authenticate": "Bearer"})
-    ratelimit.check(res.redis, "requests", user_id, res.settings.requests_per_hour)
-    auth.mark_active(res, user_id)
+    limit = res.settings.requests_per_hour
+    if ratelimit.check(res.redis, "requests", user_id, limit, mark=auth.active_mark(user_id)):
+        auth.record_active(res, user_id)
     return user_id
 
 

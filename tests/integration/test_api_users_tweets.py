@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from stack.gateway import auth, ratelimit
+from stack.gateway.errors import ApiError
 from stack.schema import tables
 from tests.api import Api
 
@@ -170,3 +173,41 @@ def test_unknown_resources_are_404(api):
     assert api.http.get("/api/v1/users/1").status_code == 404
     assert api.http.get("/api/v1/tweets/1").status_code == 404
     assert api.http.get("/api/v1/users/1/tweets").status_code == 404
+
+
+def test_a_request_marks_its_caller_active_once_and_counts_against_the_limit(api, res):
+    ada = api.sign_up("ada")
+    with res.pg.connection() as conn:
+        conn.execute(
+            "UPDATE users SET last_active_at = now() - interval '30 days' WHERE id = %s",
+            (ada.user_id,),
+        )
+    own_feed = {"userId": ada.user_id}
+    assert api.http.get("/api/v1/feed", params=own_feed, headers=ada.auth).status_code == 200
+    window = int(time.time()) // ratelimit.WINDOW_S
+    counted = res.redis.get(f"ratelimit:requests:{ada.user_id}:{window}")
+    assert int(counted) >= 1
+    key, expiry_s = auth.active_mark(ada.user_id)
+    assert 0 < res.redis.ttl(key) <= expiry_s
+    with res.pg.connection() as conn:
+        (first,) = conn.execute(
+            "SELECT last_active_at FROM users WHERE id = %s", (ada.user_id,)
+        ).fetchone()
+    assert datetime.now(UTC) - first < timedelta(minutes=5)
+    assert api.http.get("/api/v1/feed", params=own_feed, headers=ada.auth).status_code == 200
+    with res.pg.connection() as conn:
+        (again,) = conn.execute(
+            "SELECT last_active_at FROM users WHERE id = %s", (ada.user_id,)
+        ).fetchone()
+    assert again == first, "the mark was still there, so last_active_at was not written again"
+
+
+def test_past_the_limit_the_answer_is_429_with_retry_after(res):
+    user_id = int(time.time_ns())
+    mark = (f"test-mark:{user_id}", 60)
+    assert ratelimit.check(res.redis, "probe", user_id, limit=2, mark=mark) is True
+    assert ratelimit.check(res.redis, "probe", user_id, limit=2, mark=mark) is False
+    with pytest.raises(ApiError) as refused:
+        ratelimit.check(res.redis, "probe", user_id, limit=2)
+    assert refused.value.status == 429
+    assert 1 <= int(refused.value.headers["Retry-After"]) <= ratelimit.WINDOW_S
