@@ -7,6 +7,7 @@ import re
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -374,35 +375,60 @@ def test_haproxy_checks_readyz_every_second_on_every_gateway() -> None:
     assert mount.startswith("./infra/compose/haproxy.cfg:")
 
 
-def test_docker_compose_config_accepts_the_file(settings: Settings) -> None:
+def _compose_config_commands() -> list[list[str]]:
+    """`docker compose config` where the docker CLI has the plugin, and compose-go's loader
+    (`make test` builds it from infra/compose/configcheck) where Go is installed."""
+    commands = []
     docker = shutil.which("docker")
-    if docker is None:
-        pytest.skip("the docker CLI is not installed")
-    plugin = subprocess.run(
-        [docker, "compose", "version"], capture_output=True, timeout=60, check=False
-    )
-    if plugin.returncode != 0:
-        pytest.skip("the docker CLI has no compose plugin here")
+    if docker is not None:
+        plugin = subprocess.run(
+            [docker, "compose", "version"], capture_output=True, timeout=60, check=False
+        )
+        if plugin.returncode == 0:
+            commands.append(
+                [
+                    docker,
+                    "compose",
+                    "--file",
+                    "{file}",
+                    "--env-file",
+                    "{env}",
+                    "--profile",
+                    "{profile}",
+                    "config",
+                    "--quiet",
+                ]
+            )
+    configcheck = Path(sys.executable).parent / "compose-configcheck"
+    if configcheck.is_file():
+        commands.append(
+            [str(configcheck), "-file", "{file}", "-env-file", "{env}", "-profile", "{profile}"]
+        )
+    return commands
+
+
+def _compose_config(command: list[str], file: Path, env_file: Path) -> subprocess.CompletedProcess:
+    args = [a.format(file=file, env=env_file, profile=ONE_SHOT_PROFILE) for a in command]
+    return subprocess.run(args, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_compose_loaders_accept_the_file_and_refuse_a_broken_one(
+    settings: Settings, tmp_path: Path
+) -> None:
+    commands = _compose_config_commands()
+    if not commands:
+        pytest.skip("neither a docker compose plugin nor the compose-go checker is here")
     env_file = write_env_file(settings)
-    result = subprocess.run(
-        [
-            docker,
-            "compose",
-            "--file",
-            str(COMPOSE_FILE),
-            "--env-file",
-            str(env_file),
-            "--profile",
-            ONE_SHOT_PROFILE,
-            "config",
-            "--quiet",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    broken = tmp_path / "docker-compose.yml"
+    broken.write_text(
+        COMPOSE_FILE.read_text().replace("\n  redis:\n", "\n  redis:\n    colour: red\n", 1)
     )
-    assert result.returncode == 0, result.stderr
+    for command in commands:
+        accepted = _compose_config(command, COMPOSE_FILE, env_file)
+        assert accepted.returncode == 0, accepted.stderr
+        refused = _compose_config(command, broken, env_file)
+        assert refused.returncode != 0
+        assert "colour" in refused.stderr
 
 
 # --- the provider refuses to start without Docker ----------------------------------------
