@@ -29,6 +29,7 @@ import redis
 
 from stack.resources import Resources
 from stack.tweets.model import Tweet
+from stack.users.activity import ACTIVE_MARK_S
 
 READY = "ready"
 _INF = "+inf"
@@ -36,9 +37,6 @@ _PIPELINE_CHUNK = 5_000  # feed writes per round trip: bounded memory, few round
 _FEEDS_PER_CALL = 100  # feeds one script call writes: short enough not to stall Redis
 _TIE_SLACK = 8  # extra members read so that entries sharing the cursor's score are skipped
 _SECONDS_PER_DAY = 86_400
-# The gateway marks a user active at most hourly; expiring a feed that much before the
-# active window closes means the middle tier never skips a feed that still exists.
-_ACTIVE_MARK_S = 3_600
 
 # KEYS: feed and rt key of each feed in turn. ARGV: member, score, original member or "",
 # original id or "", feed max, ttl seconds, "1" to touch only existing feeds, the ready marker.
@@ -148,7 +146,9 @@ def decode_member(member: str) -> Entry | None:
 
 def feed_ttl_s(active_days: int) -> int:
     """How long an unread feed lives: just under the middle tier's active window."""
-    return max(active_days * _SECONDS_PER_DAY - _ACTIVE_MARK_S, _ACTIVE_MARK_S)
+    # A user is marked active at most hourly; expiring a feed that much before the active
+    # window closes means the middle tier never skips a feed that still exists.
+    return max(active_days * _SECONDS_PER_DAY - ACTIVE_MARK_S, ACTIVE_MARK_S)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ import secrets
 
 import psycopg
 import redis
-from psycopg_pool import PoolTimeout
 
 from stack.resources import Resources
 from stack.users import reads
@@ -17,8 +16,6 @@ from stack.users import reads
 log = logging.getLogger(__name__)
 
 _CACHE_TTL_S = 3600
-_MARK_TIMEOUT_S = 0.5
-_ACTIVE_MARK_S = 3600
 
 
 def issue_token() -> tuple[str, str]:
@@ -62,19 +59,3 @@ def _user_by_token(res: Resources, token_hash: str) -> int | None:
         with res.pg.connection() as conn:
             found = query(conn)
     return found
-
-
-def active_mark(user_id: int) -> tuple[str, int]:
-    """The Redis key (and its expiry) that records the user as active, at most once an hour."""
-    return f"active:{user_id}", _ACTIVE_MARK_S
-
-
-def record_active(res: Resources, user_id: int) -> None:
-    """Store `last_active_at`, which the fan-out's middle tier reads, for a newly set mark."""
-    try:  # best effort: a missing primary must not fail the request that reads a feed
-        with res.pg.connection(timeout=_MARK_TIMEOUT_S) as conn:
-            conn.execute("UPDATE users SET last_active_at = now() WHERE id = %s", (user_id,))
-    except (psycopg.OperationalError, PoolTimeout) as error:
-        log.info("last_active_at not recorded for %s: %s", user_id, error)
-        with contextlib.suppress(redis.RedisError):
-            res.redis.delete(active_mark(user_id)[0])  # try again on a later request

@@ -11,6 +11,7 @@ from stack.gateway import auth, ratelimit
 from stack.gateway.errors import ApiError
 from stack.resources import Resources
 from stack.settings import Settings
+from stack.users import activity
 
 _bearer = HTTPBearer(auto_error=False, description="The token returned by POST /api/v1/users")
 
@@ -41,8 +42,8 @@ def current_user(
     if user_id is None:
         raise ApiError(401, "unauthorized", "invalid token", {"WWW-Authenticate": "Bearer"})
     limit = res.settings.requests_per_hour
-    if ratelimit.check(res.redis, "requests", user_id, limit, mark=auth.active_mark(user_id)):
-        auth.record_active(res, user_id)
+    if ratelimit.check(res.redis, "requests", user_id, limit, mark=activity.active_mark(user_id)):
+        activity.record_active(res, user_id)
     return user_id
 
 

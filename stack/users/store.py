@@ -181,3 +181,7 @@ def is_following(conn: psycopg.Connection, follower_id: int, followee_id: int) -
         (follower_id, followee_id),
     ).fetchone()
     return row is not None
+
+
+def touch_last_active(conn: psycopg.Connection, user_id: int) -> None:
+    conn.execute("UPDATE users SET last_active_at = now() WHERE id = %s", (user_id,))

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from stack.gateway import auth, ratelimit
+from stack.gateway import ratelimit
 from stack.gateway.errors import ApiError
 from stack.schema import tables
+from stack.users import activity
 from tests.api import Api
 
 pytestmark = pytest.mark.integration
@@ -187,7 +188,7 @@ def test_a_request_marks_its_caller_active_once_and_counts_against_the_limit(api
     window = int(time.time()) // ratelimit.WINDOW_S
     counted = res.redis.get(f"ratelimit:requests:{ada.user_id}:{window}")
     assert int(counted) >= 1
-    key, expiry_s = auth.active_mark(ada.user_id)
+    key, expiry_s = activity.active_mark(ada.user_id)
     assert 0 < res.redis.ttl(key) <= expiry_s
     with res.pg.connection() as conn:
         (first,) = conn.execute(
