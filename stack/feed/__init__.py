@@ -1,6 +1,7 @@
 """Home timelines: fan-out on write, the timeline store, and the read path.
 
-- `timeline`: the one owner of `feed:{uid}` and `celeb:{uid}` in Redis.
+- `timeline`: the one owner of `feed:{uid}` and `celeb:{uid}` in Redis, running the Lua
+  of `scripts` over the members of `entries`.
 - `fanout`: the hybrid fan-out use cases (push, push to the active, pull), deletes,
   follows; `push` writes by plain ids for bulk loading.
 - `read`: regenerate on miss, celebrity merge, hydration, cursor, breaker and
@@ -10,6 +11,7 @@
 
 from __future__ import annotations
 
+from stack.feed.entries import Entry
 from stack.feed.fanout import (
     Tier,
     apply_follows,
@@ -20,7 +22,7 @@ from stack.feed.fanout import (
     remove_deleted,
 )
 from stack.feed.read import FeedGuard, FeedPage, read_feed, regenerate_feed
-from stack.feed.timeline import Entry, Timelines
+from stack.feed.timeline import Timelines
 
 __all__ = [
     "Entry",

@@ -27,7 +27,8 @@ import psycopg
 
 from stack import tracing
 from stack.events import FollowChanged, RetweetCreated, TweetCreated, TweetDeleted
-from stack.feed.timeline import Entry, Timelines
+from stack.feed.entries import Entry
+from stack.feed.timeline import Timelines
 from stack.resources import Resources
 from stack.settings import Settings
 from stack.tweets import store as tweet_store

@@ -32,7 +32,8 @@ import pybreaker
 import redis
 from prometheus_client import Counter
 
-from stack.feed.timeline import Entry, Timelines
+from stack.feed.entries import Entry
+from stack.feed.timeline import Timelines
 from stack.gateway import cursor
 from stack.gateway.errors import ApiError, unavailable
 from stack.resources import Resources

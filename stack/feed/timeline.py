@@ -27,8 +27,9 @@ from typing import Any, cast
 
 import redis
 
+from stack.feed import scripts
+from stack.feed.entries import Entry, entries_below
 from stack.resources import Resources
-from stack.tweets.model import Tweet
 from stack.users.activity import ACTIVE_MARK_S
 
 READY = "ready"
@@ -37,111 +38,6 @@ _PIPELINE_CHUNK = 5_000  # feed writes per round trip: bounded memory, few round
 _FEEDS_PER_CALL = 100  # feeds one script call writes: short enough not to stall Redis
 _TIE_SLACK = 8  # extra members read so that entries sharing the cursor's score are skipped
 _SECONDS_PER_DAY = 86_400
-
-# KEYS: feed and rt key of each feed in turn. ARGV: member, score, original member or "",
-# original id or "", feed max, ttl seconds, "1" to touch only existing feeds, the ready marker.
-# Returns how many feeds got the entry. One call serves many feeds: far fewer commands for
-# the client to pack than one per feed, which is what bounds fan-out throughput.
-_ADD = """
-local member, original, original_id = ARGV[1], ARGV[3], ARGV[4]
-local max, ttl = tonumber(ARGV[5]), tonumber(ARGV[6])
-
-local function add(feed, rt)
-  local existed = redis.call('EXISTS', feed) == 1
-  if ARGV[7] == '1' and not existed then return 0 end
-  if original ~= '' then
-    if redis.call('ZSCORE', feed, original) then return 0 end
-    local holder = redis.call('HGET', rt, original_id)
-    if holder and holder ~= member and redis.call('ZSCORE', feed, holder) then return 0 end
-    redis.call('HSET', rt, original_id, member)
-    if redis.call('TTL', rt) < 0 then redis.call('EXPIRE', rt, ttl) end
-  else
-    -- An original that arrives after a retweet of it (out-of-order delivery, or a rebuild
-    -- racing a push) takes the retweet's place, so the result does not depend on order.
-    local shown = redis.call('HGET', rt, ARGV[2])
-    if shown and shown ~= member then
-      redis.call('ZREM', feed, shown)
-      redis.call('HSET', rt, ARGV[2], member)
-    end
-  end
-  redis.call('ZADD', feed, ARGV[2], member)
-  if not existed then redis.call('EXPIRE', feed, ttl) end
-  local keep = max
-  if redis.call('ZSCORE', feed, ARGV[8]) then keep = max + 1 end
-  redis.call('ZREMRANGEBYRANK', feed, 0, -(keep + 1))
-  if original ~= '' and redis.call('HLEN', rt) > 2 * max then
-    local held = redis.call('HGETALL', rt)
-    for i = 1, #held, 2 do
-      if not redis.call('ZSCORE', feed, held[i + 1]) then redis.call('HDEL', rt, held[i]) end
-    end
-  end
-  return 1
-end
-
-local written = 0
-for i = 1, #KEYS, 2 do
-  written = written + add(KEYS[i], KEYS[i + 1])
-end
-return written
-"""
-
-# KEYS: feed. ARGV: ":{author_id}". Members end with the author id, so a suffix match is exact.
-_REMOVE_AUTHOR = """
-local suffix, removed = ARGV[1], 0
-for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  if string.sub(member, -#suffix) == suffix then
-    redis.call('ZREM', KEYS[1], member)
-    removed = removed + 1
-  end
-end
-return removed
-"""
-
-_UNLOCK = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One tweet in a timeline; for a retweet, also the original it shows."""
-
-    tweet_id: int
-    author_id: int
-    retweet_of: int | None = None
-    original_author_id: int | None = None
-
-    @classmethod
-    def of(cls, tweet: Tweet) -> Entry:
-        return cls(tweet.tweet_id, tweet.user_id, tweet.retweet_of, tweet.original_author_id)
-
-    @property
-    def member(self) -> str:
-        return encode_member(self.tweet_id, self.author_id)
-
-    @property
-    def key(self) -> tuple[int, int]:
-        """(author id, tweet id), as hydration takes it."""
-        return (self.author_id, self.tweet_id)
-
-    @property
-    def original_member(self) -> str | None:
-        if self.retweet_of is None or self.original_author_id is None:
-            return None
-        return encode_member(self.retweet_of, self.original_author_id)
-
-
-def encode_member(tweet_id: int, author_id: int) -> str:
-    return f"{tweet_id}:{author_id}"
-
-
-def decode_member(member: str) -> Entry | None:
-    """The entry a member stands for; None for the `ready` marker or anything malformed."""
-    tweet, sep, author = member.partition(":")
-    if not sep or not tweet.isdecimal() or not author.isdecimal():
-        return None
-    return Entry(int(tweet), int(author))
 
 
 def feed_ttl_s(active_days: int) -> int:
@@ -187,9 +83,9 @@ class Timelines:
         self.feed_max = feed_max
         self.celeb_max = celeb_max
         self.ttl_s = ttl_s
-        self._add = client.register_script(_ADD)
-        self._remove_author = client.register_script(_REMOVE_AUTHOR)
-        self._unlock = client.register_script(_UNLOCK)
+        self._add = client.register_script(scripts.ADD)
+        self._remove_author = client.register_script(scripts.REMOVE_AUTHOR)
+        self._unlock = client.register_script(scripts.UNLOCK)
 
     @classmethod
     def of(cls, res: Resources) -> Timelines:
@@ -355,26 +251,26 @@ class Timelines:
     ) -> list[Entry]:
         """Entries strictly below `before`. Scores are doubles, so ids near the cursor can
         share its score; when those fill the first read, read on past them."""
-        found = _entries_below(raw, before)
+        found = entries_below(raw, before)
         offset = len(raw)
         while len(found) < count and len(raw) == count + _TIE_SLACK:
             raw = cast(
                 list[str],
                 self.client.zrevrangebyscore(key, top, "-inf", start=offset, num=len(raw)),
             )
-            found += _entries_below(raw, before)
+            found += entries_below(raw, before)
             offset += len(raw)
         return found[:count]
 
     def members(self, user_id: int) -> list[Entry]:
         """Every entry of a feed, newest first (for checks and tools, not the read path)."""
-        return _entries_below(
+        return entries_below(
             cast(list[str], self.client.zrevrange(_feed_key(user_id), 0, -1)), None
         )
 
     def celeb_members(self, author_id: int) -> list[Entry]:
         raw = self.client.zrevrange(_celeb_key(author_id), 0, -1)
-        return _entries_below(cast(list[str], raw), None)
+        return entries_below(cast(list[str], raw), None)
 
     def is_ready(self, user_id: int) -> bool:
         return self.client.zscore(_feed_key(user_id), READY) is not None
@@ -398,12 +294,3 @@ def _chunks(items: Iterable[int], size: int) -> Iterator[list[int]]:
             chunk = []
     if chunk:
         yield chunk
-
-
-def _entries_below(members: Iterable[str], before: int | None) -> list[Entry]:
-    found = []
-    for member in members:
-        entry = decode_member(member)
-        if entry is not None and (before is None or entry.tweet_id < before):
-            found.append(entry)
-    return found

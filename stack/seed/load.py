@@ -17,8 +17,9 @@ import numpy as np
 from opensearchpy import OpenSearch
 
 from stack import clients, events
+from stack.feed.entries import Entry
 from stack.feed.fanout import Tier, choose_tier
-from stack.feed.timeline import Entry, Timelines
+from stack.feed.timeline import Timelines
 from stack.relay.mapping import created_event
 from stack.resources import Resources
 from stack.schema import indices, tables

@@ -15,7 +15,8 @@ import pytest
 
 from stack.events import FollowChanged, RetweetCreated, TweetCreated, TweetDeleted
 from stack.feed import fanout
-from stack.feed.timeline import Entry, Timelines
+from stack.feed.entries import Entry
+from stack.feed.timeline import Timelines
 from stack.feed.worker import build_handler
 from stack.resources import Resources
 from stack.tweets import store as tweet_store

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
+from stack.feed.entries import Entry
 from stack.feed.fanout import fan_out_entries
-from stack.feed.timeline import Entry, Timelines
+from stack.feed.timeline import Timelines
 from stack.resources import Resources
 from tests.api import Api
 

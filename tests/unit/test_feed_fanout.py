@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from stack.events import RetweetCreated, TweetCreated
+from stack.feed.entries import Entry
 from stack.feed.fanout import Tier, choose_tier, entry_of
-from stack.feed.timeline import Entry
 from stack.settings import Settings
 
 SETTINGS = Settings(push_threshold=1_000, celebrity_threshold=100_000)

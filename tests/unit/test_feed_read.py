@@ -8,6 +8,7 @@ import pybreaker
 import pytest
 import redis
 
+from stack.feed.entries import Entry
 from stack.feed.read import (
     RedisBreaker,
     drop_repeated_retweets,
@@ -15,7 +16,6 @@ from stack.feed.read import (
     merge_newest_first,
     parse_cursor,
 )
-from stack.feed.timeline import Entry
 from stack.gateway import cursor
 from stack.gateway.errors import ApiError
 from stack.tweets.schemas import TweetPublic

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stack.feed.timeline import READY, Entry, decode_member, encode_member, feed_ttl_s
+from stack.feed.entries import Entry, decode_member, encode_member
+from stack.feed.timeline import READY, feed_ttl_s
 from stack.tweets.model import Tweet
 
 
