@@ -109,10 +109,9 @@ def down(
         stopped = provider.down(settings, rows.update)
     err.print(f"stopped {len(stopped)} component(s)")
     if purge:
-        targets = provider.purge_targets(settings)
+        targets = provider.purge(settings)
         for path in targets:
-            err.print(f"deleting {path}")
-        provider.purge(settings)
+            err.print(f"deleted {path}")
         err.print(f"purged {len(targets)} director{'y' if len(targets) == 1 else 'ies'}")
 
 

@@ -1,11 +1,16 @@
 """Start a server as a detached process, remember it by pid, stop it by pid.
 
 A pid file holds the pid and the process's start time, so a pid that the
-kernel has since reused for another program is never mistaken for ours.
+kernel has since reused for another program is never mistaken for ours. On
+Linux the start time compared is the kernel's own, in clock ticks since boot:
+the wall-clock start psutil derives from it moves whenever the machine's clock
+is stepped (seen here: 9 s on a busy VM), which would make every running server
+look like a stranger that `chirp down` must not touch.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -27,12 +32,13 @@ class ProcessRecord:
 
     pid: int
     started_at: float
+    start_ticks: int | None = None
 
     def process(self) -> psutil.Process | None:
         """The live process, or None when it has exited (or the pid was reused)."""
         try:
             proc = psutil.Process(self.pid)
-            if abs(proc.create_time() - self.started_at) > 1.0:
+            if not self._same_start(proc):
                 return None
             if proc.status() == psutil.STATUS_ZOMBIE:
                 return None
@@ -40,15 +46,36 @@ class ProcessRecord:
             return None
         return proc
 
+    def _same_start(self, proc: psutil.Process) -> bool:
+        ticks = start_ticks(self.pid)
+        if self.start_ticks is not None and ticks is not None:
+            return ticks == self.start_ticks
+        return abs(proc.create_time() - self.started_at) <= 1.0
+
     def alive(self) -> bool:
         return self.process() is not None
+
+
+def start_ticks(pid: int) -> int | None:
+    """When `pid` started, in clock ticks since boot (Linux's /proc); None elsewhere."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        # Field 22; the command name (field 2) is in parentheses and may hold spaces.
+        return int(stat.rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def read_record(pid_file: Path) -> ProcessRecord | None:
     """The record in `pid_file`, or None when there is none or it is unreadable."""
     try:
         data = json.loads(pid_file.read_text())
-        return ProcessRecord(pid=int(data["pid"]), started_at=float(data["started_at"]))
+        ticks = data.get("start_ticks")
+        return ProcessRecord(
+            pid=int(data["pid"]),
+            started_at=float(data["started_at"]),
+            start_ticks=None if ticks is None else int(ticks),
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -77,8 +104,12 @@ def spawn(
             user=user,
         )
     _STARTED.append(proc)
-    record = ProcessRecord(pid=proc.pid, started_at=psutil.Process(proc.pid).create_time())
-    pid_file.write_text(json.dumps({"pid": record.pid, "started_at": record.started_at}))
+    record = ProcessRecord(
+        pid=proc.pid,
+        started_at=psutil.Process(proc.pid).create_time(),
+        start_ticks=start_ticks(proc.pid),
+    )
+    pid_file.write_text(json.dumps(dataclasses.asdict(record)))
     return record
 
 

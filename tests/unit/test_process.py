@@ -1,6 +1,12 @@
+import dataclasses
+import socket
 import sys
 
-from infra.local import process
+import pytest
+
+from infra.local import process, provider
+from stack.errors import ConfigError
+from stack.settings import Settings
 
 
 def test_spawn_records_pid_and_stop_ends_it(tmp_path):
@@ -55,3 +61,34 @@ def test_unreadable_pid_file_reads_as_none(tmp_path):
     bad = tmp_path / "bad.pid"
     bad.write_text("not json")
     assert process.read_record(bad) is None
+
+
+def test_a_stepped_wall_clock_does_not_make_our_process_a_stranger(tmp_path):
+    pid_file = tmp_path / "sleeper.pid"
+    record = process.spawn(
+        [sys.executable, "-c", "import time; time.sleep(60)"],
+        log_file=tmp_path / "sleeper.log",
+        pid_file=pid_file,
+    )
+    try:
+        assert record.start_ticks is not None
+        # psutil's wall-clock start moved 9 s after a clock step; the kernel's ticks did not.
+        stepped = dataclasses.replace(record, started_at=record.started_at - 9.0)
+        assert stepped.alive()
+        reused = dataclasses.replace(record, start_ticks=record.start_ticks + 1)
+        assert not reused.alive()
+    finally:
+        assert process.stop(pid_file, grace_s=5)
+
+
+def test_purge_deletes_nothing_while_a_chirp_port_is_still_held(tmp_path):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        settings = Settings(run_dir=tmp_path / "run", redis_port=listener.getsockname()[1])
+        kept = settings.run_dir / "logs" / "redis.log"
+        kept.parent.mkdir(parents=True)
+        kept.write_text("still needed")
+        with pytest.raises(ConfigError, match="nothing deleted: port"):
+            provider.purge(settings)
+        assert kept.read_text() == "still needed"
