@@ -117,7 +117,7 @@ def test_down_purge_removes_data_and_leaves_no_process(stack):
     records = _records(stack)
     result = stack.chirp("down", "--purge")
     assert result.returncode == 0, result.stderr
-    assert "deleting" in result.stderr
+    assert "deleted" in result.stderr
     assert not [r.pid for r in records if r.alive()]
     for name in ("kafka", "redis", "dynamodb", "postgres", "opensearch"):
         assert not (stack.run_dir / name).exists()
