@@ -366,15 +366,14 @@ def purge(settings: Settings) -> list[Path]:
     A listener there after `down` is a process chirp no longer knows by its pid file;
     deleting the data under it would lose data and leave the process running.
     """
-    for component in components(settings):
-        for port in component.ports():
-            if not ports.is_free(settings.host, port.number):
-                holder = ports.holder(port.number)
-                raise ConfigError(
-                    f"nothing deleted: port {port.number} ({component.name}) is still held"
-                    f"{f' by {holder}' if holder else ''}; stop that process by its pid, "
-                    "then run `chirp down --purge` again"
-                )
+    try:
+        check_ports(components(settings))
+    except PortInUse as held:
+        by = f" by {held.holder}" if held.holder else ""
+        raise ConfigError(
+            f"nothing deleted: port {held.port} is still held{by}; stop that process by its "
+            "pid, then run `chirp down --purge` again"
+        ) from held
     targets = purge_targets(settings)
     for path in targets:
         if path.is_dir():

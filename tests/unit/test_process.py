@@ -9,13 +9,21 @@ from stack.errors import ConfigError
 from stack.settings import Settings
 
 
-def test_spawn_records_pid_and_stop_ends_it(tmp_path):
+@pytest.fixture
+def sleeper(tmp_path):
+    """A spawned process that sleeps a minute, and its pid file; stopped afterwards."""
     pid_file = tmp_path / "sleeper.pid"
     record = process.spawn(
-        [sys.executable, "-c", "import time; print('hello', flush=True); time.sleep(60)"],
+        [sys.executable, "-c", "import time; time.sleep(60)"],
         log_file=tmp_path / "sleeper.log",
         pid_file=pid_file,
     )
+    yield record, pid_file
+    process.stop(pid_file, grace_s=5)
+
+
+def test_spawn_records_pid_and_stop_ends_it(sleeper):
+    record, pid_file = sleeper
     assert record.alive()
     assert process.read_record(pid_file) == record
     assert process.stop(pid_file, grace_s=5)
@@ -63,22 +71,14 @@ def test_unreadable_pid_file_reads_as_none(tmp_path):
     assert process.read_record(bad) is None
 
 
-def test_a_stepped_wall_clock_does_not_make_our_process_a_stranger(tmp_path):
-    pid_file = tmp_path / "sleeper.pid"
-    record = process.spawn(
-        [sys.executable, "-c", "import time; time.sleep(60)"],
-        log_file=tmp_path / "sleeper.log",
-        pid_file=pid_file,
-    )
-    try:
-        assert record.start_ticks is not None
-        # psutil's wall-clock start moved 9 s after a clock step; the kernel's ticks did not.
-        stepped = dataclasses.replace(record, started_at=record.started_at - 9.0)
-        assert stepped.alive()
-        reused = dataclasses.replace(record, start_ticks=record.start_ticks + 1)
-        assert not reused.alive()
-    finally:
-        assert process.stop(pid_file, grace_s=5)
+def test_a_stepped_wall_clock_does_not_make_our_process_a_stranger(sleeper):
+    record, _ = sleeper
+    assert record.start_ticks is not None
+    # psutil's wall-clock start moved 9 s after a clock step; the kernel's ticks did not.
+    stepped = dataclasses.replace(record, started_at=record.started_at - 9.0)
+    assert stepped.alive()
+    reused = dataclasses.replace(record, start_ticks=record.start_ticks + 1)
+    assert not reused.alive()
 
 
 def test_purge_deletes_nothing_while_a_chirp_port_is_still_held(tmp_path):
