@@ -48,7 +48,13 @@ def main(argv: list[str] | None = None) -> int:
         runner.send_message(STATS_MESSAGE, hooks.stats_message(final))
 
     def on_phase(environment: Environment, msg: object, **_: object) -> None:
-        ctx.start_phase(int(msg.data["phase"]))  # type: ignore[attr-defined]
+        data = msg.data  # type: ignore[attr-defined]
+        stages = data.get("rate_stages")
+        ctx.start_phase(
+            int(data["phase"]),
+            [tuple(s) for s in stages] if stages else None,
+            data.get("user_fraction"),
+        )
 
     def on_test_stop(**_: object) -> None:
         ctx.close_schedules()

@@ -272,6 +272,14 @@ class Timelines:
         raw = self.client.zrevrange(_celeb_key(author_id), 0, -1)
         return entries_below(cast(list[str], raw), None)
 
+    def holding(self, wanted: Sequence[tuple[int, Entry]]) -> list[bool]:
+        """For each (user, entry): whether that user's feed holds the entry; one round trip
+        (for tools that wait for a delivery, not the read path)."""
+        with self.client.pipeline(transaction=False) as pipe:
+            for user_id, entry in wanted:
+                pipe.zscore(_feed_key(user_id), entry.member)
+            return [score is not None for score in pipe.execute()]
+
     def is_ready(self, user_id: int) -> bool:
         return self.client.zscore(_feed_key(user_id), READY) is not None
 
