@@ -7,7 +7,7 @@ import math
 import pytest
 
 from loadtests.bench import goals
-from loadtests.bench.drain import Drain, _drain_from, backlog_authors, posts_for
+from loadtests.bench.drain import BACKLOG_AUTHORS, Drain, backlog_authors, posts_for
 from loadtests.bench.run import BenchConfig
 from loadtests.latency import enough_samples, min_samples
 from loadtests.population import Member
@@ -43,27 +43,23 @@ def test_the_backlog_takes_push_tier_authors_until_the_deliveries_are_reached():
     assert posts_for([], 25) == 0
 
 
-def test_the_drain_runs_from_the_last_still_reading_to_the_first_full_one():
-    readings = [
-        (0.0, 100.0),
-        (0.5, 100.0),
-        (0.6, 300.0),
-        (0.7, 900.0),
-        (0.8, 1100.0),
-        (0.9, 1100.0),
-    ]
-    drained = _drain_from(readings, 100.0, posts=10, refused=0, expected=1000, workers=2)
-    assert drained.deliveries == 1000
-    assert drained.drain_s == pytest.approx(0.3)
-    assert drained.wake_s == pytest.approx(0.5)
-    assert drained.per_s_per_worker == pytest.approx(1000 / 0.3 / 2)
+def test_drained_capacity_is_per_fan_out_worker():
+    drained = Drain(posts=10, refused=0, expected_deliveries=1000, deliveries=1000.0,
+                    drain_s=0.5, wake_s=0.2, workers=2)  # fmt: skip
+    assert drained.per_s_per_worker == pytest.approx(1000)
+    assert drained.as_dict()["capacity_per_s_per_worker"] == 1000.0
 
 
 def test_a_drain_that_never_moved_measures_nothing():
-    drained = _drain_from([(0.0, 5.0), (1.0, 5.0)], 5.0, posts=3, refused=0, expected=30, workers=1)
-    assert drained.per_s_per_worker is None
-    assert math.isnan(drained.wake_s)
+    assert Drain(3, 0, 30, 0.0, 0.0, math.nan, 1).per_s_per_worker is None
     assert Drain(1, 0, 2, 2.0, 0.0, 0.0, 1).per_s_per_worker is None
+
+
+def test_the_backlog_keeps_only_the_most_followed_authors():
+    many = [member(i, 10 + i) for i in range(1, BACKLOG_AUTHORS + 20)]
+    chosen = backlog_authors(many, 1000)
+    assert len(chosen) == BACKLOG_AUTHORS
+    assert min(m.followers for m in chosen) > max(m.followers for m in many if m not in chosen)
 
 
 def test_goals_pass_fail_and_stay_unjudged_without_enough_samples():
