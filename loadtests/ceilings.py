@@ -4,9 +4,10 @@ Each ceiling does exactly the store work one unit of the stack's work does, with
 of chirp's in the way, so "capacity / ceiling" says how much of the store's limit the
 stack's own path leaves:
 
-- fan-out: the fan-out worker's own feed write (`Timelines.add`, the same Lua script in
-  the same pipeline) for one tweet to as many followers as the drained backlog's authors
-  have, by a bare Redis client in as many processes as the stack runs fan-out workers;
+- fan-out: the fan-out worker's own feed write (`Timelines.deliver`, the same Lua script
+  in the same pipelines) for a batch of tweets, each to its author and as many followers
+  as the drained backlog's authors have, by a bare Redis client in as many processes as
+  the stack runs fan-out workers;
 - post: the one DynamoDB write a keyed post makes (`post_transaction`: TransactWriteItems
   of the idempotency key and the tweet, each conditional, the same item sizes), by bare
   boto3 clients on scratch tables of the same keys and index, at the post phase's
@@ -34,6 +35,7 @@ from typing import Any
 from stack.settings import Settings, get_settings
 
 _SCRATCH_USER_BASE = 2**62  # far above any snowflake id a stack mints or seeds
+FANOUT_BATCH = 500  # tweets per call, as the fan-out worker takes them from a backlog
 _TEXT = "a benchmark tweet of a usual length, #bench with a mention @someone and words " * 2
 
 
@@ -56,8 +58,9 @@ def fanout_ceiling(
     return Ceiling(
         per_s,
         processes,
-        f"Timelines.add of one tweet to {followers} scratch feeds (the fan-out worker's "
-        f"Lua script, pipelined), bare redis-py, {processes} process(es); per process",
+        f"Timelines.deliver of {FANOUT_BATCH} tweets, each to its author and {followers} "
+        f"scratch feeds (the fan-out worker's Lua script and pipelines), bare redis-py, "
+        f"{processes} process(es); per process",
     )
 
 
@@ -150,15 +153,19 @@ def _fanout_loop(followers: int, seconds: float) -> dict[str, float]:
         ttl_s=feed_ttl_s(settings.active_days),
     )
     base = _SCRATCH_USER_BASE + (os.getpid() % 10_000) * 1_000_000
-    audience = list(range(base + 1, base + 1 + followers))
+    authors = list(range(base, base + FANOUT_BATCH))
+    audience = list(range(base + FANOUT_BATCH, base + FANOUT_BATCH + followers))
     ids = IdGenerator(1023)
     written, started = 0, time.monotonic()
     try:
         while time.monotonic() - started < seconds:
-            written += timelines.add([Entry(ids.next_id(), base)], audience)
+            batch = [([Entry(ids.next_id(), author)], author) for author in authors]
+            own = [(entries, [author]) for entries, author in batch]
+            to_followers = [(entries, audience) for entries, _ in batch]
+            written += timelines.deliver(own + to_followers)
         elapsed = time.monotonic() - started
     finally:
-        timelines.drop(audience)
+        timelines.drop(authors + audience)
         client.close()
     return {"ops": written, "elapsed_s": elapsed}
 

@@ -35,8 +35,8 @@ DEFINITIONS: dict[str, str] = {
     "search_p99_ms": "search p99, open loop at 50 % of search_rps",
     "fanout_capacity_per_s": "feed deliveries/s per fan-out worker process, timed while a "
     "backlog of >= 50,000 deliveries drains",
-    "fanout_ceiling_per_s": "the fan-out worker's own Redis write (Timelines.add, same script "
-    "and pipeline) by a bare client, per process",
+    "fanout_ceiling_per_s": "the fan-out worker's own Redis write (Timelines.deliver of a "
+    "batch: same script and pipelines) by a bare client, per process",
     "fanout_ratio": "fanout_capacity_per_s / fanout_ceiling_per_s",
     "fanout_lag_p99_ms": "post acknowledged -> in the follower's feed, p99 of exact samples at "
     "50 % of post_rps",

@@ -266,20 +266,25 @@ class _CachedFeed:
         self.breaker = guard.breaker
         self.user_id = user_id
         self.timelines = Timelines.of(res)
-        threshold = res.settings.celebrity_threshold
-        # No read-your-writes check on this hot path: feeds are eventually consistent by
-        # design, and a follow reaches the feed through the fan-out's own backfill.
-        self.celebs = reads.read(
-            res, (), lambda conn: user_store.celebrity_followees(conn, user_id, threshold)
-        )
         self._counted = False
 
     def __call__(self, before: int | None, count: int) -> list[Entry]:
-        snap = self.breaker.run(self.timelines.read, self.user_id, self.celebs, before, count)
+        snap = self.breaker.run(self.timelines.read, self.user_id, before, count)
+        if not snap.celebs_known:
+            self.breaker.run(self.timelines.remember_celebs, self.user_id, self._celebs())
+            snap = self.breaker.run(self.timelines.read, self.user_id, before, count)
         self._count(hit=snap.feed is not None)
         feed = snap.feed if snap.feed is not None else self._rebuilt(before, count)
         refilled = [self._refilled(c, before, count) for c in snap.missing_celebs]
         return merge_newest_first([feed, *snap.celebs.values(), *refilled], count)
+
+    def _celebs(self) -> list[int]:
+        # No read-your-writes check: feeds are eventually consistent by design, and a
+        # follow reaches the feed through the fan-out's own backfill.
+        threshold = self.res.settings.celebrity_threshold
+        return reads.read(
+            self.res, [], lambda c: user_store.celebrity_followees(c, self.user_id, threshold)
+        )
 
     def _count(self, *, hit: bool) -> None:
         if not self._counted:
@@ -288,7 +293,7 @@ class _CachedFeed:
 
     def _rebuilt(self, before: int | None, count: int) -> list[Entry]:
         if self.breaker.run(regenerate_feed, self.res, self.user_id) or self._waited():
-            snap = self.breaker.run(self.timelines.read, self.user_id, [], before, count)
+            snap = self.breaker.run(self.timelines.read, self.user_id, before, count)
             if snap.feed is not None:
                 return snap.feed
         # Another reader is still rebuilding it: this page comes straight from DynamoDB.

@@ -63,3 +63,51 @@ UNLOCK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+
+# KEYS: feed, its rt hash, its set of followed celebrities. ARGV: top score, how many,
+# feed ttl, celebrity key prefix, the ready marker, the known marker.
+# Returns {celebrities known (0/1), feed ready (0/1), feed page, then for each followed
+# celebrity: id, list ready (0/1), its page}: a whole feed read in one round trip. The
+# celebrity lists are named by the set's members, so they cannot be declared as KEYS:
+# this script needs a single Redis server (or a cluster with one hash slot for them).
+READ = """
+local top, wanted, ttl, prefix, ready, known = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]),
+  ARGV[4], ARGV[5], ARGV[6]
+
+local function page(key)
+  local whole = redis.call('ZSCORE', key, ready) and 1 or 0
+  return whole, redis.call('ZREVRANGEBYSCORE', key, top, '-inf', 'LIMIT', 0, wanted)
+end
+
+local celebs = redis.call('SMEMBERS', KEYS[3])
+local whole, entries = page(KEYS[1])
+redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('EXPIRE', KEYS[2], ttl)
+local out = {#celebs > 0 and 1 or 0, whole, entries}
+for _, celeb in ipairs(celebs) do
+  if celeb ~= known then
+    local celeb_whole, celeb_entries = page(prefix .. celeb)
+    out[#out + 1] = celeb
+    out[#out + 1] = celeb_whole
+    out[#out + 1] = celeb_entries
+  end
+end
+return out
+"""
+
+# KEYS: a set of followed celebrities. ARGV: ttl, the known marker, then the ids.
+# Replaces the set whole, so a user who follows none still has one (just the marker).
+REMEMBER_CELEBS = """
+redis.call('DEL', KEYS[1])
+redis.call('SADD', KEYS[1], unpack(ARGV, 2))
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1]))
+return 1
+"""
+
+# KEYS: a set of followed celebrities. ARGV: "1" to add, "0" to remove, the id.
+# Touches only a set that exists: a missing one is rebuilt whole on the next read.
+UPDATE_CELEBS = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[1] == '1' then return redis.call('SADD', KEYS[1], ARGV[2]) end
+return redis.call('SREM', KEYS[1], ARGV[2])
+"""
