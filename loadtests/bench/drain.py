@@ -4,16 +4,18 @@
     → wait until the relay has handed every post to Kafka → resume (SIGCONT) → watch
     the workers' delivery counter and the group's lag until the backlog is gone
 
-The capacity is the deliveries counted while the backlog drained over the time they took
-(from the last counter reading before the first delivery to the moment Kafka shows the
-whole backlog committed), per fan-out worker process. The backlog is posted by the most
-followed authors the fan-out pushes to, where most of its deliveries come from. Reading
-the rate the posts happened to arrive at would measure the posts, not the fan-out.
+The capacity is the deliveries the workers made while the backlog drained over the time
+their batches took (the workers' own `chirp_worker_batch_seconds`), per fan-out worker
+process: the wake-up after SIGCONT (rejoining the group, fetching) is not the fan-out's
+work, and a backlog of a few large batches leaves no reading between its first delivery
+and its last. The wall time from resume to an empty backlog is reported beside it. The
+backlog is posted by the most followed authors the fan-out pushes to, where most of its
+deliveries come from. Reading the rate the posts happened to arrive at would measure
+the posts, not the fan-out.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +25,7 @@ import gevent.pool
 
 from loadtests.bench.probes import post_json
 from loadtests.population import Member
-from loadtests.stackmetrics import FANOUT_DELIVERIES, scrape, total
+from loadtests.stackmetrics import FANOUT_DELIVERIES, by_label, scrape, total
 from stack.settings import Settings
 
 FANOUT_GROUP = "fanout"
@@ -32,8 +34,8 @@ BACKLOG_AUTHORS = 50  # the most followed push-tier authors: few posts make a la
 _POSTERS = 16
 _RELAY_WAIT_S = 30.0
 _DRAIN_TIMEOUT_S = 120.0
-_COUNTER_POLL_S = 0.05
-_LAG_POLL_S = 0.25
+_LAG_POLL_S = 0.05
+BATCH_SECONDS_SUM = "chirp_worker_batch_seconds_sum"
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,8 @@ class Drain:
     refused: int
     expected_deliveries: int
     deliveries: float
-    drain_s: float
-    wake_s: float
+    drain_s: float  # the workers' batch time while they drained
+    wall_s: float  # from resume until the backlog was committed, wake-up included
     workers: int
 
     @property
@@ -60,7 +62,7 @@ class Drain:
             "backlog_expected_deliveries": self.expected_deliveries,
             "drained_deliveries": round(self.deliveries),
             "drain_s": round(self.drain_s, 3),
-            "wake_s": round(self.wake_s, 3),
+            "wall_s": round(self.wall_s, 3),
             "fanout_worker_processes": self.workers,
             "capacity_per_s_per_worker": None if rate is None else round(rate, 1),
         }
@@ -99,7 +101,7 @@ def measure_drain(
     lag = _GroupLag(settings)
     try:
         before = lag.messages()
-        start = _delivered(metrics_url)  # a paused worker answers no scrape
+        start = _reading(metrics_url)  # a paused worker answers no scrape
         faults.pause(FANOUT_GROUP)
         try:
             on_progress("posting the backlog with the fan-out paused")
@@ -110,17 +112,36 @@ def measure_drain(
             resumed_at = time.monotonic()
             faults.resume(FANOUT_GROUP)
         on_progress("draining")
-        return _watch_drain(metrics_url, lag, start, resumed_at, posts, refused, expected, workers)
+        while lag.messages() > 0 and time.monotonic() - resumed_at < _DRAIN_TIMEOUT_S:
+            gevent.sleep(_LAG_POLL_S)
+        wall = time.monotonic() - resumed_at
+        end = _reading(metrics_url)
     finally:
         lag.close()
+    return Drain(
+        posts,
+        refused,
+        expected,
+        deliveries=end.deliveries - start.deliveries,
+        drain_s=end.batch_seconds - start.batch_seconds,
+        wall_s=wall,
+        workers=workers,
+    )
 
 
-def _delivered(metrics_url: str) -> float:
+@dataclass(frozen=True)
+class _Reading:
+    deliveries: float
+    batch_seconds: float
+
+
+def _reading(metrics_url: str) -> _Reading:
     samples = scrape(metrics_url)
-    value = None if samples is None else total(samples, FANOUT_DELIVERIES)
-    if value is None:
+    deliveries = None if samples is None else total(samples, FANOUT_DELIVERIES)
+    if samples is None or deliveries is None:
         raise RuntimeError(f"the fan-out worker's metrics do not answer at {metrics_url}")
-    return value
+    busy = by_label(samples, BATCH_SECONDS_SUM, "group").get(FANOUT_GROUP, 0.0)
+    return _Reading(deliveries, busy)
 
 
 def _post_backlog(base: str, authors: list[Member], deliveries: int) -> tuple[int, int, int]:
@@ -151,43 +172,6 @@ def _wait_for_relay(lag: _GroupLag, target: int) -> None:
     deadline = time.monotonic() + _RELAY_WAIT_S
     while lag.messages() < target and time.monotonic() < deadline:
         gevent.sleep(_LAG_POLL_S)
-
-
-def _watch_drain(
-    metrics_url: str,
-    lag: _GroupLag,
-    start: float,
-    resumed_at: float,
-    posts: int,
-    refused: int,
-    expected: int,
-    workers: int,
-) -> Drain:
-    """Scrape the worker only until it delivers (a scrape costs the worker CPU), then
-    ask Kafka for the group's lag until the backlog is committed, then count."""
-    deadline = resumed_at + _DRAIN_TIMEOUT_S
-    last_still = resumed_at
-    while time.monotonic() < deadline:
-        value = total(scrape(metrics_url, timeout_s=0.5) or [], FANOUT_DELIVERIES)
-        if value is not None and value > start:
-            break
-        last_still = time.monotonic()
-        gevent.sleep(_COUNTER_POLL_S)
-    else:
-        return Drain(posts, refused, expected, 0.0, 0.0, math.nan, workers)
-    while lag.messages() > 0 and time.monotonic() < deadline:
-        gevent.sleep(_COUNTER_POLL_S)
-    done_at = time.monotonic()
-    delivered = _delivered(metrics_url) - start
-    return Drain(
-        posts,
-        refused,
-        expected,
-        deliveries=delivered,
-        drain_s=done_at - last_still,
-        wake_s=last_still - resumed_at,
-        workers=workers,
-    )
 
 
 def _fanout_metrics_url(settings: Settings) -> str:

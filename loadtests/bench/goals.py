@@ -33,8 +33,9 @@ DEFINITIONS: dict[str, str] = {
     "search_rps": "searches/s at saturation",
     "search_ratio": "search_rps / ceiling_rps",
     "search_p99_ms": "search p99, open loop at 50 % of search_rps",
-    "fanout_capacity_per_s": "feed deliveries/s per fan-out worker process, timed while a "
-    "backlog of >= 50,000 deliveries drains",
+    "fanout_capacity_per_s": "feed deliveries per second of batch time, per fan-out worker "
+    "process, while a backlog of >= 50,000 deliveries drains (the wall time, wake-up "
+    "included, is under drain)",
     "fanout_ceiling_per_s": "the fan-out worker's own Redis write (Timelines.deliver of a "
     "batch: same script and pipelines) by a bare client, per process",
     "fanout_ratio": "fanout_capacity_per_s / fanout_ceiling_per_s",

@@ -45,7 +45,7 @@ def test_the_backlog_takes_push_tier_authors_until_the_deliveries_are_reached():
 
 def test_drained_capacity_is_per_fan_out_worker():
     drained = Drain(posts=10, refused=0, expected_deliveries=1000, deliveries=1000.0,
-                    drain_s=0.5, wake_s=0.2, workers=2)  # fmt: skip
+                    drain_s=0.5, wall_s=2.2, workers=2)  # fmt: skip
     assert drained.per_s_per_worker == pytest.approx(1000)
     assert drained.as_dict()["capacity_per_s_per_worker"] == 1000.0
 
