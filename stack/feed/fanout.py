@@ -71,6 +71,7 @@ def fan_out_entries(res: Resources, entries: Sequence[Entry]) -> int:
     `_PIPELINE_CHUNK` writes."""
     by_author = _by_author(entries)
     timelines = Timelines.of(res)
+    timelines.add_to_recent(entries)
     with res.pg.connection() as conn:
         authors = user_store.get_users(conn, by_author)
         tiers = {a: choose_tier(row.follower_count, res.settings) for a, row in authors.items()}
@@ -147,6 +148,7 @@ def remove_deleted(res: Resources, events: Sequence[TweetDeleted]) -> None:
     by_author = _by_author(Entry(e.tweet_id, e.user_id) for e in events)
     with res.pg.connection() as conn:
         authors = user_store.get_users(conn, by_author)
+        timelines.remove_from_recent([e for gone in by_author.values() for e in gone])
         for author_id, gone in by_author.items():
             timelines.remove(gone, [author_id])
             timelines.remove_from_celeb(gone)

@@ -33,7 +33,7 @@ import redis
 from prometheus_client import Counter
 
 from stack.feed.entries import Entry
-from stack.feed.timeline import Timelines
+from stack.feed.timeline import RECENT_MAX, Timelines
 from stack.gateway import cursor
 from stack.gateway.errors import ApiError, unavailable
 from stack.resources import Resources
@@ -55,8 +55,6 @@ DEGRADED_REFUSED = Counter(
 )
 REGENERATIONS = Counter("chirp_feed_regenerations_total", "Feeds rebuilt from DynamoDB")
 
-REGEN_PER_AUTHOR = 50
-"""How many of each followee's latest tweets a rebuilt feed starts from."""
 _MAX_ID = 2**63 - 1
 _REBUILD_LOCK_S = 10.0
 _REBUILD_WAIT_S = 1.0
@@ -171,19 +169,34 @@ def make_cursor(last_tweet_id: int) -> str:
 
 
 def regenerate_feed(res: Resources, user_id: int) -> bool:
-    """Rebuild a feed from DynamoDB unless another reader is at it; True when this did."""
+    """Rebuild a feed unless another reader is at it; True when this did. The followees'
+    recent lists in Redis make most of it one script call; authors without a complete
+    list are read from DynamoDB, and their lists filled for the next rebuild."""
     timelines = Timelines.of(res)
     token = secrets.token_hex(8)
     if not timelines.lock_rebuild(user_id, token, _REBUILD_LOCK_S):
         return False
     try:
         authors = pushed_authors(res, user_id)
-        entries = recent_entries(res, authors, None, REGEN_PER_AUTHOR, res.settings.feed_max)
-        timelines.rebuild(user_id, entries)
+        missing = timelines.rebuild_from_recent(user_id, authors)
+        stored = stored_recent(res, missing)
+        timelines.fill_recent(stored)
+        newest = merge_newest_first(stored.values(), res.settings.feed_max)
+        timelines.rebuild(user_id, newest)
     finally:
         timelines.unlock_rebuild(user_id, token)
     REGENERATIONS.inc()
     return True
+
+
+def stored_recent(res: Resources, author_ids: Sequence[int]) -> dict[int, list[Entry]]:
+    """Each author's newest RECENT_MAX tweets from DynamoDB, newest first, side by side."""
+
+    def one(author_id: int) -> list[Entry]:
+        tweets = tweet_store.user_tweets(res.dynamo, author_id, None, RECENT_MAX)
+        return [Entry.of(t) for t in tweets]
+
+    return dict(zip(author_ids, _DB_READERS.map(one, author_ids), strict=True))
 
 
 def recent_entries(

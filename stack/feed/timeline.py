@@ -18,6 +18,11 @@ trimmed to FEED_MAX by rank. Beside it live:
 `celeb:{uid}` holds the recent tweets of a pull-mode author in the same member
 format (with its own `ready` marker), capped at CELEB_MAX, merged on read.
 
+`recent:{uid}` holds every author's newest RECENT_MAX tweets and retweets (members
+keep a retweet's original, see `encode_full`), kept by the fan-out worker and, with
+`ready`, complete: a feed is rebuilt from its followees' lists in one script call, and
+only authors without a complete list are read from DynamoDB (and their lists filled).
+
 Feeds expire a little before the fan-out's "active" window closes and reads
 refresh them, so the feed of a user the middle tier stops pushing to is gone
 (and rebuilt on return) rather than stale.
@@ -32,7 +37,7 @@ from typing import Any, cast
 import redis
 
 from stack.feed import scripts
-from stack.feed.entries import Entry, entries_below
+from stack.feed.entries import Entry, encode_full, entries_below
 from stack.resources import Resources
 from stack.users.activity import ACTIVE_MARK_S
 
@@ -44,6 +49,9 @@ _TIE_SLACK = 8  # extra members read so that entries sharing the cursor's score 
 _SECONDS_PER_DAY = 86_400
 _KNOWN = "known"
 CELEBS_TTL_S = 300
+RECENT_MAX = 50
+"""How many of each author's newest tweets `recent:{uid}` keeps, and a rebuilt feed
+starts from."""
 
 
 def feed_ttl_s(active_days: int) -> int:
@@ -83,6 +91,15 @@ def _celebs_key(user_id: int) -> str:
 
 
 _CELEB_PREFIX = "celeb:"
+_RECENT_PREFIX = "recent:"
+
+
+def _recent_key(author_id: int) -> str:
+    return f"{_RECENT_PREFIX}{author_id}"
+
+
+def _rebuild_scratch_key(user_id: int) -> str:
+    return f"feed:{user_id}:scratch"
 
 
 def _celeb_key(author_id: int) -> str:
@@ -103,6 +120,8 @@ class Timelines:
         self._read = client.register_script(scripts.READ)
         self._remember_celebs = client.register_script(scripts.REMEMBER_CELEBS)
         self._update_celebs = client.register_script(scripts.UPDATE_CELEBS)
+        self._rebuild = client.register_script(scripts.REBUILD)
+        self._remove_recent = client.register_script(scripts.REMOVE_RECENT)
 
     @classmethod
     def of(cls, res: Resources) -> Timelines:
@@ -221,6 +240,49 @@ class Timelines:
             pipe.zadd(key, {READY: _INF})
             self._trim(pipe, key, self.celeb_max)
             pipe.execute()
+
+    def add_to_recent(self, entries: Sequence[Entry]) -> None:
+        """Put new tweets on their authors' recent lists (a list that does not exist
+        starts incomplete, and is filled from the store when a rebuild needs it)."""
+        if not entries:
+            return
+        with self.client.pipeline(transaction=False) as pipe:
+            for entry in entries:
+                key = _recent_key(entry.author_id)
+                pipe.zadd(key, {encode_full(entry): entry.tweet_id})
+                self._trim(pipe, key, RECENT_MAX)
+                pipe.expire(key, self.ttl_s)
+            pipe.execute()
+
+    def remove_from_recent(self, entries: Sequence[Entry]) -> None:
+        """Take deleted tweets off their authors' recent lists."""
+        if not entries:
+            return
+        with self.client.pipeline(transaction=False) as pipe:
+            for entry in entries:
+                self._remove_recent(
+                    keys=[_recent_key(entry.author_id)], args=[entry.tweet_id], client=pipe
+                )
+            pipe.execute()
+
+    def fill_recent(self, by_author: dict[int, list[Entry]]) -> None:
+        """Complete authors' recent lists from stored tweets, keeping what pushes added."""
+        with self.client.pipeline(transaction=False) as pipe:
+            for author_id, entries in by_author.items():
+                key = _recent_key(author_id)
+                if entries:
+                    pipe.zadd(key, {encode_full(e): e.tweet_id for e in entries})
+                pipe.zadd(key, {READY: _INF})
+                self._trim(pipe, key, RECENT_MAX)
+                pipe.expire(key, self.ttl_s)
+            pipe.execute()
+
+    def rebuild_from_recent(self, user_id: int, author_ids: Sequence[int]) -> list[int]:
+        """Add the newest entries of every complete recent list among `author_ids` to the
+        feed (by the push rules); returns the authors without a complete list."""
+        keys = [_feed_key(user_id), _retweets_key(user_id), _rebuild_scratch_key(user_id)]
+        args = [self.feed_max, self.ttl_s, READY, _RECENT_PREFIX, *author_ids]
+        return [int(a) for a in self._rebuild(keys=keys, args=args)]
 
     def rebuild(self, user_id: int, entries: Sequence[Entry]) -> None:
         """Complete a feed from stored tweets: newest FEED_MAX of `entries` merged with
