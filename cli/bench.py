@@ -49,6 +49,14 @@ def bench(
             help="Where bench.json, bench.html and logs go (default reports/bench-<time>/)."
         ),
     ] = None,
+    junit: Annotated[
+        Path | None,
+        typer.Option(
+            "--junit",
+            help="Also write JUnit XML there: one test case per goal and one for the run's "
+            "reliability, for a CI system's test view.",
+        ),
+    ] = None,
     allow_unreliable: Annotated[
         bool,
         typer.Option(
@@ -89,6 +97,12 @@ def bench(
             )
         figures["exit_code"] = exit_code(figures["goals"], figures["reliable"], allow_unreliable)
         write_bench_report(figures, target)
+        if junit is not None:
+            from loadtests.bench.goals import junit_cases
+            from loadtests.junit import write_junit
+
+            cases = junit_cases(figures["goals"], figures["unreliable"], allow_unreliable)
+            write_junit(junit, "chirp bench", cases)
         return figures
 
     figures = run_guarded(run, target)

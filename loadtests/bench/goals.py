@@ -95,3 +95,29 @@ def exit_code(goals: list[dict[str, Any]], reliable: bool, allow_unreliable: boo
     """0 when every judged goal passed (and the run is reliable, unless allowed); else 1."""
     failed = any(g["verdict"] == "FAIL" for g in goals)
     return 1 if failed or (not reliable and not allow_unreliable) else 0
+
+
+def junit_cases(
+    goals: list[dict[str, Any]], unreliable: list[str], allow_unreliable: bool
+) -> list[Any]:
+    """One JUnit case per goal, and one for the run's reliability."""
+    from loadtests.junit import JUnitCase
+
+    status = {"PASS": "pass", "FAIL": "fail"}
+    cases = [
+        JUnitCase(
+            g["figure"],
+            "chirp.bench",
+            status.get(g["verdict"], "skip"),  # type: ignore[arg-type]
+            f"{g['measured']} (goal {g['goal']}) {g['verdict']} {g['reason']}".strip(),
+        )
+        for g in goals
+    ]
+    if unreliable:
+        message = f"figures the generator could not be trusted for: {', '.join(unreliable)}"
+        cases.append(
+            JUnitCase("reliable", "chirp.bench", "skip" if allow_unreliable else "fail", message)
+        )
+    else:
+        cases.append(JUnitCase("reliable", "chirp.bench", "pass"))
+    return cases
