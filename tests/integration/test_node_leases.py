@@ -8,27 +8,21 @@ CHIRP_NODE_ID, as the AWS tasks run.
 from __future__ import annotations
 
 import itertools
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 import pytest
 
-from infra.local.ports import free_port
 from stack import clients
 from stack.ids import id_node
 from stack.node_lease import LeasedIds, NodeLeaseStore, NoNodeLease
 from tests.api import eventually
+from tests.gateways import gateways
 
 pytestmark = pytest.mark.integration
 
 TTL_S = 30.0
-REPO = Path(__file__).resolve().parents[2]
 _ranges = itertools.count(700, 2)
 
 
@@ -144,53 +138,6 @@ def test_a_lease_that_stays_valid_keeps_its_id_and_expires_locally_before_the_st
 
 
 # --- gateways that lease ----------------------------------------------------------------
-
-
-@contextmanager
-def gateways(stack, count: int, **env: str) -> Iterator[list[str]]:
-    """`count` gateway processes without CHIRP_NODE_ID; yields their base URLs."""
-    base_env = {k: v for k, v in stack.env.items() if k != "CHIRP_NODE_ID"}
-    base_env.update({"CHIRP_TWEETS_PER_HOUR": "100000", **env})
-    ports = [free_port() for _ in range(count)]
-    logs = [(stack.run_dir / f"lease-gateway-{port}.log").open("wb") for port in ports]
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "stack.run", "gateway", "--port", str(port)],
-            env=base_env,
-            cwd=REPO,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        for port, log in zip(ports, logs, strict=True)
-    ]
-    urls = [f"http://127.0.0.1:{port}" for port in ports]
-    try:
-        for url, process in zip(urls, processes, strict=True):
-            eventually(
-                lambda url=url, process=process: _ready(url, process),
-                timeout_s=120,
-                what=f"gateway {url} ready",
-            )
-        yield urls
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
-        for log in logs:
-            log.close()
-
-
-def _ready(url: str, process: subprocess.Popen[bytes]) -> bool:
-    assert process.poll() is None, f"gateway {url} exited with {process.returncode}"
-    try:
-        return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def _sign_up(url: str, name: str) -> httpx.Response:
