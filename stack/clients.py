@@ -131,6 +131,8 @@ def kafka_config(settings: Settings) -> dict[str, str]:
     }
     if settings.kafka_ssl_ca_file is not None:
         config["ssl.ca.location"] = str(settings.kafka_ssl_ca_file)
+    elif settings.kafka_security_protocol.endswith("SSL"):
+        config["ssl.ca.location"] = "probe"  # the system's CA bundle, wherever it lives
     if settings.kafka_security_protocol.startswith("SASL_"):
         if not (
             settings.kafka_sasl_mechanism

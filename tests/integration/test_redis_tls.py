@@ -15,26 +15,11 @@ from infra.local.ports import free_port
 from stack import clients
 from stack.settings import Settings
 from tests.api import eventually
+from tests.tlscerts import make_certificates, openssl
 
 pytestmark = pytest.mark.integration
 
 TOKEN = "token-from-secrets-manager"
-
-
-def _openssl(*args: str, cwd: Path) -> None:
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
-
-
-def _certificates(directory: Path) -> None:
-    """A CA, and a server certificate it signed for 127.0.0.1."""
-    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=test CA",
-             "-keyout", "ca.key", "-out", "ca.crt", cwd=directory)  # fmt: skip
-    _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
-             "-keyout", "server.key", "-out", "server.csr", cwd=directory)  # fmt: skip
-    (directory / "san.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
-    _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-             "-CAcreateserial", "-days", "1", "-extfile", "san.cnf", "-out", "server.crt",
-             cwd=directory)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +28,7 @@ def tls_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, P
     if server is None or shutil.which("openssl") is None:
         pytest.fail("redis-server and openssl are needed: chirp doctor --fix installs them")
     directory = tmp_path_factory.mktemp("redis-tls")
-    _certificates(directory)
+    make_certificates(directory)
     port = free_port()
     process = subprocess.Popen(
         [server, "--port", "0", "--tls-port", str(port), "--bind", "127.0.0.1",
@@ -102,7 +87,7 @@ def test_plaintext_does_not_reach_a_tls_only_server(tls_redis):
 
 def test_a_server_certificate_from_another_ca_is_refused(tls_redis, tmp_path):
     port, _ = tls_redis
-    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=other",
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=other",
              "-keyout", "other.key", "-out", "other.crt", cwd=tmp_path)  # fmt: skip
     with pytest.raises(redis.ConnectionError, match="certificate verify failed"):
         clients.redis_client(_settings(port, tmp_path / "other.crt"), timeout=2).ping()

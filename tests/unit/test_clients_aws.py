@@ -145,6 +145,7 @@ def test_kafka_speaks_sasl_ssl_when_configured() -> None:
     assert clients.kafka_config(settings) == {
         "bootstrap.servers": "b-1.msk:9096,b-2.msk:9096",
         "security.protocol": "SASL_SSL",
+        "ssl.ca.location": "probe",
         "sasl.mechanism": "SCRAM-SHA-512",
         "sasl.username": "chirp",
         "sasl.password": "from-secrets-manager",
