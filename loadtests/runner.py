@@ -349,11 +349,14 @@ class Generator:
                     f"see {self.work_dir}/worker-*.log"
                 )
             if time.monotonic() > deadline:
-                where = f" (remote ones join with `chirp load-worker --master {self.remote.bind}`)"
+                hint = (
+                    f" (remote ones join with `chirp load-worker --master {self.remote.bind}`)"
+                    if self.remote
+                    else ""
+                )
                 raise GeneratorError(
                     f"only {len(self._configured)} of {self.workers} generator workers "
-                    f"joined within {timeout_s:.0f}s; see {self.work_dir}/worker-*.log"
-                    + (where if self.remote else "")
+                    f"joined within {timeout_s:.0f}s; see {self.work_dir}/worker-*.log{hint}"
                 )
             gevent.sleep(0.2)
 

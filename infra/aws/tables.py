@@ -113,13 +113,15 @@ class Tables(pulumi.ComponentResource):
     ) -> aws.dynamodb.Table:
         provisioned = capacity is not None and capacity["read_capacity"] is not None
         expires = _TTL.get(table)
+        sized = capacity or {}
         return aws.dynamodb.Table(
             # The idempotency table keeps the resource name it was first deployed with.
             f"{name}-{'idempotency' if table == IDEMPOTENCY else table.replace('_', '-')}",
             name=table,
-            **table_shape(TABLE_SPECS[table], capacity or {}),
+            **table_shape(TABLE_SPECS[table], sized),
             billing_mode="PROVISIONED" if provisioned else "PAY_PER_REQUEST",
-            **(capacity or {}),
+            read_capacity=sized.get("read_capacity"),
+            write_capacity=sized.get("write_capacity"),
             ttl=aws.dynamodb.TableTtlArgs(attribute_name=expires, enabled=True)
             if expires
             else None,
