@@ -38,6 +38,10 @@ class IdGenerator:
         self._last_ms = -1
         self._sequence = 0
 
+    @property
+    def node(self) -> int:
+        return self._node
+
     def next_id(self) -> int:
         with self._lock:
             now = _now_ms()

@@ -3,9 +3,11 @@
 A tweet or user id carries the node id of the process that made it (`stack.ids`), so
 two processes with one node id can make the same id. A process started with
 CHIRP_NODE_ID uses that id (the local and compose providers number their processes).
-Any other process leases one from the `node_leases` table when it first makes an id:
+Any other process leases one from the `node_leases` table as it opens its clients:
 
     claim    a conditional put on a free id: absent, expired, or already this holder's
+             (in the background at start, again whenever the lease is lost, and by a
+             request that needs an id while none is held, at most once a second)
     renew    every ttl/3 in the background, conditional on still being the holder
     release  on close, conditional on still being the holder
 
@@ -75,7 +77,7 @@ class NodeLeaseStore:
 
     def claim(self, holder: str, *, now: float, ttl_s: float) -> Lease | None:
         """Lease a free id (never held, expired, or already `holder`'s); None: all are held."""
-        held = self._held_at(now)
+        held = self.held_at(now)
         free = [node for node in self._ids if held.get(node, holder) == holder]
         random.shuffle(free)  # processes starting together try different ids first
         for node in free:
@@ -117,7 +119,7 @@ class NodeLeaseStore:
             if not _condition_failed(error):
                 raise
 
-    def _held_at(self, now: float) -> dict[int, str]:
+    def held_at(self, now: float) -> dict[int, str]:
         """Node id → holder, for the unexpired leases in this store's range."""
         held: dict[int, str] = {}
         pages = self._dynamo.get_paginator("scan").paginate(
@@ -155,8 +157,8 @@ class NodeLeaseStore:
 
 
 class LeasedIds:
-    """An id source that mints only under a valid lease, claimed when first needed and
-    renewed in the background until `close()`."""
+    """An id source that mints only under a valid lease, claimed and renewed in the
+    background from `start()` until `close()`."""
 
     def __init__(
         self,
@@ -189,11 +191,18 @@ class LeasedIds:
         with self._lock:
             if not self._valid():
                 self._claim()
-            if self._ids is None or not self._valid():
+            if self._ids is None or self._lease is None or not self._valid():
                 raise NoNodeLease(
                     "this process holds no node id lease, so it cannot make ids; retry later"
                 )
             return self._ids.next_id()
+
+    def start(self) -> LeasedIds:
+        """Claim and keep a lease in the background (without waiting for it)."""
+        if self._renewer is None:
+            self._renewer = threading.Thread(target=self._keep, name="node-lease", daemon=True)
+            self._renewer.start()
+        return self
 
     def close(self) -> None:
         """Stop renewing and free the id for others."""
@@ -201,7 +210,7 @@ class LeasedIds:
         if self._renewer is not None:
             self._renewer.join(timeout=5)
         with self._lock:
-            lease, self._lease, self._ids = self._lease, None, None
+            lease, self._lease, self._valid_until = self._lease, None, float("-inf")
         if lease is not None:
             try:
                 self._store.release(lease)
@@ -225,27 +234,26 @@ class LeasedIds:
         if lease is None:
             log.warning("every node id in the lease range is held; writes answer 503")
             return
-        if self._lease is None or lease.node_id != self._lease.node_id:
+        # The same id again keeps its generator: ids stay increasing within each millisecond.
+        if self._ids is None or self._ids.node != lease.node_id:
             self._ids = IdGenerator(lease.node_id)
             log.info("leased node id %d", lease.node_id)
         self._hold(lease, started)
-        if self._renewer is None:
-            self._renewer = threading.Thread(
-                target=self._renew_loop, name="node-lease", daemon=True
-            )
-            self._renewer.start()
 
     def _hold(self, lease: Lease, started: float) -> None:
         self._lease = lease
         self._valid_until = started + self._ttl_s * (1 - _MARGIN_SHARE)
 
-    def _renew_loop(self) -> None:
-        while not self._stop.wait(self._ttl_s / 3):
+    def _keep(self) -> None:
+        """Claim until a lease is held, then renew it every ttl/3; claim again if lost."""
+        while not self._stop.is_set():
             with self._lock:
                 lease = self._lease
-            if lease is None:
-                continue
-            self.renew_once(lease)
+                if lease is None:
+                    self._claim()
+            if lease is not None:
+                self.renew_once(lease)
+            self._stop.wait(self._ttl_s / 3 if self._lease is not None else _CLAIM_EVERY_S)
 
     def renew_once(self, lease: Lease) -> None:
         """One renewal of `lease`: extended, lost (another holder has the id), or left to
@@ -261,7 +269,7 @@ class LeasedIds:
                 return  # released or replaced meanwhile
             if renewed is None:
                 log.warning("node id %d lease lost to another process", lease.node_id)
-                self._lease, self._ids, self._valid_until = None, None, float("-inf")
+                self._lease, self._valid_until = None, float("-inf")
                 return
             self._hold(renewed, started)
 
@@ -271,7 +279,7 @@ def node_ids(settings: Settings, dynamo: Any) -> IdSource:
     if "node_id" in settings.model_fields_set:
         return IdGenerator(settings.node_id)
     store = NodeLeaseStore(dynamo, settings.node_lease_first, settings.node_lease_last)
-    return LeasedIds(store, settings.node_lease_ttl_s)
+    return LeasedIds(store, settings.node_lease_ttl_s).start()
 
 
 def _condition_failed(error: ClientError) -> bool:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -18,9 +19,15 @@ from tests.stackenv import StackEnv
 REPO = Path(__file__).resolve().parents[1]
 
 
+@dataclass(frozen=True)
+class Gateway:
+    url: str
+    pid: int
+
+
 @contextmanager
-def gateways(stack: StackEnv, count: int, **env: str) -> Iterator[list[str]]:
-    """`count` gateway processes without CHIRP_NODE_ID; yields their base URLs."""
+def gateways(stack: StackEnv, count: int, **env: str) -> Iterator[list[Gateway]]:
+    """`count` gateway processes without CHIRP_NODE_ID, once each is ready."""
     base_env = {k: v for k, v in stack.env.items() if k != "CHIRP_NODE_ID"}
     base_env.update({"CHIRP_TWEETS_PER_HOUR": "100000", **env})
     ports = [free_port() for _ in range(count)]
@@ -43,7 +50,7 @@ def gateways(stack: StackEnv, count: int, **env: str) -> Iterator[list[str]]:
                 timeout_s=120,
                 what=f"gateway {url} ready",
             )
-        yield urls
+        yield [Gateway(url, p.pid) for url, p in zip(urls, processes, strict=True)]
     finally:
         for process in processes:
             process.terminate()

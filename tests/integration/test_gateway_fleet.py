@@ -13,7 +13,8 @@ pytestmark = pytest.mark.integration
 
 def test_with_a_metrics_port_the_api_port_serves_no_metrics(stack):
     metrics_port = free_port()
-    with gateways(stack, 1, CHIRP_METRICS_PORT=str(metrics_port)) as (url,):
+    with gateways(stack, 1, CHIRP_METRICS_PORT=str(metrics_port)) as (gateway,):
+        url = gateway.url
         hidden = httpx.get(f"{url}/metrics", timeout=5)
         assert hidden.status_code == 404
         assert hidden.json()["error"]["code"] == "not_found"

@@ -148,8 +148,19 @@ def _sign_up(url: str, name: str) -> httpx.Response:
     )
 
 
-def test_four_leasing_gateways_mint_no_duplicate_ids_under_concurrent_posts(stack):
-    with gateways(stack, 4) as urls:
+def test_four_leasing_gateways_mint_no_duplicate_ids_under_concurrent_posts(stack, dynamo):
+    settings = stack.settings()
+    store = NodeLeaseStore(dynamo, settings.node_lease_first, settings.node_lease_last)
+    with gateways(stack, 4) as started:
+        urls = [gateway.url for gateway in started]
+
+        # Each leases its node id as it starts, before it makes any id.
+        def leased_by_all() -> dict[int, int] | None:
+            held = store.held_at(time.time()).items()
+            by_pid = {int(h.split("/")[1]): n for n, h in held if h.count("/") == 2}
+            return by_pid if all(g.pid in by_pid for g in started) else None
+
+        leases = eventually(leased_by_all, timeout_s=30, what="a lease held by each gateway")
         users = []
         for index, url in enumerate(urls):
             answer = _sign_up(url, f"lease{index}")
@@ -176,9 +187,9 @@ def test_four_leasing_gateways_mint_no_duplicate_ids_under_concurrent_posts(stac
     assert len(set(tweet_ids)) == len(tweet_ids), "duplicate tweet ids"
     user_ids = [int(u["user_id"]) for u in users]
     nodes = {id_node(int(i)) for i in tweet_ids} | {id_node(i) for i in user_ids}
-    # Each gateway leased its own id, from the lease range.
+    # Each gateway minted under its own leased id, from the lease range.
+    assert nodes == {leases[g.pid] for g in started}
     assert len(nodes) == 4
-    settings = stack.settings()
     assert all(settings.node_lease_first <= n <= settings.node_lease_last for n in nodes)
 
 
@@ -187,7 +198,8 @@ def test_a_gateway_without_a_lease_answers_writes_503_until_it_gets_one(stack, s
     squatter = single.claim("squatter", now=time.time(), ttl_s=3600)
     assert squatter is not None
     lease_range = {"CHIRP_NODE_LEASE_FIRST": str(node), "CHIRP_NODE_LEASE_LAST": str(node)}
-    with gateways(stack, 1, **lease_range) as (url,):
+    with gateways(stack, 1, **lease_range) as (gateway,):
+        url = gateway.url
         refused = _sign_up(url, "nolease")
         assert refused.status_code == 503
         assert refused.json()["error"]["code"] == "unavailable"
