@@ -1,4 +1,4 @@
-"""`chirp load` and `chirp bench`: drive the stack through its load balancer and judge it.
+"""`chirp load`: drive the stack through its load balancer and judge it.
 
 Locust (and with it gevent's monkey-patching) is imported inside the commands only, so
 no other command runs patched.
@@ -123,7 +123,7 @@ def load(
             _fail(str(error))
     target = report_dir or Path("reports") / f"{chosen.name}-{datetime.now():%Y%m%d-%H%M%S}"
     remote = _remote_workers(expect_workers, master_bind)
-    summary = _run_guarded(
+    summary = run_guarded(
         lambda: _run_load(chosen, settings, target, workers or 0, as_json, remote), target
     )
     if old is not None:
@@ -137,61 +137,6 @@ def load(
     else:
         _print_results(summary, target)
     raise typer.Exit(summary["exit_code"])
-
-
-def bench(
-    duration: Annotated[
-        float, typer.Option(min=5, max=60, help="Seconds of each HTTP phase (3 phases).")
-    ] = 20.0,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            min=1,
-            max=64,
-            envvar="CHIRP_LOAD_WORKERS",
-            help="Generator worker processes behind a Locust master (default: one per CPU).",
-        ),
-    ] = None,
-    work_dir: Annotated[
-        Path | None,
-        typer.Option(help="Where generator logs go (default reports/bench-<timestamp>/)."),
-    ] = None,
-    as_json: JsonOption = False,
-) -> None:
-    """The fixed benchmark (DESIGN.md section 7) on a seeded stack, in under five minutes.
-
-    Feed reads/s and p50/p99, posts/s and p99, fan-out deliveries/s and lag p99, indexing
-    lag p99, and the ceilings they are divided by: the same generator against GET /healthz
-    through the same load balancer, pipelined ZADD/s on Redis, PutItem/s on DynamoDB.
-    """
-    settings = get_settings()
-    target = work_dir or Path("reports") / f"bench-{datetime.now():%Y%m%d-%H%M%S}"
-
-    def run() -> dict[str, Any]:
-        from loadtests.greenlets import patch_process
-
-        patch_process()
-        from loadtests.bench import run_bench
-
-        say = (lambda _: None) if as_json else (lambda line: err.print(f"[dim]bench:[/] {line}"))
-        return run_bench(settings, target, duration_s=duration, workers=workers, say=say)
-
-    figures = _run_guarded(run, target)
-    (target / "bench.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    if as_json:
-        print(json.dumps(figures, indent=2))
-        return
-    from rich.table import Table
-
-    table = Table(title=f"chirp bench ({figures['generator']})", title_justify="left")
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    for key, value in figures.items():
-        if not isinstance(value, dict):
-            table.add_row(key, "-" if value is None else str(value))
-    out.print(table)
-    err.print(f"bench.json in {target}")
 
 
 def _remote_workers(expected: int, bind: str) -> Any:
@@ -250,7 +195,7 @@ def _run_load(
     return run_load(chosen, settings, target, workers=workers, on_tick=progress, remote=remote)
 
 
-def _run_guarded(work: Any, target: Path) -> Any:
+def run_guarded(work: Any, target: Path) -> Any:
     """Run `work`; any failure becomes one line (exit 2), the traceback goes to a file."""
     try:
         return work()
@@ -299,4 +244,3 @@ def _print_results(summary: dict[str, Any], target: Path) -> None:
 
 def register(app: typer.Typer) -> None:
     app.command()(load)
-    app.command()(bench)

@@ -74,6 +74,16 @@ def up(
             help="PostgreSQL streaming read replicas (default: as the last `up` chose, else 1).",
         ),
     ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            envvar="CHIRP_PROFILE",
+            help="Settings profile of the stack's processes: 'default', or 'bench' (per-user "
+            "limits and fan-out backpressure lifted, so `chirp bench` measures the stack, not "
+            "its guards). Default: as the last `up` chose, else 'default'.",
+        ),
+    ] = None,
     yes: YesOption = False,
 ) -> None:
     """Start the stack, wait until every component passes a real-client probe, print endpoints.
@@ -86,7 +96,7 @@ def up(
         return
     started_at = time.monotonic()
     with component_progress() as rows:
-        started = provider.up(settings, rows.update, gateways, prometheus, pg_replicas)
+        started = provider.up(settings, rows.update, gateways, prometheus, pg_replicas, profile)
     elapsed = time.monotonic() - started_at
     what = f"started {', '.join(started)}" if started else "everything was already running"
     err.print(f"[green]chirp is up[/] ({what}) in {elapsed:.1f}s")

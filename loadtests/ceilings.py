@@ -1,23 +1,29 @@
-"""Raw ceilings of the stack's own stores, measured in the same run as the benchmark.
+"""Same-shape ceilings of the stack's stores, measured in the same run as the benchmark.
 
-- Redis: pipelined ZADD per second on a scratch key, with `redis-benchmark` (Redis' own
-  C client, so the generator is not the limit) when it is installed, else Python
-  processes pipelining with redis-py.
-- DynamoDB: concurrent PutItem per second on a scratch table, from several processes
-  (boto3 spends CPU per call; one Python process would measure itself).
+Each ceiling does exactly the store work one unit of the stack's work does, with nothing
+of chirp's in the way, so "capacity / ceiling" says how much of the store's limit the
+stack's own path leaves:
 
-Scratch keys and tables are deleted afterwards, even when the measurement fails.
-`python -m loadtests.ceilings put|zadd ...` is one measuring process (started by these
-functions, never by hand); it prints `{"ops": N, "elapsed_s": S}`.
+- fan-out: the fan-out worker's own feed write (`Timelines.deliver`, the same Lua script
+  in the same pipelines) for a batch of tweets, each to its author and as many followers
+  as the drained backlog's authors have, by a bare Redis client in as many processes as
+  the stack runs fan-out workers;
+- post: the one DynamoDB write a keyed post makes (`post_transaction`: TransactWriteItems
+  of the idempotency key and the tweet, each conditional, the same item sizes), by bare
+  boto3 clients on scratch tables of the same keys and index, at the post phase's
+  concurrency.
+
+Scratch feeds and tables are deleted afterwards, even when the measurement fails.
+`python -m loadtests.ceilings fanout|post ...` is one measuring process (started by
+these functions, never by hand); it prints `{"ops": N, "elapsed_s": S}`.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
+import contextlib
 import json
-import shutil
+import os
 import subprocess
 import sys
 import threading
@@ -26,143 +32,182 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from stack.settings import Settings
+from stack.settings import Settings, get_settings
 
-_FEED_MEMBERS = 800  # like a feed capped at FEED_MAX: updates, not unbounded growth
+_SCRATCH_USER_BASE = 2**62  # far above any snowflake id a stack mints or seeds
+FANOUT_BATCH = 500  # tweets per call, as the fan-out worker takes them from a backlog
+_TEXT = "a benchmark tweet of a usual length, #bench with a mention @someone and words " * 2
 
 
 @dataclass(frozen=True)
 class Ceiling:
     per_s: float
-    tool: str
+    processes: int
+    definition: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"per_s": round(self.per_s, 2), "processes": self.processes}
 
 
-def redis_zadd_ceiling(settings: Settings, seconds: float = 3.0, processes: int = 2) -> Ceiling:
-    """Pipelined ZADDs per second on a scratch key of the stack's Redis."""
-    from stack.clients import redis_client, redis_primary_address
-
-    key = f"chirp:bench:zadd:{uuid.uuid4().hex[:12]}"
-    client = redis_client(settings)
-    host, port = redis_primary_address(settings)  # after a failover, not `redis_port`
-    try:
-        if shutil.which("redis-benchmark"):
-            rate = _redis_benchmark(host, port, key, seconds)
-            return Ceiling(rate, "redis-benchmark -P 64 -c 8")
-        url = f"redis://{host}:{port}/0"
-        ops = _run_processes(["zadd", "--url", url, "--key", key], seconds, processes)
-        return Ceiling(ops, f"redis-py pipelines x{processes} processes")
-    finally:
-        client.delete(key)
-        client.close()
-
-
-def dynamodb_put_ceiling(settings: Settings, seconds: float = 5.0, processes: int = 2) -> Ceiling:
-    """Concurrent PutItems per second on a scratch table of the stack's DynamoDB."""
-    from stack.clients import dynamodb_client
-
-    table = f"chirp-bench-{uuid.uuid4().hex[:12]}"
-    client = dynamodb_client(settings)
-    client.create_table(
-        TableName=table,
-        AttributeDefinitions=[
-            {"AttributeName": "user_id", "AttributeType": "N"},
-            {"AttributeName": "tweet_id", "AttributeType": "N"},
-        ],
-        KeySchema=[
-            {"AttributeName": "user_id", "KeyType": "HASH"},
-            {"AttributeName": "tweet_id", "KeyType": "RANGE"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
+def fanout_ceiling(
+    settings: Settings, *, followers: int, processes: int = 1, seconds: float = 3.0
+) -> Ceiling:
+    """Feed deliveries per second per process of the worker's own write on scratch feeds."""
+    args = ["fanout", "--followers", str(followers)]
+    per_s = _run_processes(args, seconds, processes, settings) / processes
+    return Ceiling(
+        per_s,
+        processes,
+        f"Timelines.deliver of {FANOUT_BATCH} tweets, each to its author and {followers} "
+        f"scratch feeds (the fan-out worker's Lua script and pipelines), bare redis-py, "
+        f"{processes} process(es); per process",
     )
+
+
+def post_ceiling(
+    settings: Settings, *, concurrency: int, processes: int = 2, seconds: float = 5.0
+) -> Ceiling:
+    """Keyed-post writes per second (TransactWriteItems) on scratch tables of the same shape."""
+    from stack.clients import dynamodb_client
+    from stack.schema import tables
+
+    suffix = uuid.uuid4().hex[:10]
+    names = {
+        tables.TWEETS: f"chirp-bench-tweets-{suffix}",
+        tables.IDEMPOTENCY: f"chirp-bench-keys-{suffix}",
+    }
+    client = dynamodb_client(settings)
     try:
-        client.get_waiter("table_exists").wait(
-            TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
-        )
-        args = ["put", "--endpoint", settings.dynamodb_endpoint, "--table", table, "--threads", "8"]
-        ops = _run_processes(args, seconds, processes)
-        return Ceiling(ops, f"boto3 PutItem x{processes} processes x 8 threads")
+        for real, scratch in names.items():
+            spec = _without_stream(tables.TABLE_SPECS[real])
+            client.create_table(TableName=scratch, BillingMode="PAY_PER_REQUEST", **spec)
+        for scratch in names.values():
+            client.get_waiter("table_exists").wait(
+                TableName=scratch, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+            )
+        threads = max(1, round(concurrency / processes))
+        args = [
+            "post",
+            "--tweets-table", names[tables.TWEETS],
+            "--keys-table", names[tables.IDEMPOTENCY],
+            "--threads", str(threads),
+        ]  # fmt: skip
+        per_s = _run_processes(args, seconds, processes, settings)
     finally:
-        client.delete_table(TableName=table)
+        for scratch in names.values():
+            with contextlib.suppress(Exception):  # a table that was never made is no matter
+                client.delete_table(TableName=scratch)
+    return Ceiling(
+        per_s,
+        processes,
+        f"post_transaction (TransactWriteItems: idempotency key + tweet, both conditional) "
+        f"on scratch tables of the same keys and index (no stream), bare boto3, "
+        f"{processes} processes x {threads} threads; all processes together",
+    )
 
 
-def _redis_benchmark(host: str, port: int, key: str, seconds: float) -> float:
-    # Sized to last roughly `seconds` on a laptop; the rate is what it reports, not the count.
-    requests = str(int(200_000 * seconds))
-    command = [
-        "redis-benchmark", "-h", host, "-p", str(port), "-n", requests,
-        "-P", "64", "-c", "8", "-r", str(_FEED_MEMBERS), "--csv",
-        "zadd", key, "__rand_int__", "member:__rand_int__",
-    ]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
-    rows = list(csv.DictReader(io.StringIO(done.stdout)))
-    return float(rows[-1]["rps"])
+def _without_stream(spec: dict[str, Any]) -> dict[str, Any]:
+    # DynamoDB Local writes to a freshly made stream about ten times slower than to the
+    # stack's own long-lived one, so a scratch stream would time that artefact instead.
+    return {k: v for k, v in spec.items() if k != "StreamSpecification"}
 
 
-def _run_processes(args: list[str], seconds: float, processes: int) -> float:
+def _run_processes(args: list[str], seconds: float, processes: int, settings: Settings) -> float:
+    """Operations per second summed over `processes` measuring processes."""
+    from infra.local.env import settings_env
+
     command = [sys.executable, "-m", "loadtests.ceilings", *args, "--seconds", str(seconds)]
+    env = settings_env(settings)
     running = [
-        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
         for _ in range(processes)
     ]
     total = 0.0
+    failures: list[str] = []
     for process in running:
-        out, err = process.communicate(timeout=seconds + 60)
+        out, err = process.communicate(timeout=seconds + 120)
         if process.returncode != 0:
-            raise RuntimeError(f"ceiling process failed: {err.strip().splitlines()[-1:]}")
+            failures.append((err.strip().splitlines() or ["no output"])[-1])
+            continue
         result = json.loads(out)
         total += result["ops"] / result["elapsed_s"]
+    if failures:
+        raise RuntimeError(f"a ceiling process failed: {failures[0]}")
     return total
 
 
-def _zadd_loop(url: str, key: str, seconds: float) -> dict[str, float]:
-    import redis
+def _fanout_loop(followers: int, seconds: float) -> dict[str, float]:
+    from stack.clients import redis_client
+    from stack.feed.entries import Entry
+    from stack.feed.timeline import Timelines, feed_ttl_s
+    from stack.ids import IdGenerator
 
-    client = redis.Redis.from_url(url)
-    ops, started, score = 0, time.monotonic(), 0
-    while time.monotonic() - started < seconds:
-        with client.pipeline(transaction=False) as pipe:
-            for _ in range(1000):
-                score += 1
-                pipe.zadd(key, {f"member:{score % _FEED_MEMBERS}": score})
-            pipe.execute()
-        ops += 1000
-    return {"ops": ops, "elapsed_s": time.monotonic() - started}
-
-
-def _put_loop(endpoint: str, table: str, seconds: float, threads: int) -> dict[str, float]:
-    import boto3
-    from botocore.config import Config
-
-    from stack.clients import DYNAMODB_LOCAL_KEYS
-
-    client: Any = boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        config=Config(max_pool_connections=threads, retries={"max_attempts": 1}),
-        **DYNAMODB_LOCAL_KEYS,
+    settings = get_settings()
+    client = redis_client(settings)
+    timelines = Timelines(
+        client,
+        feed_max=settings.feed_max,
+        celeb_max=settings.celeb_max,
+        ttl_s=feed_ttl_s(settings.active_days),
     )
+    base = _SCRATCH_USER_BASE + (os.getpid() % 10_000) * 1_000_000
+    authors = list(range(base, base + FANOUT_BATCH))
+    audience = list(range(base + FANOUT_BATCH, base + FANOUT_BATCH + followers))
+    ids = IdGenerator(1023)
+    written, started = 0, time.monotonic()
+    try:
+        while time.monotonic() - started < seconds:
+            batch = [([Entry(ids.next_id(), author)], author) for author in authors]
+            own = [(entries, [author]) for entries, author in batch]
+            to_followers = [(entries, audience) for entries, _ in batch]
+            written += timelines.deliver(own + to_followers)
+        elapsed = time.monotonic() - started
+    finally:
+        timelines.drop(authors + audience)
+        client.close()
+    return {"ops": written, "elapsed_s": elapsed}
+
+
+def _post_loop(
+    tweets_table: str, keys_table: str, threads: int, seconds: float
+) -> dict[str, float]:
+    from stack.clients import dynamodb_client
+    from stack.ids import IdGenerator
+    from stack.text import hashtags, mentions
+    from stack.tweets.model import Tweet
+    from stack.tweets.store import post_transaction
+
+    client = dynamodb_client(get_settings(), max_pool=threads, attempts=1)
+    ids = IdGenerator(1022)
     counts = [0] * threads
     started = time.monotonic()
-    base = uuid.uuid4().int % 1_000_000
 
-    def put(index: int) -> None:
-        n = 0
+    def write(index: int) -> None:
+        author = _SCRATCH_USER_BASE + os.getpid() * 100 + index
         while time.monotonic() - started < seconds:
-            n += 1
-            client.put_item(
-                TableName=table,
-                Item={
-                    "user_id": {"N": str(base + index)},
-                    "tweet_id": {"N": str(n)},
-                    "text": {"S": "benchmark " * 20},
-                    "created_at": {"S": "2024-01-01T00:00:00Z"},
-                    "like_count": {"N": "0"},
-                },
+            tweet = Tweet(
+                tweet_id=ids.next_id(),
+                user_id=author,
+                text=_TEXT,
+                created_at_ms=int(time.time() * 1000),
+                hashtags=hashtags(_TEXT),
+                mentions=mentions(_TEXT),
             )
-            counts[index] = n
+            key = f"{author}:{uuid.uuid4().hex}"
+            client.transact_write_items(
+                TransactItems=post_transaction(
+                    tweet.to_item(),
+                    tweet,
+                    key,
+                    tweets_table=tweets_table,
+                    idempotency_table=keys_table,
+                )
+            )
+            counts[index] += 1
 
-    workers = [threading.Thread(target=put, args=(i,)) for i in range(threads)]
+    workers = [threading.Thread(target=write, args=(i,)) for i in range(threads)]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -173,20 +218,19 @@ def _put_loop(endpoint: str, table: str, seconds: float, threads: int) -> dict[s
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m loadtests.ceilings")
     sub = parser.add_subparsers(dest="what", required=True)
-    zadd = sub.add_parser("zadd")
-    zadd.add_argument("--url", required=True)
-    zadd.add_argument("--key", required=True)
-    put = sub.add_parser("put")
-    put.add_argument("--endpoint", required=True)
-    put.add_argument("--table", required=True)
-    put.add_argument("--threads", type=int, default=8)
-    for command in (zadd, put):
+    fanout = sub.add_parser("fanout")
+    fanout.add_argument("--followers", type=int, required=True)
+    post = sub.add_parser("post")
+    post.add_argument("--tweets-table", required=True)
+    post.add_argument("--keys-table", required=True)
+    post.add_argument("--threads", type=int, default=8)
+    for command in (fanout, post):
         command.add_argument("--seconds", type=float, default=3.0)
     args = parser.parse_args(argv)
-    if args.what == "zadd":
-        result = _zadd_loop(args.url, args.key, args.seconds)
+    if args.what == "fanout":
+        result = _fanout_loop(args.followers, args.seconds)
     else:
-        result = _put_loop(args.endpoint, args.table, args.seconds, args.threads)
+        result = _post_loop(args.tweets_table, args.keys_table, args.threads, args.seconds)
     print(json.dumps(result))
     return 0
 

@@ -42,6 +42,7 @@ class RunContext:
         self.rng = random.Random(seed + 5)
         self.tweets = TweetPool()
         self.profile = RateProfile(plan.rate_stages) if plan.rate_stages else None
+        self.user_fraction: float | None = None
         self.phase = 0
         self.recorder = Recorder(plan.bucket_s)
         self.schedule_stats = ScheduleStats()
@@ -52,9 +53,23 @@ class RunContext:
     def open_model(self) -> bool:
         return self.profile is not None
 
-    def start_phase(self, phase: int) -> None:
-        """Forget what earlier phases recorded; open-model schedules count from now."""
+    def start_phase(
+        self,
+        phase: int,
+        rate_stages: list[tuple[float, float]] | None = None,
+        user_fraction: float | None = None,
+    ) -> None:
+        """Forget what earlier phases recorded; open-model schedules count from now.
+
+        `rate_stages` makes this phase open-model at those rates (each user taking
+        `user_fraction` of them) whatever the plan says; without it the plan's model holds."""
         self.phase = phase
+        if rate_stages:
+            self.profile = RateProfile(rate_stages)
+        else:
+            plan_stages = self.plan.rate_stages
+            self.profile = RateProfile(plan_stages) if plan_stages else None
+        self.user_fraction = user_fraction
         self.recorder = Recorder(self.plan.bucket_s)
         self.schedule_stats = ScheduleStats()
         self.schedules = []
@@ -78,7 +93,8 @@ class RunContext:
 
     def close_schedules(self) -> None:
         """Count intended starts the run ended before anyone took (dropped)."""
-        now = min(time.perf_counter(), self.started + self.plan.duration_s)
+        end_s = self.profile.end_s if self.profile else self.plan.duration_s
+        now = min(time.perf_counter(), self.started + end_s)
         self.schedule_stats.dropped += sum(s.missed_by(now) for s in self.schedules)
         self.schedules = []
 

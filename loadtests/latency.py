@@ -6,6 +6,7 @@ these are exact to 0.1 % from 1 µs to an hour, mergeable across processes, and 
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
@@ -18,6 +19,18 @@ DIGITS = 3
 # Timeline buckets only feed plots: two digits keep hundreds of them small.
 COARSE_DIGITS = 2
 SPECTRUM = (0.0, 50.0, 75.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99, 100.0)
+
+
+def min_samples(percentile: float) -> int:
+    """Samples a percentile needs before it means anything: 10 / (1 - q), so p50 needs 20,
+    p99 1,000 and p99.9 10,000 (ten samples beyond it, not one outlier)."""
+    if not 0 <= percentile < 100:
+        raise ValueError(f"a percentile is in [0, 100), got {percentile}")
+    return math.ceil(round(10 / (1 - percentile / 100), 6))
+
+
+def enough_samples(percentile: float, count: int) -> bool:
+    return count >= min_samples(percentile)
 
 
 def new_histogram(*, coarse: bool = False) -> HdrHistogram:

@@ -46,6 +46,10 @@ class LoadPlan:
     focus_share: float = 0.0
     bucket_s: float = 1.0
     seed: int = 0
+    # Shares of feed reads that scroll one page on, and of posts that reply: 0 in the
+    # benchmark, so one operation is exactly one request of one shape.
+    feed_scroll_share: float = 0.1
+    reply_share: float = 0.2
 
     @property
     def peak_users(self) -> int:

@@ -207,11 +207,16 @@ class Generator:
         journeys: list[str] | None = None,
         probe: StackProbe | None = None,
         on_tick: Callable[[Tick], None] | None = None,
+        rate_stages: list[tuple[float, float]] | None = None,
+        user_fraction: float | None = None,
     ) -> PhaseResult:
-        """Run one stage table to its end; return what it recorded."""
+        """Run one stage table to its end; return what it recorded.
+
+        With `rate_stages` the phase is open-model at those arrival rates, each user
+        taking `user_fraction` of them (1 / users when a phase runs one journey)."""
         runner = self.env.runner
         assert runner is not None, "start() the generator first"
-        self._begin_phase()
+        self._begin_phase(rate_stages, user_fraction)
         duration = stages[-1][0]
         classes = [self.classes[j] for j in journeys] if journeys else None
         shape = StageShape(stages, classes)
@@ -278,14 +283,17 @@ class Generator:
         """Everything recorded so far in this phase, across generator processes."""
         return self._merged if self.workers else self.ctx.recorder
 
-    def _begin_phase(self) -> None:
+    def _begin_phase(
+        self, rate_stages: list[tuple[float, float]] | None, user_fraction: float | None
+    ) -> None:
         self._phase += 1
+        phase = {"phase": self._phase, "rate_stages": rate_stages, "user_fraction": user_fraction}
         if self.workers:
             self._merged = Recorder(self.plan.bucket_s)
             self._schedule = ScheduleStats()
             self._finals = set()
-            self.env.runner.send_message(PHASE_MESSAGE, {"phase": self._phase})  # type: ignore[union-attr]
-        self.ctx.start_phase(self._phase)
+            self.env.runner.send_message(PHASE_MESSAGE, phase)  # type: ignore[union-attr]
+        self.ctx.start_phase(self._phase, rate_stages, user_fraction)
 
     def _end_phase(self) -> tuple[Recorder, ScheduleStats]:
         if not self.workers:

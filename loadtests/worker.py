@@ -126,7 +126,13 @@ def run_worker(master: MasterAddress, *, target: str | None = None) -> WorkerRep
         runner.send_message(CONFIGURED_MESSAGE, {"host": socket.gethostname()})
 
     def on_phase(environment: Environment, msg: Any, **_: Any) -> None:
-        configured["ctx"].start_phase(int(msg.data["phase"]))
+        data = msg.data
+        stages = data.get("rate_stages")
+        configured["ctx"].start_phase(
+            int(data["phase"]),
+            [tuple(s) for s in stages] if stages else None,
+            data.get("user_fraction"),
+        )
         report.phases += 1
 
     def on_test_stop(**_: Any) -> None:

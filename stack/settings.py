@@ -296,6 +296,19 @@ def _addresses(spec: str) -> list[tuple[str, int]]:
     return [(host, int(port)) for host, port in pairs]
 
 
+PROFILES: dict[str, dict[str, int]] = {
+    "default": {},
+    # The benchmark measures what the stack can do, so the guards that protect it in use
+    # (per-user limits, fan-out backpressure) must not be what it measures.
+    "bench": {
+        "tweets_per_hour": 1_000_000,
+        "requests_per_hour": 100_000_000,
+        "backpressure_lag": 1_000_000,
+    },
+}
+"""Named sets of settings `chirp up --profile NAME` runs the stack's processes with."""
+
+
 @lru_cache
 def get_settings() -> Settings:
     """The process-wide settings, read once."""

@@ -94,9 +94,20 @@ def record_topology(
     gateways: int,
     prometheus: bool | None = None,
     pg_replicas: int | None = None,
+    profile: str | None = None,
 ) -> None:
     """Remember the gateway and PostgreSQL replica counts, unless a running process would
-    be orphaned by the change, and whether Prometheus runs (None keeps the recorded choice)."""
+    be orphaned by the change, whether Prometheus runs and the settings profile (None keeps
+    the recorded choice)."""
+    if (
+        profile is not None
+        and topology.check_profile(profile) != topology.recorded_profile(settings)
+        and any(running(c) for c in app_components(settings))
+    ):
+        raise ConfigError(
+            f"the stack runs the {topology.recorded_profile(settings)!r} profile; "
+            f"`chirp down` first to change to {profile!r}"
+        )
     current = gateway_count(settings)
     if gateways != current and any(running(g) for g in stackproc.gateways(settings, current)):
         raise ConfigError(
@@ -122,6 +133,7 @@ def record_topology(
         gateways=gateways,
         prometheus=prometheus,
         pg_replicas=replicas if pg_replicas is None else pg_replicas,
+        profile=profile,
     )
 
 
@@ -181,6 +193,7 @@ def up(
     gateways: int | None = None,
     prometheus: bool | None = None,
     pg_replicas: int | None = None,
+    profile: str | None = None,
 ) -> list[str]:
     """Start every component that is not running; returns the names it started.
 
@@ -188,7 +201,7 @@ def up(
     (in parallel), then the load balancer in front of the gateways, with Prometheus
     and its exporters unless `prometheus` is False.
     """
-    record_topology(settings, gateways or gateway_count(settings), prometheus, pg_replicas)
+    record_topology(settings, gateways or gateway_count(settings), prometheus, pg_replicas, profile)
     stages = [
         data_components(settings),
         app_components(settings),

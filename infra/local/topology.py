@@ -11,7 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from stack.settings import Settings
+from stack.errors import ConfigError
+from stack.settings import PROFILES, Settings
 
 PRIMARY_NODE = "postgres"
 """The PostgreSQL node that is primary until a failover moves the role."""
@@ -58,9 +59,23 @@ def postgres_primary_node(settings: Settings) -> str:
     return value if isinstance(value, str) else PRIMARY_NODE
 
 
+def recorded_profile(settings: Settings) -> str:
+    """The settings profile `up --profile` chose for the stack's processes ("default")."""
+    value = read(settings).get("profile")
+    return value if isinstance(value, str) and value in PROFILES else "default"
+
+
+def check_profile(name: str) -> str:
+    if name not in PROFILES:
+        raise ConfigError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
+    return name
+
+
 def with_recorded_shape(settings: Settings) -> Settings:
-    """`settings` with the recorded replica count, so processes started from it agree."""
+    """`settings` with the recorded replica count and profile, so processes started from
+    it agree."""
+    update: dict[str, Any] = dict(PROFILES[recorded_profile(settings)])
     count = pg_replica_count(settings)
-    if count == settings.postgres_replicas:
-        return settings
-    return settings.model_copy(update={"postgres_replicas": count})
+    if count != settings.postgres_replicas:
+        update["postgres_replicas"] = count
+    return settings.model_copy(update=update) if update else settings

@@ -2,12 +2,16 @@
 
 ``chirp simulate capacity --from-report FILE`` accepts either report:
 
-``chirp bench --json`` (DESIGN.md section 7), top-level keys:
+``chirp bench --json`` (schema ``chirp.bench/v2``), top-level keys:
 
-    feed_read_rps              feed reads/s        -> units.gateway_feed_reads_per_s
-    post_rps                   tweet writes/s      -> units.gateway_posts_per_s
-    fanout_deliveries_per_s    feed insertions/s   -> units.fanout_worker_deliveries_per_s
-    redis_zadd_ceiling_per_s   pipelined ZADD/s    -> units.redis_node_ops_per_s (optional)
+    feed_read_rps              feed reads/s at saturation  -> units.gateway_feed_reads_per_s
+    post_rps                   posts/s at saturation       -> units.gateway_posts_per_s
+    fanout_capacity_per_s      deliveries/s per fan-out    -> units.fanout_worker_deliveries_per_s
+                               worker, drained from a backlog
+
+The fan-out figure is per worker process already. Earlier bench reports carried
+``fanout_deliveries_per_s``, the rate the bench's posts happened to arrive at rather than
+what the fan-out can do; it is not read as a capacity.
 
 ``chirp load`` ``summary.json``: an ``endpoints`` list (or name -> entry mapping)
 whose entries carry ``name`` (or ``path``), optional ``method``, and ``rps``. The
@@ -15,10 +19,9 @@ feed rate is the entry whose name holds ``/api/v1/feed``; the post rate the
 ``POST`` entry ending in ``/api/v1/tweets``. A load run reports what it achieved,
 which is a capacity only if the run saturated the stack.
 
-Both are whole-stack figures. To turn them into per-process figures the report may
-say how many processes served them, as ``processes: {"gateway": N, "fanout": M}``
-or top-level ``gateway_processes`` / ``fanout_processes``; without them one process
-each is assumed. At least one of the rates must be present.
+Both are whole-stack figures. To turn the feed and post rates into per-process figures
+the report may say how many gateways served them, as ``processes: {"gateway": N}`` or
+top-level ``gateway_processes`` (the bench writes it); without it one is assumed. At least one of the rates must be present.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import Any
 
 from stack.errors import ConfigError
 
-BENCH_KEYS = ("feed_read_rps", "post_rps", "fanout_deliveries_per_s")
+BENCH_KEYS = ("feed_read_rps", "post_rps", "fanout_capacity_per_s")
 _POST_NAME = re.compile(r"/api/v1/tweets/?$")
 
 
@@ -43,7 +46,6 @@ class MeasuredCapacities:
     feed_reads_per_s: float | None = None
     posts_per_s: float | None = None
     fanout_deliveries_per_s: float | None = None
-    redis_ops_per_s: float | None = None
 
     def overrides(self) -> dict[str, float]:
         """The assumption fields these figures replace, as ``section.field`` keys."""
@@ -51,7 +53,6 @@ class MeasuredCapacities:
             "units.gateway_feed_reads_per_s": self.feed_reads_per_s,
             "units.gateway_posts_per_s": self.posts_per_s,
             "units.fanout_worker_deliveries_per_s": self.fanout_deliveries_per_s,
-            "units.redis_node_ops_per_s": self.redis_ops_per_s,
         }
         return {key: value for key, value in fields.items() if value is not None}
 
@@ -76,21 +77,18 @@ def parse_report(data: dict[str, Any], source: str) -> MeasuredCapacities:
     feed, post = _endpoint_rates(data.get("endpoints"), source)
     feed = _number(data, "feed_read_rps", source, feed)
     post = _number(data, "post_rps", source, post)
-    deliveries = _number(data, "fanout_deliveries_per_s", source)
-    redis = _number(data, "redis_zadd_ceiling_per_s", source)
+    deliveries = _number(data, "fanout_capacity_per_s", source)
     if feed is None and post is None and deliveries is None:
         raise ConfigError(
             f"report {source} has none of {', '.join(BENCH_KEYS)} (chirp bench --json) "
             "nor feed/post rates under endpoints (chirp load summary.json)"
         )
     gateways = _processes(data, "gateway", source)
-    fanout = _processes(data, "fanout", source)
     return MeasuredCapacities(
         source=source,
         feed_reads_per_s=None if feed is None else feed / gateways,
         posts_per_s=None if post is None else post / gateways,
-        fanout_deliveries_per_s=None if deliveries is None else deliveries / fanout,
-        redis_ops_per_s=redis,
+        fanout_deliveries_per_s=deliveries,
     )
 
 

@@ -40,7 +40,7 @@ class ChirpUser(FastHttpUser):
         self.ctx: RunContext = current()
         self._schedule: UserSchedule | None = None
         if self.ctx.open_model:
-            self._schedule = self.ctx.new_schedule(self.fraction)
+            self._schedule = self.ctx.new_schedule(self.ctx.user_fraction or self.fraction)
         self._late_ms = 0.0
         self.last_status: int | None = None
 

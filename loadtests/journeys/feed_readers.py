@@ -7,8 +7,6 @@ from locust import task
 from loadtests.journeys.base import ChirpUser
 from scenarios.model import Journey
 
-SCROLL_SHARE = 0.1
-
 
 class FeedReader(ChirpUser):
     """GET /feed?userId= as a Zipf-picked reader, with its own token."""
@@ -26,5 +24,5 @@ class FeedReader(ChirpUser):
             return
         self.ctx.tweets.remember([t["tweet_id"] for t in page.get("items", [])])
         cursor = page.get("next_cursor")
-        if cursor and self.ctx.rng.random() < SCROLL_SHARE:
+        if cursor and self.ctx.rng.random() < self.ctx.plan.feed_scroll_share:
             self.call("GET", "/feed", "/feed", actor=reader, query={**query, "cursor": cursor})

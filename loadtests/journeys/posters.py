@@ -16,8 +16,6 @@ from loadtests.journeys.base import ChirpUser
 from loadtests.population import Member
 from scenarios.model import Journey
 
-REPLY_SHARE = 0.2
-
 
 class Poster(ChirpUser):
     """POST /tweets as a Zipf-picked author (the most followed post most)."""
@@ -45,7 +43,7 @@ class Poster(ChirpUser):
                 focus_share=ctx.plan.focus_share,
             )
         }
-        reply_to = ctx.tweets.sample(ctx.rng) if ctx.rng.random() < REPLY_SHARE else None
+        reply_to = ctx.tweets.sample(ctx.rng) if ctx.rng.random() < ctx.plan.reply_share else None
         if reply_to:
             body["reply_to"] = reply_to
         key = {"Idempotency-Key": uuid.uuid4().hex}

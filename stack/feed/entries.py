@@ -41,6 +41,14 @@ def encode_member(tweet_id: int, author_id: int) -> str:
     return f"{tweet_id}:{author_id}"
 
 
+def encode_full(entry: Entry) -> str:
+    """The member form of an author's recent list: a retweet keeps its original, so a
+    feed rebuilt from these lists follows the same retweet rules as one pushed to."""
+    if entry.retweet_of is None or entry.original_author_id is None:
+        return entry.member
+    return f"{entry.member}:{entry.retweet_of}:{entry.original_author_id}"
+
+
 def decode_member(member: str) -> Entry | None:
     """The entry a member stands for; None for the `ready` marker or anything malformed."""
     tweet, sep, author = member.partition(":")

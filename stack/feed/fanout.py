@@ -18,8 +18,9 @@ counts, the follow itself) and redelivery writes the same members again.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
@@ -65,24 +66,45 @@ def fan_out_on_write(res: Resources, event: TweetCreated | RetweetCreated) -> in
 
 
 def fan_out_entries(res: Resources, entries: Sequence[Entry]) -> int:
-    """Deliver many new tweets at once: one follower scan per author, pipelined writes."""
-    timelines = Timelines.of(res)
+    """Deliver many new tweets at once: one query for their authors, one streamed query
+    for all their followers, every feed write of the batch in pipelines of
+    `_PIPELINE_CHUNK` writes."""
     by_author = _by_author(entries)
+    timelines = Timelines.of(res)
+    timelines.add_to_recent(entries)
     with res.pg.connection() as conn:
         authors = user_store.get_users(conn, by_author)
-    written = 0
-    for author_id, mine in by_author.items():
-        written += _deliver_to_self(timelines, author_id, mine)
-        author = authors.get(author_id)
-        if author is None:
-            continue  # the author is gone: nobody else to deliver to
-        tier = choose_tier(author.follower_count, res.settings)
-        if tier is Tier.PULL:
-            with tracing.hop("redis.celeb_push", "feed", _ids(mine), {"chirp.tier": tier.value}):
-                timelines.add_to_celeb(mine)
-        else:
-            written += _deliver_to_followers(res, timelines, author_id, mine, tier)
-    return written
+        tiers = {a: choose_tier(row.follower_count, res.settings) for a, row in authors.items()}
+        pulled = [e for a, mine in by_author.items() if tiers.get(a) is Tier.PULL for e in mine]
+        if pulled:
+            with tracing.hop("redis.celeb_push", "feed", _ids(pulled), {"chirp.tier": "pull"}):
+                timelines.add_to_celeb(pulled)
+        # The author's own feed always gets the author's own tweet (a gone author's too).
+        own = [(mine, [author_id]) for author_id, mine in by_author.items()]
+        followers = _to_followers(res.settings, conn, by_author, tiers)
+        pushed = {"chirp.feed": "followers", "chirp.authors": len(by_author)}
+        with tracing.hop("redis.feed_push", "feed", _ids(entries), pushed):
+            return timelines.deliver(itertools.chain(own, followers))
+
+
+def _to_followers(
+    settings: Settings,
+    conn: psycopg.Connection,
+    by_author: dict[int, list[Entry]],
+    tiers: dict[int, Tier],
+) -> Iterator[tuple[list[Entry], list[int]]]:
+    """(an author's entries, some of their followers) pairs: every follower for the push
+    tier, those active lately for the middle tier, streamed in chunks."""
+    for tier, since in ((Tier.PUSH_ALL, None), (Tier.PUSH_ACTIVE, _active_since(settings))):
+        chosen = [a for a, t in tiers.items() if t is tier]
+        if not chosen:
+            continue
+        for chunk in user_store.follower_pairs(conn, chosen, since):
+            grouped: dict[int, list[int]] = defaultdict(list)
+            for followee_id, follower_id in chunk:
+                grouped[followee_id].append(follower_id)
+            for author_id, followers in grouped.items():
+                yield by_author[author_id], followers
 
 
 def push(
@@ -113,29 +135,6 @@ def _ids(entries: Iterable[Entry]) -> list[int]:
     return [e.tweet_id for e in entries]
 
 
-def _deliver_to_self(timelines: Timelines, author_id: int, entries: Sequence[Entry]) -> int:
-    with tracing.hop("redis.feed_push", "feed", _ids(entries), {"chirp.feed": "author"}):
-        return timelines.add(entries, [author_id])
-
-
-def _deliver_to_followers(
-    res: Resources, timelines: Timelines, author_id: int, entries: Sequence[Entry], tier: Tier
-) -> int:
-    active_since = _active_since(res.settings) if tier is Tier.PUSH_ACTIVE else None
-    written = 0
-    ids = _ids(entries)
-    with res.pg.connection() as conn:
-        for chunk in user_store.follower_ids(conn, author_id, active_since):
-            pushed = {
-                "chirp.feed": "followers",
-                "chirp.followers": len(chunk),
-                "chirp.tier": tier.value,
-            }
-            with tracing.hop("redis.feed_push", "feed", ids, pushed):
-                written += timelines.add(entries, chunk)
-    return written
-
-
 def _active_since(settings: Settings) -> datetime:
     return datetime.now(UTC) - timedelta(days=settings.active_days)
 
@@ -149,6 +148,7 @@ def remove_deleted(res: Resources, events: Sequence[TweetDeleted]) -> None:
     by_author = _by_author(Entry(e.tweet_id, e.user_id) for e in events)
     with res.pg.connection() as conn:
         authors = user_store.get_users(conn, by_author)
+        timelines.remove_from_recent([e for gone in by_author.values() for e in gone])
         for author_id, gone in by_author.items():
             timelines.remove(gone, [author_id])
             timelines.remove_from_celeb(gone)
@@ -160,7 +160,8 @@ def remove_deleted(res: Resources, events: Sequence[TweetDeleted]) -> None:
 
 
 def apply_follows(res: Resources, events: Sequence[FollowChanged]) -> int:
-    """Bring followees' recent tweets into, or take them out of, followers' feeds.
+    """Bring followees' recent tweets into, or take them out of, followers' feeds, and
+    followed celebrities into, or out of, their sets of them.
 
     The follow is reloaded, so the outcome is the current state whatever order or how
     often the events arrive. Returns the feed writes made."""
@@ -173,6 +174,7 @@ def apply_follows(res: Resources, events: Sequence[FollowChanged]) -> int:
                 written += _backfill(res, timelines, conn, follower_id, followee_id)
             else:
                 timelines.remove_author(follower_id, followee_id)
+                timelines.note_follow(follower_id, followee_id, following=False)
     return written
 
 
@@ -187,6 +189,7 @@ def _backfill(
     if followee is None:
         return 0
     if choose_tier(followee.follower_count, res.settings) is Tier.PULL:
+        timelines.note_follow(follower_id, followee_id, following=True)
         return 0  # a celebrity's tweets are merged on read, never pushed
     recent = tweet_store.user_tweets(res.dynamo, followee_id, None, FOLLOW_BACKFILL)
     return timelines.add([Entry.of(t) for t in recent], [follower_id], only_existing=True)

@@ -33,7 +33,7 @@ import redis
 from prometheus_client import Counter
 
 from stack.feed.entries import Entry
-from stack.feed.timeline import Timelines
+from stack.feed.timeline import RECENT_MAX, Timelines
 from stack.gateway import cursor
 from stack.gateway.errors import ApiError, unavailable
 from stack.resources import Resources
@@ -55,8 +55,6 @@ DEGRADED_REFUSED = Counter(
 )
 REGENERATIONS = Counter("chirp_feed_regenerations_total", "Feeds rebuilt from DynamoDB")
 
-REGEN_PER_AUTHOR = 50
-"""How many of each followee's latest tweets a rebuilt feed starts from."""
 _MAX_ID = 2**63 - 1
 _REBUILD_LOCK_S = 10.0
 _REBUILD_WAIT_S = 1.0
@@ -171,19 +169,34 @@ def make_cursor(last_tweet_id: int) -> str:
 
 
 def regenerate_feed(res: Resources, user_id: int) -> bool:
-    """Rebuild a feed from DynamoDB unless another reader is at it; True when this did."""
+    """Rebuild a feed unless another reader is at it; True when this did. The followees'
+    recent lists in Redis make most of it one script call; authors without a complete
+    list are read from DynamoDB, and their lists filled for the next rebuild."""
     timelines = Timelines.of(res)
     token = secrets.token_hex(8)
     if not timelines.lock_rebuild(user_id, token, _REBUILD_LOCK_S):
         return False
     try:
         authors = pushed_authors(res, user_id)
-        entries = recent_entries(res, authors, None, REGEN_PER_AUTHOR, res.settings.feed_max)
-        timelines.rebuild(user_id, entries)
+        missing = timelines.rebuild_from_recent(user_id, authors)
+        stored = stored_recent(res, missing)
+        timelines.fill_recent(stored)
+        newest = merge_newest_first(stored.values(), res.settings.feed_max)
+        timelines.rebuild(user_id, newest)
     finally:
         timelines.unlock_rebuild(user_id, token)
     REGENERATIONS.inc()
     return True
+
+
+def stored_recent(res: Resources, author_ids: Sequence[int]) -> dict[int, list[Entry]]:
+    """Each author's newest RECENT_MAX tweets from DynamoDB, newest first, side by side."""
+
+    def one(author_id: int) -> list[Entry]:
+        tweets = tweet_store.user_tweets(res.dynamo, author_id, None, RECENT_MAX)
+        return [Entry.of(t) for t in tweets]
+
+    return dict(zip(author_ids, _DB_READERS.map(one, author_ids), strict=True))
 
 
 def recent_entries(
@@ -266,20 +279,25 @@ class _CachedFeed:
         self.breaker = guard.breaker
         self.user_id = user_id
         self.timelines = Timelines.of(res)
-        threshold = res.settings.celebrity_threshold
-        # No read-your-writes check on this hot path: feeds are eventually consistent by
-        # design, and a follow reaches the feed through the fan-out's own backfill.
-        self.celebs = reads.read(
-            res, (), lambda conn: user_store.celebrity_followees(conn, user_id, threshold)
-        )
         self._counted = False
 
     def __call__(self, before: int | None, count: int) -> list[Entry]:
-        snap = self.breaker.run(self.timelines.read, self.user_id, self.celebs, before, count)
+        snap = self.breaker.run(self.timelines.read, self.user_id, before, count)
+        if not snap.celebs_known:
+            self.breaker.run(self.timelines.remember_celebs, self.user_id, self._celebs())
+            snap = self.breaker.run(self.timelines.read, self.user_id, before, count)
         self._count(hit=snap.feed is not None)
         feed = snap.feed if snap.feed is not None else self._rebuilt(before, count)
         refilled = [self._refilled(c, before, count) for c in snap.missing_celebs]
         return merge_newest_first([feed, *snap.celebs.values(), *refilled], count)
+
+    def _celebs(self) -> list[int]:
+        # No read-your-writes check: feeds are eventually consistent by design, and a
+        # follow reaches the feed through the fan-out's own backfill.
+        threshold = self.res.settings.celebrity_threshold
+        return reads.read(
+            self.res, [], lambda c: user_store.celebrity_followees(c, self.user_id, threshold)
+        )
 
     def _count(self, *, hit: bool) -> None:
         if not self._counted:
@@ -288,7 +306,7 @@ class _CachedFeed:
 
     def _rebuilt(self, before: int | None, count: int) -> list[Entry]:
         if self.breaker.run(regenerate_feed, self.res, self.user_id) or self._waited():
-            snap = self.breaker.run(self.timelines.read, self.user_id, [], before, count)
+            snap = self.breaker.run(self.timelines.read, self.user_id, before, count)
             if snap.feed is not None:
                 return snap.feed
         # Another reader is still rebuilding it: this page comes straight from DynamoDB.

@@ -9,10 +9,19 @@ trimmed to FEED_MAX by rank. Beside it live:
   from DynamoDB on its next read, merged with what pushes put there meanwhile;
 - `feed:{uid}:rt`, a hash from original tweet id to the feed member that shows
   it, so a retweet of something already in the feed is not shown twice;
-- `feed:{uid}:rebuild`, the lock that lets one reader at a time rebuild it.
+- `feed:{uid}:rebuild`, the lock that lets one reader at a time rebuild it;
+- `feed:{uid}:celebs`, the set of pull-mode authors the user follows (with a marker
+  member, so following none is known too), trusted for `CELEBS_TTL_S`: the fan-out
+  worker applies follows and unfollows to it at once, and an author crossing the
+  celebrity threshold reaches it when it expires. A feed read is then one script call.
 
 `celeb:{uid}` holds the recent tweets of a pull-mode author in the same member
 format (with its own `ready` marker), capped at CELEB_MAX, merged on read.
+
+`recent:{uid}` holds every author's newest RECENT_MAX tweets and retweets (members
+keep a retweet's original, see `encode_full`), kept by the fan-out worker and, with
+`ready`, complete: a feed is rebuilt from its followees' lists in one script call, and
+only authors without a complete list are read from DynamoDB (and their lists filled).
 
 Feeds expire a little before the fan-out's "active" window closes and reads
 refresh them, so the feed of a user the middle tier stops pushing to is gone
@@ -28,7 +37,7 @@ from typing import Any, cast
 import redis
 
 from stack.feed import scripts
-from stack.feed.entries import Entry, entries_below
+from stack.feed.entries import Entry, encode_full, entries_below
 from stack.resources import Resources
 from stack.users.activity import ACTIVE_MARK_S
 
@@ -38,6 +47,11 @@ _PIPELINE_CHUNK = 5_000  # feed writes per round trip: bounded memory, few round
 _FEEDS_PER_CALL = 100  # feeds one script call writes: short enough not to stall Redis
 _TIE_SLACK = 8  # extra members read so that entries sharing the cursor's score are skipped
 _SECONDS_PER_DAY = 86_400
+_KNOWN = "known"
+CELEBS_TTL_S = 300
+RECENT_MAX = 50
+"""How many of each author's newest tweets `recent:{uid}` keeps, and a rebuilt feed
+starts from."""
 
 
 def feed_ttl_s(active_days: int) -> int:
@@ -57,6 +71,7 @@ class Snapshot:
     feed: list[Entry] | None
     celebs: dict[int, list[Entry]]
     missing_celebs: list[int]
+    celebs_known: bool = True
 
 
 def _feed_key(user_id: int) -> str:
@@ -71,8 +86,24 @@ def _lock_key(user_id: int) -> str:
     return f"feed:{user_id}:rebuild"
 
 
+def _celebs_key(user_id: int) -> str:
+    return f"feed:{user_id}:celebs"
+
+
+_CELEB_PREFIX = "celeb:"
+_RECENT_PREFIX = "recent:"
+
+
+def _recent_key(author_id: int) -> str:
+    return f"{_RECENT_PREFIX}{author_id}"
+
+
+def _rebuild_scratch_key(user_id: int) -> str:
+    return f"feed:{user_id}:scratch"
+
+
 def _celeb_key(author_id: int) -> str:
-    return f"celeb:{author_id}"
+    return f"{_CELEB_PREFIX}{author_id}"
 
 
 class Timelines:
@@ -86,6 +117,11 @@ class Timelines:
         self._add = client.register_script(scripts.ADD)
         self._remove_author = client.register_script(scripts.REMOVE_AUTHOR)
         self._unlock = client.register_script(scripts.UNLOCK)
+        self._read = client.register_script(scripts.READ)
+        self._remember_celebs = client.register_script(scripts.REMEMBER_CELEBS)
+        self._update_celebs = client.register_script(scripts.UPDATE_CELEBS)
+        self._rebuild = client.register_script(scripts.REBUILD)
+        self._remove_recent = client.register_script(scripts.REMOVE_RECENT)
 
     @classmethod
     def of(cls, res: Resources) -> Timelines:
@@ -103,39 +139,58 @@ class Timelines:
 
         Idempotent. A retweet is skipped in a feed that already shows its original
         or another retweet of it. With `only_existing`, feeds that do not exist stay so."""
-        if not entries:
-            return 0
-        ordered = sorted(entries, key=lambda e: e.tweet_id)  # originals before their retweets
-        written = queued = 0
-        with self.client.pipeline(transaction=False) as pipe:
+        return self.deliver([(entries, user_ids)], only_existing=only_existing)
+
+    def deliver(
+        self,
+        deliveries: Iterable[tuple[Sequence[Entry], Iterable[int]]],
+        *,
+        only_existing: bool = False,
+    ) -> int:
+        """`add` for many (entries, users) pairs at once: a batch of tweets from many
+        authors goes out in as few round trips as `_PIPELINE_CHUNK` feed writes allow."""
+        calls: list[list[Any]] = []
+        queued = written = 0
+        for entries, user_ids in deliveries:
+            ordered = sorted(entries, key=lambda e: e.tweet_id)  # originals before retweets
             for users in _chunks(user_ids, _FEEDS_PER_CALL):
                 keys = [k for u in users for k in (_feed_key(u), _retweets_key(u))]
-                for entry in ordered:
-                    self._queue_add(pipe, keys, entry, only_existing)
-                    queued += len(users)
+                calls += [self._add_call(keys, entry, only_existing) for entry in ordered]
+                queued += len(users) * len(ordered)
                 if queued >= _PIPELINE_CHUNK:
-                    written += sum(pipe.execute())
-                    queued = 0
-            if queued:
-                written += sum(pipe.execute())
-        return written
+                    written += self._run_adds(calls)
+                    calls, queued = [], 0
+        return written + (self._run_adds(calls) if calls else 0)
 
-    def _queue_add(self, pipe: Any, keys: list[str], entry: Entry, only_existing: bool) -> None:
+    def _add_call(self, keys: list[str], entry: Entry, only_existing: bool) -> list[Any]:
         original = entry.original_member
-        self._add(
-            keys=keys,
-            args=[
-                entry.member,
-                entry.tweet_id,
-                original or "",
-                str(entry.retweet_of) if original else "",
-                self.feed_max,
-                self.ttl_s,
-                "1" if only_existing else "0",
-                READY,
-            ],
-            client=pipe,
-        )
+        args = [
+            entry.member,
+            entry.tweet_id,
+            original or "",
+            str(entry.retweet_of) if original else "",
+            self.feed_max,
+            self.ttl_s,
+            "1" if only_existing else "0",
+            READY,
+        ]
+        return [len(keys), *keys, *args]
+
+    def _run_adds(self, calls: list[list[Any]]) -> int:
+        """One pipeline of EVALSHA calls of the add script. redis-py would ask SCRIPT
+        EXISTS before every pipeline; this loads the script only when Redis says it lacks
+        it (a restart or a failover), then runs the idempotent writes again."""
+        for attempt in range(2):
+            try:
+                with self.client.pipeline(transaction=False) as pipe:
+                    for call in calls:
+                        pipe.evalsha(self._add.sha, *call)
+                    return sum(pipe.execute())
+            except redis.exceptions.NoScriptError:
+                if attempt:
+                    raise
+                self.client.script_load(scripts.ADD)
+        return 0
 
     def remove(self, entries: Sequence[Entry], user_ids: Iterable[int]) -> None:
         """Take `entries` out of the feeds of `user_ids`; absent ones are fine."""
@@ -186,6 +241,49 @@ class Timelines:
             self._trim(pipe, key, self.celeb_max)
             pipe.execute()
 
+    def add_to_recent(self, entries: Sequence[Entry]) -> None:
+        """Put new tweets on their authors' recent lists (a list that does not exist
+        starts incomplete, and is filled from the store when a rebuild needs it)."""
+        if not entries:
+            return
+        with self.client.pipeline(transaction=False) as pipe:
+            for entry in entries:
+                key = _recent_key(entry.author_id)
+                pipe.zadd(key, {encode_full(entry): entry.tweet_id})
+                self._trim(pipe, key, RECENT_MAX)
+                pipe.expire(key, self.ttl_s)
+            pipe.execute()
+
+    def remove_from_recent(self, entries: Sequence[Entry]) -> None:
+        """Take deleted tweets off their authors' recent lists."""
+        if not entries:
+            return
+        with self.client.pipeline(transaction=False) as pipe:
+            for entry in entries:
+                self._remove_recent(
+                    keys=[_recent_key(entry.author_id)], args=[entry.tweet_id], client=pipe
+                )
+            pipe.execute()
+
+    def fill_recent(self, by_author: dict[int, list[Entry]]) -> None:
+        """Complete authors' recent lists from stored tweets, keeping what pushes added."""
+        with self.client.pipeline(transaction=False) as pipe:
+            for author_id, entries in by_author.items():
+                key = _recent_key(author_id)
+                if entries:
+                    pipe.zadd(key, {encode_full(e): e.tweet_id for e in entries})
+                pipe.zadd(key, {READY: _INF})
+                self._trim(pipe, key, RECENT_MAX)
+                pipe.expire(key, self.ttl_s)
+            pipe.execute()
+
+    def rebuild_from_recent(self, user_id: int, author_ids: Sequence[int]) -> list[int]:
+        """Add the newest entries of every complete recent list among `author_ids` to the
+        feed (by the push rules); returns the authors without a complete list."""
+        keys = [_feed_key(user_id), _retweets_key(user_id), _rebuild_scratch_key(user_id)]
+        args = [self.feed_max, self.ttl_s, READY, _RECENT_PREFIX, *author_ids]
+        return [int(a) for a in self._rebuild(keys=keys, args=args)]
+
     def rebuild(self, user_id: int, entries: Sequence[Entry]) -> None:
         """Complete a feed from stored tweets: newest FEED_MAX of `entries` merged with
         whatever pushes put there meanwhile, with the same retweet rule, then `ready`."""
@@ -210,7 +308,7 @@ class Timelines:
 
     def drop(self, user_ids: Iterable[int]) -> None:
         """Forget feeds; each is rebuilt on its owner's next read."""
-        keys = [k for u in user_ids for k in (_feed_key(u), _retweets_key(u))]
+        keys = [k for u in user_ids for k in (_feed_key(u), _retweets_key(u), _celebs_key(u))]
         if keys:
             self.client.delete(*keys)
 
@@ -221,30 +319,41 @@ class Timelines:
 
     # ---------------------------------------------------------------- reads
 
-    def read(
-        self, user_id: int, celeb_ids: Sequence[int], before: int | None, count: int
-    ) -> Snapshot:
-        """Up to `count` entries below tweet id `before` (newest first) from the feed and
-        from each celebrity list, in one round trip; refreshes the feed's time to live."""
+    def read(self, user_id: int, before: int | None, count: int) -> Snapshot:
+        """Up to `count` entries below `before` from the feed and from the list of every
+        celebrity the user follows, in one round trip; refreshes the feed's time to live.
+        `celebs_known` is False when the set of followed celebrities must be
+        `remember_celebs`-ed first (the celebrity lists are then not read)."""
         top = _INF if before is None else str(before)
-        wanted = count + _TIE_SLACK
-        keys = [_feed_key(user_id), *(_celeb_key(c) for c in celeb_ids)]
-        with self.client.pipeline(transaction=False) as pipe:
-            for key in keys:
-                pipe.zscore(key, READY)
-                pipe.zrevrangebyscore(key, top, "-inf", start=0, num=wanted)
-            pipe.expire(keys[0], self.ttl_s)
-            pipe.expire(_retweets_key(user_id), self.ttl_s)
-            answers = pipe.execute()
-        pages = [
-            self._below(key, top, before, count, answers[2 * i + 1]) for i, key in enumerate(keys)
-        ]
-        ready = [answers[2 * i] is not None for i in range(len(keys))]
+        keys = [_feed_key(user_id), _retweets_key(user_id), _celebs_key(user_id)]
+        args = [top, count + _TIE_SLACK, self.ttl_s, _CELEB_PREFIX, READY, _KNOWN]
+        answer = self._read(keys=keys, args=args)
+        known, feed_ready, raw_feed, rest = answer[0], answer[1], answer[2], answer[3:]
+        celebs: dict[int, list[Entry]] = {}
+        missing: list[int] = []
+        for index in range(0, len(rest), 3):
+            celeb_id, ready, raw = int(rest[index]), rest[index + 1], rest[index + 2]
+            if ready:
+                celebs[celeb_id] = self._below(_celeb_key(celeb_id), top, before, count, raw)
+            else:
+                missing.append(celeb_id)
+        feed = self._below(_feed_key(user_id), top, before, count, raw_feed)
         return Snapshot(
-            feed=pages[0] if ready[0] else None,
-            celebs={c: p for c, p, r in zip(celeb_ids, pages[1:], ready[1:], strict=True) if r},
-            missing_celebs=[c for c, r in zip(celeb_ids, ready[1:], strict=True) if not r],
+            feed=feed if feed_ready else None,
+            celebs=celebs,
+            missing_celebs=missing,
+            celebs_known=bool(known),
         )
+
+    def remember_celebs(self, user_id: int, celeb_ids: Iterable[int]) -> None:
+        """Record the pull-mode authors `user_id` follows, for `CELEBS_TTL_S`."""
+        args = [CELEBS_TTL_S, _KNOWN, *celeb_ids]
+        self._remember_celebs(keys=[_celebs_key(user_id)], args=args)
+
+    def note_follow(self, user_id: int, celeb_id: int, following: bool) -> None:
+        """Apply a follow (or unfollow) of a pull-mode author to a known set of them."""
+        args = ["1" if following else "0", celeb_id]
+        self._update_celebs(keys=[_celebs_key(user_id)], args=args)
 
     def _below(
         self, key: str, top: str, before: int | None, count: int, raw: list[str]
@@ -271,6 +380,14 @@ class Timelines:
     def celeb_members(self, author_id: int) -> list[Entry]:
         raw = self.client.zrevrange(_celeb_key(author_id), 0, -1)
         return entries_below(cast(list[str], raw), None)
+
+    def holding(self, wanted: Sequence[tuple[int, Entry]]) -> list[bool]:
+        """For each (user, entry): whether that user's feed holds the entry; one round trip
+        (for tools that wait for a delivery, not the read path)."""
+        with self.client.pipeline(transaction=False) as pipe:
+            for user_id, entry in wanted:
+                pipe.zscore(_feed_key(user_id), entry.member)
+            return [score is not None for score in pipe.execute()]
 
     def is_ready(self, user_id: int) -> bool:
         return self.client.zscore(_feed_key(user_id), READY) is not None

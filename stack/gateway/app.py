@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 
-from stack.gateway import errors, fleet, health
+from stack.gateway import errors, fleet, health, ping
 from stack.gateway.middleware import BodyLimitMiddleware, MetricsMiddleware
 from stack.resources import Resources
 from stack.settings import Settings
@@ -66,6 +66,7 @@ def create_app(settings: Settings, services: list[str] | None = None) -> FastAPI
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, node_id=settings.node_id)
     app.include_router(health.router)
+    app.include_router(ping.router, prefix=API_PREFIX)
     for name in chosen:
         app.include_router(importlib.import_module(SERVICES[name]).router, prefix=API_PREFIX)
     return app

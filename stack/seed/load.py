@@ -19,7 +19,7 @@ from opensearchpy import OpenSearch
 from stack import clients, events
 from stack.feed.entries import Entry
 from stack.feed.fanout import Tier, choose_tier
-from stack.feed.timeline import Timelines
+from stack.feed.timeline import RECENT_MAX, Timelines
 from stack.relay.mapping import created_event
 from stack.resources import Resources
 from stack.schema import indices, tables
@@ -227,6 +227,11 @@ def _load_feeds(res: Resources, graph: SeedGraph, report: SeedReport, progress: 
         report.feed_writes += timelines.add(entries, graph.user_ids[fans].tolist())
         progress("feeds", done, len(by_author))
     timelines.mark_ready(graph.user_ids.tolist())
+    recent = {int(uid): [] for uid in graph.user_ids.tolist()}
+    for author, entries in by_author.items():
+        newest = sorted(entries, key=lambda e: e.tweet_id, reverse=True)[:RECENT_MAX]
+        recent[int(graph.user_ids[author])] = newest
+    timelines.fill_recent(recent)
     report.tiers = dict(tiers)
     report.celebrities_pulled = sum(
         1

@@ -48,30 +48,7 @@ def put_tweet(
         )
         return
     try:
-        dynamo.transact_write_items(
-            TransactItems=[
-                {
-                    "Put": {
-                        "TableName": tables.IDEMPOTENCY,
-                        "Item": {
-                            "key": {"S": idempotency_key},
-                            "tweet_id": {"N": str(tweet.tweet_id)},
-                            "user_id": {"N": str(tweet.user_id)},
-                            tables.IDEMPOTENCY_EXPIRES_AT: {"N": str(_expiry(tweet))},
-                        },
-                        "ConditionExpression": "attribute_not_exists(#k)",
-                        "ExpressionAttributeNames": {"#k": "key"},
-                    }
-                },
-                {
-                    "Put": {
-                        "TableName": tables.TWEETS,
-                        "Item": item,
-                        "ConditionExpression": "attribute_not_exists(tweet_id)",
-                    }
-                },
-            ]
-        )
+        dynamo.transact_write_items(TransactItems=post_transaction(item, tweet, idempotency_key))
     except ClientError as error:
         if not _cancelled(error):
             raise
@@ -85,6 +62,42 @@ def put_tweet(
         raise IdempotentReplay(
             int(earlier["tweet_id"]["N"]), int(earlier["user_id"]["N"])
         ) from error
+
+
+def post_transaction(
+    item: dict[str, Any],
+    tweet: Tweet,
+    idempotency_key: str,
+    *,
+    tweets_table: str = tables.TWEETS,
+    idempotency_table: str = tables.IDEMPOTENCY,
+) -> list[dict[str, Any]]:
+    """The one write of a keyed post: the key and the tweet, each only if new.
+
+    The table names are parameters so `chirp bench` can time this exact write on
+    scratch tables of the same shape."""
+    return [
+        {
+            "Put": {
+                "TableName": idempotency_table,
+                "Item": {
+                    "key": {"S": idempotency_key},
+                    "tweet_id": {"N": str(tweet.tweet_id)},
+                    "user_id": {"N": str(tweet.user_id)},
+                    tables.IDEMPOTENCY_EXPIRES_AT: {"N": str(_expiry(tweet))},
+                },
+                "ConditionExpression": "attribute_not_exists(#k)",
+                "ExpressionAttributeNames": {"#k": "key"},
+            }
+        },
+        {
+            "Put": {
+                "TableName": tweets_table,
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(tweet_id)",
+            }
+        },
+    ]
 
 
 def _expiry(tweet: Tweet) -> int:

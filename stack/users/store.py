@@ -160,6 +160,26 @@ def follower_ids(
             yield [r[0] for r in chunk]
 
 
+def follower_pairs(
+    conn: psycopg.Connection, user_ids: list[int], active_since: datetime | None = None
+) -> Iterator[list[tuple[int, int]]]:
+    """(followee, follower) pairs of every follower of `user_ids` (only those active since
+    `active_since` when given), in chunks, with one server-side cursor for them all."""
+    query = "SELECT f.followee_id, f.follower_id FROM follows f"
+    params: tuple[object, ...] = (user_ids,)
+    if active_since is not None:
+        query += " JOIN users u ON u.id = f.follower_id WHERE f.followee_id = ANY(%s)"
+        query += " AND u.last_active_at >= %s"
+        params = (user_ids, active_since)
+    else:
+        query += " WHERE f.followee_id = ANY(%s)"
+    with conn.transaction(), conn.cursor(name="follower_pairs") as cursor:
+        cursor.itersize = 5000
+        cursor.execute(query, params)
+        while chunk := cursor.fetchmany(5000):
+            yield [(r[0], r[1]) for r in chunk]
+
+
 def followee_ids(conn: psycopg.Connection, user_id: int) -> list[int]:
     rows = conn.execute("SELECT followee_id FROM follows WHERE follower_id = %s", (user_id,))
     return [r[0] for r in rows.fetchall()]

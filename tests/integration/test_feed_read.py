@@ -185,6 +185,27 @@ def test_a_regenerated_feed_equals_the_pushed_one(res):
     assert Timelines.of(res).is_ready(reader)
 
 
+def test_a_feed_rebuilt_from_recent_lists_equals_the_pushed_one(res):
+    reader, friend, other, stranger = _user(res), _user(res), _user(res), _user(res)
+    _follow(res, reader, friend, other)
+    timelines = Timelines.of(res)
+    timelines.mark_ready([reader])
+    original = _post(res, friend)
+    _retweet(res, other, original)  # not shown twice, from the lists too
+    _retweet(res, other, _post(res, stranger))
+    _post(res, reader)
+    guard = _guard(res)
+    pushed = _read_all(res, guard, reader)
+    timelines.drop([reader])
+    assert _read_all(res, guard, reader) == pushed  # this rebuild fills the lists
+
+    assert timelines.rebuild_from_recent(reader, [reader, friend, other]) == []
+    timelines.drop([reader])
+
+    assert _read_all(res, guard, reader) == pushed
+    assert timelines.is_ready(reader)
+
+
 def test_a_feed_never_built_is_regenerated_from_dynamodb(res):
     reader, friend = _user(res), _user(res)
     _follow(res, reader, friend)

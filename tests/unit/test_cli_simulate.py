@@ -85,9 +85,12 @@ def test_capacity_from_a_bench_report(tmp_path):
     report.write_text(
         json.dumps(
             {
+                "schema_version": "chirp.bench/v2",
                 "feed_read_rps": 2_000,
                 "post_rps": 500,
-                "fanout_deliveries_per_s": 40_000,
+                "fanout_capacity_per_s": 40_000,
+                "fanout_worker_processes": 1,
+                "gateway_processes": 2,
                 "ceiling_rps": 5_000,
             }
         )
@@ -96,8 +99,19 @@ def test_capacity_from_a_bench_report(tmp_path):
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["plan"]["fanout"]["sized_by"] == "deliveries/s"
-    assert doc["assumptions"]["units"]["gateway_feed_reads_per_s"] == 2_000
-    assert doc["measured"]["posts_per_s"] == 500
+    assert doc["assumptions"]["units"]["gateway_feed_reads_per_s"] == 1_000
+    assert doc["assumptions"]["units"]["fanout_worker_deliveries_per_s"] == 40_000
+    assert doc["measured"]["posts_per_s"] == 250
+
+
+def test_an_arrival_rate_is_not_read_as_fan_out_capacity(tmp_path):
+    report = tmp_path / "old-bench.json"
+    report.write_text(json.dumps({"feed_read_rps": 2_000, "fanout_deliveries_per_s": 1_805}))
+    result = run("capacity", "--json", "--from-report", str(report))
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["measured"]["fanout_deliveries_per_s"] is None
+    assert doc["plan"]["fanout"]["sized_by"] != "deliveries/s"
 
 
 def test_capacity_report_missing_keys_fails_in_one_line(tmp_path):

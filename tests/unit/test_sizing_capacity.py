@@ -179,7 +179,8 @@ def test_more_users_never_need_fewer_nodes():
 def test_measured_deliveries_size_the_fan_out_fleet():
     measured = parse_report(
         {
-            "fanout_deliveries_per_s": 50_000,
+            "fanout_capacity_per_s": 50_000,
+            "fanout_worker_processes": 1,
             "feed_read_rps": 1_800,
             "post_rps": 600,
             "processes": {"gateway": 2},
