@@ -38,6 +38,27 @@ WorkersOption = Annotated[
         "this process.",
     ),
 ]
+ExpectWorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--expect-workers",
+        min=0,
+        max=256,
+        envvar="CHIRP_LOAD_EXPECT_WORKERS",
+        help="Generator workers on other hosts to wait for (`chirp load-worker --master ...`), "
+        "besides the --workers started here.",
+    ),
+]
+MasterBindOption = Annotated[
+    str,
+    typer.Option(
+        "--master-bind",
+        metavar="HOST[:PORT]",
+        envvar="CHIRP_LOAD_MASTER_BIND",
+        help="Where the Locust master listens for workers (port 5557 when remote workers "
+        "are expected). Its protocol has no authentication: bind a private address.",
+    ),
+]
 
 
 def load(
@@ -75,6 +96,8 @@ def load(
         typer.Option(help="A stored report (directory or summary.json) to compare this run with."),
     ] = None,
     workers: WorkersOption = 0,
+    expect_workers: ExpectWorkersOption = 0,
+    master_bind: MasterBindOption = "127.0.0.1",
     as_json: JsonOption = False,
 ) -> None:
     """Run a load scenario against the stack and judge it against its SLOs.
@@ -99,8 +122,9 @@ def load(
         except ChirpError as error:
             _fail(str(error))
     target = report_dir or Path("reports") / f"{chosen.name}-{datetime.now():%Y%m%d-%H%M%S}"
+    remote = _remote_workers(expect_workers, master_bind)
     summary = run_guarded(
-        lambda: _run_load(chosen, settings, target, workers or 0, as_json), target
+        lambda: _run_load(chosen, settings, target, workers or 0, as_json, remote), target
     )
     if old is not None:
         from loadtests.summary import compare as compare_summaries
@@ -115,8 +139,28 @@ def load(
     raise typer.Exit(summary["exit_code"])
 
 
+def _remote_workers(expected: int, bind: str) -> Any:
+    """Workers on other hosts to wait for, or None; says where they must connect."""
+    if not expected:
+        return None
+    from loadtests.worker import DEFAULT_MASTER_PORT, MasterAddress, RemoteWorkers
+
+    try:
+        address = MasterAddress.parse(bind, default_port=DEFAULT_MASTER_PORT)
+    except ChirpError as error:
+        _fail(str(error))
+    err.print(
+        f"waiting for {expected} generator worker(s): run `chirp load-worker --master "
+        f"{address.connect_host}:{address.port}` on each (from another host: this host's "
+        "address)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return RemoteWorkers(expected, address)
+
+
 def _run_load(
-    chosen: Any, settings: Any, target: Path, workers: int, quiet: bool
+    chosen: Any, settings: Any, target: Path, workers: int, quiet: bool, remote: Any = None
 ) -> dict[str, Any]:
     from loadtests.greenlets import patch_process
 
@@ -133,7 +177,9 @@ def _run_load(
                 live.update(live_table(tick, rates.update(time.monotonic(), tick.recorder), title))
                 live.refresh()
 
-            return run_load(chosen, settings, target, workers=workers, on_tick=redraw)
+            return run_load(
+                chosen, settings, target, workers=workers, on_tick=redraw, remote=remote
+            )
     last = [0.0]
 
     def progress(tick: Any) -> None:
@@ -146,7 +192,7 @@ def _run_load(
                 highlight=False,
             )
 
-    return run_load(chosen, settings, target, workers=workers, on_tick=progress)
+    return run_load(chosen, settings, target, workers=workers, on_tick=progress, remote=remote)
 
 
 def run_guarded(work: Any, target: Path) -> Any:

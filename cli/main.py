@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from cli import bench, chaos, doctor, failover, load, seed, simulate, stack, trace
+from cli import bench, chaos, doctor, failover, load, load_worker, seed, simulate, stack, trace
 from cli.console import err
 from stack.errors import ChirpError
 
@@ -21,6 +21,7 @@ stack.register(app)
 doctor.register(app)
 seed.register(app)
 load.register(app)
+load_worker.register(app)
 bench.register(app)
 chaos.register(app)
 trace.register(app)

@@ -23,6 +23,7 @@ from loadtests.reliability import judge_reliability
 from loadtests.report_html import write_report
 from loadtests.stackmetrics import StackProbe
 from loadtests.summary import RunFacts, build_summary, write_summary
+from loadtests.worker import RemoteWorkers
 from scenarios.model import Scenario
 from stack.errors import ChirpError
 from stack.settings import Settings
@@ -58,6 +59,7 @@ def run_load(
     *,
     workers: int = 0,
     on_tick: Callable[[Any], None] | None = None,
+    remote: RemoteWorkers | None = None,
 ) -> dict[str, Any]:
     """Run `scenario`, write its report into `report_dir`, return the summary."""
     population_file = population_path(settings.run_dir)
@@ -75,6 +77,7 @@ def run_load(
         work_dir=report_dir,
         population=population,
         csv_prefix=report_dir / "locust",
+        remote=remote,
     )
     verdict: dict[str, Any] = {}
 

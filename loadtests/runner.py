@@ -1,9 +1,12 @@
 """The load generator: Locust through its library API, in this process or with workers.
 
 `Generator` owns one Locust environment for a whole run and runs it in phases (a load
-run has one; `chirp bench` several). With `workers=0` users run as greenlets in this
-process (`create_local_runner`); with `workers=N` this process is a MasterRunner and N
-local `loadtests.worker` processes run the users, sending their recorders back.
+run has one; `chirp bench` several). With `workers=0` and no remote workers, users run
+as greenlets in this process (`create_local_runner`). Otherwise this process is a
+MasterRunner: it starts `workers` local `loadtests.worker` processes and waits for
+`remote.expected` more (`chirp load-worker` on other hosts) at `remote.bind`. Each
+worker gets the plan and the population over Locust's messages when it greets the
+master, runs the users, and sends its recorder back; the master merges them.
 
 Import this module only from a load command: it patches the process for gevent.
 """
@@ -42,11 +45,21 @@ from loadtests.population import Population  # noqa: E402
 from loadtests.recorder import Recorder  # noqa: E402
 from loadtests.reliability import CpuWatch  # noqa: E402
 from loadtests.stackmetrics import StackProbe, StackSample  # noqa: E402
-from loadtests.worker import PHASE_MESSAGE, STATS_MESSAGE  # noqa: E402
+from loadtests.worker import (  # noqa: E402
+    CONFIGURED_MESSAGE,
+    HELLO_MESSAGE,
+    PHASE_MESSAGE,
+    SETUP_MESSAGE,
+    STATS_MESSAGE,
+    MasterAddress,
+    RemoteWorkers,
+)
 from stack.errors import ChirpError  # noqa: E402
 
 LOCUST_VERSION = locust.__version__
 _WORKER_CONNECT_S = 90.0
+_REMOTE_CONNECT_S = 600.0
+"""How long a master waits for workers on other hosts to join."""
 _FINAL_REPORT_S = 10.0
 _STACK_SAMPLE_EVERY_S = 2.0
 
@@ -111,7 +124,7 @@ class PhaseResult:
 
 
 class Generator:
-    """Locust in this process (`workers=0`) or a master with `workers` local processes."""
+    """Locust in this process, or a master with local and remote worker processes."""
 
     def __init__(
         self,
@@ -121,9 +134,13 @@ class Generator:
         work_dir: Path,
         population: Population | None = None,
         csv_prefix: Path | None = None,
+        remote: RemoteWorkers | None = None,
     ) -> None:
         self.plan = plan
-        self.workers = workers
+        self.local_workers = workers
+        self.remote = remote if remote is not None and remote.expected > 0 else None
+        self.workers = workers + (self.remote.expected if self.remote else 0)
+        """Every worker process, local and remote, the master waits for."""
         self.work_dir = work_dir
         self.ctx: RunContext = configure(plan, population)
         self.classes = user_classes(plan)
@@ -136,15 +153,23 @@ class Generator:
         self._merged = Recorder(plan.bucket_s)
         self._schedule = ScheduleStats()
         self._finals: set[str] = set()
+        self._configured: set[str] = set()
         self._log: logging.Handler | None = None
 
     @property
     def mode(self) -> str:
         """How the load is generated, as reports state it."""
-        if self.workers:
-            plural = "es" if self.workers > 1 else ""
-            return f"locust-master + {self.workers} worker process{plural}"
-        return "locust-local x1"
+        if not self.workers:
+            return "locust-local x1"
+        parts = []
+        if self.local_workers:
+            parts.append(
+                f"{self.local_workers} worker process{'es' if self.local_workers > 1 else ''}"
+            )
+        if self.remote:
+            count = self.remote.expected
+            parts.append(f"{count} remote worker{'s' if count > 1 else ''}")
+        return "locust-master + " + " + ".join(parts)
 
     @property
     def processes(self) -> int:
@@ -301,34 +326,30 @@ class Generator:
         return pids
 
     def _start_master(self) -> None:
-        port = free_port()
-        runner = self.env.create_master_runner("127.0.0.1", port)
+        bind = self.remote.bind if self.remote else MasterAddress("127.0.0.1")
+        port = bind.port or free_port()
+        runner = self.env.create_master_runner(bind.host, port)
         assert isinstance(runner, MasterRunner)
         runner.register_message(STATS_MESSAGE, self._on_worker_stats)
-        plan_file = self.plan.write(self.work_dir / "plan.json")
-        for index in range(1, self.workers + 1):
+        runner.register_message(HELLO_MESSAGE, self._on_worker_hello)
+        runner.register_message(CONFIGURED_MESSAGE, self._on_worker_configured)
+        master = f"{bind.connect_host}:{port}"
+        for index in range(1, self.local_workers + 1):
             log = (self.work_dir / f"worker-{index}.log").open("wb")
-            command = [
-                sys.executable,
-                "-m",
-                "loadtests.worker",
-                "--master-port",
-                str(port),
-                "--plan",
-                str(plan_file),
-            ]
+            command = [sys.executable, "-m", "loadtests.worker", "--master", master]
             self._processes.append(
                 subprocess.Popen(
                     command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
                 )
             )
-        self._wait_workers_ready(_WORKER_CONNECT_S)
+        self._wait_workers_ready(_REMOTE_CONNECT_S if self.remote else _WORKER_CONNECT_S)
 
     def _wait_workers_ready(self, timeout_s: float = _FINAL_REPORT_S) -> None:
+        """Until every expected worker is connected, configured and idle."""
         runner = self.env.runner
         assert isinstance(runner, MasterRunner)
         deadline = time.monotonic() + timeout_s
-        while len(runner.clients.ready) < self.workers:
+        while len(runner.clients.ready) < self.workers or len(self._configured) < self.workers:
             dead = [p for p in self._processes if p.poll() is not None]
             if dead:
                 raise GeneratorError(
@@ -336,11 +357,28 @@ class Generator:
                     f"see {self.work_dir}/worker-*.log"
                 )
             if time.monotonic() > deadline:
+                hint = (
+                    f" (remote ones join with `chirp load-worker --master {self.remote.bind}`)"
+                    if self.remote
+                    else ""
+                )
                 raise GeneratorError(
-                    f"only {len(runner.clients.ready)} of {self.workers} generator workers "
-                    f"connected within {timeout_s:.0f}s; see {self.work_dir}/worker-*.log"
+                    f"only {len(self._configured)} of {self.workers} generator workers "
+                    f"joined within {timeout_s:.0f}s; see {self.work_dir}/worker-*.log{hint}"
                 )
             gevent.sleep(0.2)
+
+    def _on_worker_hello(self, environment: Environment, msg: Any, **_: Any) -> None:
+        """Send a newly joined worker what it needs to act as the population."""
+        setup = {
+            "plan": self.plan.to_json(),
+            "population": self.ctx.population.model_dump(mode="json"),
+            "phase": self._phase,
+        }
+        self.env.runner.send_message(SETUP_MESSAGE, setup, client_id=msg.node_id)  # type: ignore[union-attr]
+
+    def _on_worker_configured(self, environment: Environment, msg: Any, **_: Any) -> None:
+        self._configured.add(msg.node_id)
 
     def _on_worker_stats(self, environment: Environment, msg: Any, **_: Any) -> None:
         data = msg.data

@@ -4,18 +4,27 @@
 
 Ids from one node strictly increase; ids from different nodes sort by time to
 the millisecond, so a DynamoDB sort key or a Redis score of ids is time order.
+Ids are unique only while no two processes share a node id: a process either is
+given one (CHIRP_NODE_ID) or leases one (`stack.node_lease`).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from typing import Protocol
 
 EPOCH_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
 NODE_BITS = 10
 SEQUENCE_BITS = 12
 MAX_NODE = (1 << NODE_BITS) - 1
 _MAX_SEQUENCE = (1 << SEQUENCE_BITS) - 1
+
+
+class IdSource(Protocol):
+    """What mints ids for a process: a fixed node's generator, or a leased one."""
+
+    def next_id(self) -> int: ...
 
 
 class IdGenerator:
@@ -28,6 +37,10 @@ class IdGenerator:
         self._lock = threading.Lock()
         self._last_ms = -1
         self._sequence = 0
+
+    @property
+    def node(self) -> int:
+        return self._node
 
     def next_id(self) -> int:
         with self._lock:
@@ -56,6 +69,11 @@ def _now_ms() -> int:
 def id_time_ms(snowflake: int) -> int:
     """The Unix time in milliseconds at which `snowflake` was made."""
     return (snowflake >> (NODE_BITS + SEQUENCE_BITS)) + EPOCH_MS
+
+
+def id_node(snowflake: int) -> int:
+    """The node id that made `snowflake`."""
+    return (snowflake >> SEQUENCE_BITS) & MAX_NODE
 
 
 def id_at_ms(unix_ms: int) -> int:

@@ -14,7 +14,8 @@ from opensearchpy import OpenSearch
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from stack import clients
-from stack.ids import IdGenerator
+from stack.ids import IdSource
+from stack.node_lease import LeasedIds, node_ids
 from stack.settings import Settings
 
 _ON_PRIMARY_MAX_S = 5.0
@@ -138,7 +139,7 @@ class Resources:
     """The read replicas (the primary itself when there are none, or none answers)."""
     dynamo: Any
     search: OpenSearch
-    ids: IdGenerator
+    ids: IdSource
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:
@@ -148,17 +149,20 @@ class Resources:
             if settings.postgres_replica_addresses
             else primary
         )
+        dynamo = clients.dynamodb_client(settings, max_pool=48)
         return cls(
             settings=settings,
             redis=clients.redis_client(settings, timeout=0.5, max_connections=128),
             pg=primary,
             pg_read=replicas,
-            dynamo=clients.dynamodb_client(settings, max_pool=48),
+            dynamo=dynamo,
             search=clients.opensearch_client(settings, timeout=2),
-            ids=IdGenerator(settings.node_id),
+            ids=node_ids(settings, dynamo),
         )
 
     def close(self) -> None:
+        if isinstance(self.ids, LeasedIds):
+            self.ids.close()
         if self.pg_read is not self.pg:
             self.pg_read.close()
         self.pg.close()

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -140,6 +141,62 @@ class Settings(BaseSettings):
     start_timeout_s: float = 180.0
     stop_grace_s: float = 20.0
 
+    # Off one machine: managed AWS services, node leases, a metrics-only port. The AWS
+    # provider sets these in each task (README: "Going to AWS"); the defaults are local.
+    aws_region: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("chirp_aws_region", "aws_region", "aws_default_region"),
+        description="AWS region of the managed services: CHIRP_AWS_REGION, else AWS_REGION, "
+        "else AWS_DEFAULT_REGION, else the AWS SDK's own configuration",
+    )
+    dynamodb_local: bool = Field(
+        default=True,
+        description="DynamoDB Local at dynamodb_host:dynamodb_port with fixed keys; false: "
+        "the AWS credential chain (the task role) and the region's endpoints",
+    )
+    dynamodb_endpoint_url: str | None = Field(
+        default=None, description="off DynamoDB Local: a DynamoDB endpoint other than the region's"
+    )
+    dynamodb_streams_endpoint_url: str | None = Field(
+        default=None, description="off DynamoDB Local: a Streams endpoint other than the region's"
+    )
+    opensearch_scheme: Literal["http", "https"] = "http"
+    opensearch_aws_sigv4: bool = Field(
+        default=False, description="sign OpenSearch requests with the AWS credential chain"
+    )
+    redis_tls: bool = Field(default=False, description="reach Redis over TLS (rediss://)")
+    redis_tls_ca_file: Path | None = Field(
+        default=None, description="CA bundle for Redis's certificate; else the system's"
+    )
+    redis_auth_token: str | None = Field(
+        default=None, description="Redis AUTH token (ElastiCache); a secret, never in a file"
+    )
+    kafka_brokers: str | None = Field(
+        default=None, description="bootstrap brokers as host:port,host:port; else kafka_host"
+    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: str | None = Field(
+        default=None, description="a secret: from Secrets Manager in the task, never in a file"
+    )
+    kafka_ssl_ca_file: Path | None = Field(
+        default=None, description="CA bundle for the brokers' certificates; else the system's"
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        description="gateway: serve /metrics on this port only (not on the API port)",
+    )
+    node_lease_first: int = Field(
+        default=32, ge=0, le=1023, description="lowest node id a process may lease"
+    )
+    node_lease_last: int = Field(
+        default=899, ge=0, le=1023, description="highest node id a process may lease"
+    )
+    node_lease_ttl_s: float = Field(
+        default=30.0, gt=1, description="a leased node id is free this long after its last renewal"
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -187,6 +244,8 @@ class Settings(BaseSettings):
 
     @property
     def kafka_bootstrap(self) -> str:
+        if self.kafka_brokers:
+            return self.kafka_brokers
         return f"{self.kafka_host or self.host}:{self.kafka_port}"
 
     @property
@@ -195,7 +254,8 @@ class Settings(BaseSettings):
 
     @property
     def opensearch_url(self) -> str:
-        return f"http://{self.opensearch_host or self.host}:{self.opensearch_port}"
+        host = self.opensearch_host or self.host
+        return f"{self.opensearch_scheme}://{host}:{self.opensearch_port}"
 
     @property
     def traces_dir(self) -> Path:
@@ -227,7 +287,8 @@ class Settings(BaseSettings):
 
     @property
     def redis_url(self) -> str:
-        return f"redis://{self.redis_host or self.host}:{self.redis_port}/0"
+        scheme = "rediss" if self.redis_tls else "redis"
+        return f"{scheme}://{self.redis_host or self.host}:{self.redis_port}/0"
 
 
 def _addresses(spec: str) -> list[tuple[str, int]]:

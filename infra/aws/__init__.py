@@ -1,7 +1,8 @@
 """The AWS provider: chirp's stack on managed services, as a Pulumi program in Python.
 
-Components (one module each): `network` (VPC over 3 zones), `kafka` (MSK),
-`cache` (ElastiCache Redis: a primary, replicas, automatic failover), `tables`
+Components (one module each): `network` (VPC over 3 zones, a security group per
+component), `iam` (the task and execution roles), `kafka` (MSK, TLS and SCRAM),
+`cache` (ElastiCache Redis: a primary, replicas, automatic failover, TLS), `tables`
 (DynamoDB), `postgres` (RDS with read replicas), `search` (OpenSearch), `services` (ECS Fargate
 behind an ALB), `scaling` (CPU and consumer-lag autoscaling), `alarms`
 (CloudWatch at the seed's thresholds). `program` assembles them, `sizing`

@@ -3,7 +3,10 @@
 Both commands first check what they need (the `pulumi` CLI, AWS credentials,
 and for the local state backend a passphrase) and fail with one line before
 touching anything. Both preview first and show the preview; `up` then applies
-it and runs the bootstrap task, `down` destroys after a confirmation.
+it and runs the bootstrap task, `down` destroys after a confirmation. `up`
+refuses a public load balancer without TLS unless the sizing opts into plain
+HTTP by name. RDS instances carry deletion protection, so `down`, once
+confirmed, first applies the stack with the protection lifted, then destroys.
 
 State lives in `<run dir>/pulumi` (a local file backend) unless
 PULUMI_BACKEND_URL names another backend. Sizes come from
@@ -41,6 +44,7 @@ def aws_up(settings: Settings, console: Console, yes: bool) -> None:
     """Create or update chirp's AWS deployment, then create its schema, topics and indices."""
     require_prerequisites()
     sizing = _sizing(settings, console)
+    sizing.require_public_tls()
     stack = open_stack(settings, sizing)
     console.print("[bold]aws:[/] previewing the deployment")
     preview = _pulumi("preview", lambda: stack.preview(on_output=_printer(console), color="never"))
@@ -68,6 +72,10 @@ def aws_down(settings: Settings, console: Console, yes: bool) -> None:
     if not yes and not confirm(console, question):
         console.print("[bold]aws:[/] nothing destroyed")
         return
+    if sizing.deletion_protection:
+        console.print("[bold]aws:[/] lifting the databases' deletion protection")
+        unprotected = open_stack(settings, sizing.model_copy(update={"deletion_protection": False}))
+        _pulumi("up", lambda: unprotected.up(on_output=_printer(console), color="never"))
     _pulumi("destroy", lambda: stack.destroy(on_output=_printer(console), color="never"))
     console.print("[bold]aws:[/] stack destroyed")
 

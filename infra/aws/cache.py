@@ -8,6 +8,9 @@ Its primary endpoint is a DNS name that ElastiCache moves to the promoted replic
 which is what Sentinel does locally, so the tasks run with Sentinel off and reach
 the primary by that name. The seed's sharded feed cluster does not fit a
 one-primary client; `AwsSizing.adjustments()` says so when a plan asks for shards.
+
+Clients speak TLS and authenticate with an AUTH token generated here and kept in
+Secrets Manager (key `token`); tasks receive it as CHIRP_REDIS_AUTH_TOKEN.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
 from infra.aws.sizing import RedisSizing
 
 PORT = 6379
+TOKEN_KEY = "token"
 
 
 @dataclass
@@ -37,6 +42,8 @@ class Cache(pulumi.ComponentResource):
 
     primary_endpoint: pulumi.Output[str]
     reader_endpoint: pulumi.Output[str]
+    auth_secret_arn: pulumi.Output[str]
+    """The Secrets Manager secret holding the AUTH token under `TOKEN_KEY`."""
 
     def __init__(
         self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None
@@ -46,6 +53,17 @@ class Cache(pulumi.ComponentResource):
         sizing = args.sizing
         subnets = aws.elasticache.SubnetGroup(
             f"{name}-subnets", subnet_ids=list(args.subnet_ids), opts=child
+        )
+        # ElastiCache refuses some punctuation in tokens; letters and digits are plenty.
+        token = random.RandomPassword(f"{name}-auth-token", length=64, special=False, opts=child)
+        secret = aws.secretsmanager.Secret(
+            f"{name}-auth-token", description="chirp Redis AUTH token", opts=child
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-auth-token",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.json_dumps({TOKEN_KEY: token.result}),
+            opts=child,
         )
         major = sizing.engine_version.split(".")[0]
         group = aws.elasticache.ReplicationGroup(
@@ -63,15 +81,15 @@ class Cache(pulumi.ComponentResource):
             subnet_group_name=subnets.name,
             security_group_ids=[args.security_group_id],
             at_rest_encryption_enabled=True,
-            # The app's redis:// URL is plaintext; the data security group admits
-            # only chirp's tasks inside the VPC.
-            transit_encryption_enabled=False,
+            transit_encryption_enabled=True,
+            auth_token=token.result,
             # Feeds rebuild from DynamoDB; a day of snapshots covers a bad deploy.
             snapshot_retention_limit=1,
             opts=child,
         )
         self.primary_endpoint = group.primary_endpoint_address
         self.reader_endpoint = group.reader_endpoint_address
+        self.auth_secret_arn = secret.arn
         self.register_outputs(
             {"primary_endpoint": self.primary_endpoint, "reader_endpoint": self.reader_endpoint}
         )

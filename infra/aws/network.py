@@ -3,17 +3,64 @@
 Public subnets hold the ALB and one NAT gateway per zone (a zone's outage
 leaves the others their way out). Everything else runs in the private
 subnets. DynamoDB is reached through a gateway endpoint, off the NAT path.
+
+Each kind of component has a security group of its own, and `firewall_rules`
+is the whole list of what may reach what: the internet reaches only the load
+balancer's listener ports; the load balancer reaches only the gateways' API port;
+the monitoring group (give it to whatever runs Prometheus) reaches only the
+metrics ports; gateways and workers reach each data service on its one port and
+AWS APIs on 443. Data services initiate nothing.
 """
 
 from __future__ import annotations
 
 import functools
 import ipaddress
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
+
+ANYWHERE = "0.0.0.0/0"
+ALB, GATEWAYS, WORKERS, MONITORING = "alb", "gateways", "workers", "monitoring"
+TASKS = (GATEWAYS, WORKERS)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One allowed flow: `group` accepts (in) or opens (out) `port` with `peer`, which is
+    another group's key or a CIDR block."""
+
+    group: str
+    direction: Literal["in", "out"]
+    port: int
+    peer: str
+
+
+def firewall_rules(
+    *,
+    listener_ports: Sequence[int],
+    app_port: int,
+    metrics_port: int,
+    data_ports: Mapping[str, int],
+) -> list[Rule]:
+    """Every ingress and egress rule of the stack's security groups."""
+    rules = [Rule(ALB, "in", port, ANYWHERE) for port in listener_ports]
+    rules += [Rule(ALB, "out", app_port, GATEWAYS), Rule(GATEWAYS, "in", app_port, ALB)]
+    for tasks in TASKS:
+        rules += [
+            Rule(tasks, "in", metrics_port, MONITORING),
+            Rule(MONITORING, "out", metrics_port, tasks),
+            # AWS APIs: ECR, CloudWatch Logs, Secrets Manager, DynamoDB (gateway endpoint).
+            Rule(tasks, "out", 443, ANYWHERE),
+        ]
+        for service, port in data_ports.items():
+            rules += [Rule(service, "in", port, tasks), Rule(tasks, "out", port, service)]
+    # Remote write to a managed Prometheus workspace.
+    rules.append(Rule(MONITORING, "out", 443, ANYWHERE))
+    return rules
 
 
 @dataclass
@@ -23,21 +70,26 @@ class NetworkArgs:
     region: str
     zones: int
     app_port: int
-    data_ports: Sequence[int]
-    listener_ports: Sequence[int] = field(default_factory=lambda: (80, 443))
+    metrics_port: int
+    data_ports: Mapping[str, int]
+    """Data service name → the one port its security group accepts from the tasks."""
+    listener_ports: Sequence[int]
+    """The ports the public load balancer listens on."""
     cidr: str = "10.40.0.0/16"
 
 
 class Network(pulumi.ComponentResource):
-    """A VPC over `zones` availability zones with the ALB, app and data security groups."""
+    """A VPC over `zones` availability zones and the security groups of every component."""
 
     vpc_id: pulumi.Output[str]
     zone_names: pulumi.Output[list[str]]
     public_subnet_ids: list[pulumi.Output[str]]
     private_subnet_ids: list[pulumi.Output[str]]
+    security_group_ids: dict[str, pulumi.Output[str]]
     alb_security_group_id: pulumi.Output[str]
-    app_security_group_id: pulumi.Output[str]
-    data_security_group_id: pulumi.Output[str]
+    gateway_security_group_id: pulumi.Output[str]
+    worker_security_group_id: pulumi.Output[str]
+    monitoring_security_group_id: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
@@ -129,27 +181,11 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
 
-        alb = self._group(
-            f"{name}-alb",
-            vpc.id,
-            "internet to the load balancer",
-            [_ingress(port, cidr_blocks=["0.0.0.0/0"]) for port in args.listener_ports],
-        )
-        app = self._group(
-            f"{name}-app",
-            vpc.id,
-            "load balancer to the gateways",
-            [_ingress(args.app_port, security_groups=[alb.id])],
-        )
-        data = self._group(
-            f"{name}-data",
-            vpc.id,
-            "chirp tasks to the data services",
-            [_ingress(port, security_groups=[app.id]) for port in args.data_ports],
-        )
-        self.alb_security_group_id = alb.id
-        self.app_security_group_id = app.id
-        self.data_security_group_id = data.id
+        self.security_group_ids = self._firewall(name, vpc.id, args)
+        self.alb_security_group_id = self.security_group_ids[ALB]
+        self.gateway_security_group_id = self.security_group_ids[GATEWAYS]
+        self.worker_security_group_id = self.security_group_ids[WORKERS]
+        self.monitoring_security_group_id = self.security_group_ids[MONITORING]
 
         self.register_outputs(
             {
@@ -159,33 +195,56 @@ class Network(pulumi.ComponentResource):
             }
         )
 
-    def _group(
-        self,
-        name: str,
-        vpc_id: pulumi.Input[str],
-        description: str,
-        ingress: list[aws.ec2.SecurityGroupIngressArgs],
-    ) -> aws.ec2.SecurityGroup:
-        return aws.ec2.SecurityGroup(
-            name,
-            vpc_id=vpc_id,
-            description=description,
-            ingress=ingress,
-            egress=[
-                aws.ec2.SecurityGroupEgressArgs(
-                    protocol="-1", from_port=0, to_port=0, cidr_blocks=["0.0.0.0/0"]
-                )
-            ],
-            opts=pulumi.ResourceOptions(parent=self),
+    def _firewall(
+        self, name: str, vpc_id: pulumi.Input[str], args: NetworkArgs
+    ) -> dict[str, pulumi.Output[str]]:
+        """A security group per component, then each rule as a resource of its own."""
+        rules = firewall_rules(
+            listener_ports=args.listener_ports,
+            app_port=args.app_port,
+            metrics_port=args.metrics_port,
+            data_ports=args.data_ports,
         )
+        groups = {ALB, GATEWAYS, WORKERS, MONITORING, *args.data_ports}
+        ids = {
+            group: aws.ec2.SecurityGroup(
+                f"{name}-{group}",
+                vpc_id=vpc_id,
+                description=f"chirp {group}",
+                tags={"Name": f"{name}-{group}"},
+                opts=pulumi.ResourceOptions(parent=self),
+            ).id
+            for group in sorted(groups)
+        }
+        for rule in rules:
+            _rule_resource(
+                f"{name}-{rule.group}-{rule.direction}-{rule.port}-{rule.peer}", rule, ids, self
+            )
+        return ids
 
 
-def _ingress(port: int, **source: object) -> aws.ec2.SecurityGroupIngressArgs:
-    return aws.ec2.SecurityGroupIngressArgs(
-        protocol="tcp",
-        from_port=port,
-        to_port=port,
-        **source,  # type: ignore[arg-type]
+def _rule_resource(
+    name: str, rule: Rule, ids: Mapping[str, pulumi.Output[str]], parent: pulumi.Resource
+) -> pulumi.Resource:
+    peer = (
+        {"cidr_ipv4": rule.peer}
+        if rule.peer not in ids
+        else {"referenced_security_group_id": ids[rule.peer]}
+    )
+    kind = (
+        aws.vpc.SecurityGroupIngressRule
+        if rule.direction == "in"
+        else aws.vpc.SecurityGroupEgressRule
+    )
+    return kind(
+        name.replace("/", "_"),
+        security_group_id=ids[rule.group],
+        ip_protocol="tcp",
+        from_port=rule.port,
+        to_port=rule.port,
+        description=f"{rule.direction} {rule.port} {rule.peer}",
+        opts=pulumi.ResourceOptions(parent=parent),
+        **peer,
     )
 
 

@@ -2,7 +2,12 @@
 
 The master password is generated and kept by RDS in Secrets Manager
 (`manage_master_user_password`); tasks receive it as PGPASSWORD, which libpq
-reads, so the app's password-less DSN works unchanged.
+reads, so the app's password-less DSN works unchanged. The server refuses
+connections without TLS (`rds.force_ssl`), and tasks ask for TLS (PGSSLMODE).
+
+Every instance has deletion protection and the primary leaves a final snapshot;
+`chirp down --provider aws` lifts the protection (after its confirmation) before
+it destroys the stack.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
 from infra.aws.sizing import PostgresSizing
 
@@ -24,6 +30,7 @@ class PostgresArgs:
     """Sizes, database and user names (from chirp's settings), and placement."""
 
     sizing: PostgresSizing
+    deletion_protection: bool
     db_name: str
     username: str
     subnet_ids: Sequence[pulumi.Input[str]]
@@ -47,6 +54,14 @@ class Postgres(pulumi.ComponentResource):
         subnets = aws.rds.SubnetGroup(
             f"{name}-subnets", subnet_ids=list(args.subnet_ids), opts=child
         )
+        parameters = aws.rds.ParameterGroup(
+            f"{name}-params",
+            family=f"postgres{sizing.engine_version.split('.')[0]}",
+            parameters=[aws.rds.ParameterGroupParameterArgs(name="rds.force_ssl", value="1")],
+            opts=child,
+        )
+        # A stable suffix: each stack's final snapshot gets a name no other one has.
+        suffix = random.RandomId(f"{name}-final-snapshot", byte_length=4, opts=child)
         primary = aws.rds.Instance(
             f"{name}-primary",
             engine="postgres",
@@ -62,13 +77,15 @@ class Postgres(pulumi.ComponentResource):
             manage_master_user_password=True,
             port=PORT,
             db_subnet_group_name=subnets.name,
+            parameter_group_name=parameters.name,
             vpc_security_group_ids=[args.security_group_id],
             publicly_accessible=False,
             backup_retention_period=7,
-            # `chirp down --provider aws` must be able to delete it; the automated
-            # backups outlive the instance for their retention period.
-            deletion_protection=False,
-            skip_final_snapshot=True,
+            deletion_protection=args.deletion_protection,
+            skip_final_snapshot=False,
+            final_snapshot_identifier=pulumi.Output.concat(
+                "chirp-", pulumi.get_stack(), "-final-", suffix.hex
+            ),
             delete_automated_backups=False,
             performance_insights_enabled=True,
             copy_tags_to_snapshot=True,
@@ -84,8 +101,11 @@ class Postgres(pulumi.ComponentResource):
                 availability_zone=pulumi.Output.from_input(args.zone_names).apply(
                     functools.partial(_spread, index)
                 ),
+                parameter_group_name=parameters.name,
                 vpc_security_group_ids=[args.security_group_id],
                 publicly_accessible=False,
+                deletion_protection=args.deletion_protection,
+                # RDS takes no final snapshot of a replica; the primary's covers the data.
                 skip_final_snapshot=True,
                 performance_insights_enabled=True,
                 opts=child,

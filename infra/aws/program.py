@@ -6,6 +6,7 @@ API runs (`infra.aws.automation`) and the unit tests run under mocks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -15,10 +16,11 @@ import pulumi_aws as aws
 from infra.aws import cache, kafka, postgres, search
 from infra.aws.alarms import Alarms, AlarmsArgs
 from infra.aws.cache import Cache, CacheArgs
+from infra.aws.iam import TaskRoles
 from infra.aws.kafka import Kafka, KafkaArgs
 from infra.aws.network import Network, NetworkArgs
 from infra.aws.postgres import Postgres, PostgresArgs
-from infra.aws.roles import GATEWAY_PORT
+from infra.aws.roles import GATEWAY_PORT, METRICS_PORT
 from infra.aws.scaling import Autoscaling, AutoscalingArgs
 from infra.aws.search import Search, SearchArgs
 from infra.aws.services import Services, ServicesArgs
@@ -27,7 +29,16 @@ from infra.aws.tables import Tables, TablesArgs
 from infra.compose.env import settings_env
 from stack.settings import Settings
 
-DATA_PORTS = (kafka.PLAINTEXT_PORT, cache.PORT, postgres.PORT, search.PORT)
+DATA_PORTS = {
+    "kafka": kafka.SCRAM_PORT,
+    "redis": cache.PORT,
+    "postgres": postgres.PORT,
+    "search": search.PORT,
+}
+"""Each data service's security group and the one port the tasks reach it on."""
+
+SECRET_NAME = re.compile(r"PASSWORD|TOKEN|SECRET|ACCESS_KEY|CREDENTIAL", re.IGNORECASE)
+"""Variables that must reach a task through Secrets Manager, never in its definition."""
 
 
 @dataclass
@@ -36,6 +47,17 @@ class ChirpAwsArgs:
 
     sizing: AwsSizing
     settings: Settings
+
+
+@dataclass
+class Endpoints:
+    """Where the tasks find the managed services."""
+
+    kafka_brokers: pulumi.Input[str]
+    redis: pulumi.Input[str]
+    postgres: pulumi.Input[str]
+    opensearch: pulumi.Input[str]
+    postgres_replicas: Sequence[pulumi.Input[str]] = ()
 
 
 class ChirpAws(pulumi.ComponentResource):
@@ -49,6 +71,7 @@ class ChirpAws(pulumi.ComponentResource):
         super().__init__("chirp:aws:Stack", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         sizing, settings = args.sizing, args.settings
+        sizing.require_public_tls()
 
         network = Network(
             f"{name}-net",
@@ -56,36 +79,51 @@ class ChirpAws(pulumi.ComponentResource):
                 region=sizing.region,
                 zones=sizing.availability_zones,
                 app_port=GATEWAY_PORT,
+                metrics_port=METRICS_PORT,
                 data_ports=DATA_PORTS,
+                listener_ports=(443, 80) if sizing.certificate_arn else (80,),
             ),
             child,
         )
         private = network.private_subnet_ids
-        data_group = network.data_security_group_id
+        groups = network.security_group_ids
+        roles = TaskRoles(f"{name}-roles", child)
         events = Kafka(
             f"{name}-kafka",
-            KafkaArgs(sizing.kafka, sizing.kafka_brokers, private, data_group),
+            KafkaArgs(sizing.kafka, sizing.kafka_brokers, private, groups["kafka"]),
             child,
         )
-        redis = Cache(f"{name}-cache", CacheArgs(sizing.redis, private, data_group), child)
+        redis = Cache(f"{name}-cache", CacheArgs(sizing.redis, private, groups["redis"]), child)
         tables = Tables(f"{name}-tables", TablesArgs(sizing.dynamodb), child)
         database = Postgres(
             f"{name}-postgres",
             PostgresArgs(
                 sizing.postgres,
+                deletion_protection=sizing.deletion_protection,
                 db_name=settings.postgres_db,
                 username=settings.postgres_user,
                 subnet_ids=private,
                 zone_names=network.zone_names,
-                security_group_id=data_group,
+                security_group_id=groups["postgres"],
             ),
             child,
         )
         opensearch = Search(
             f"{name}-search",
-            SearchArgs(sizing.opensearch, sizing.availability_zones, private, data_group),
+            SearchArgs(
+                sizing.opensearch, sizing.availability_zones, private, groups["search"], roles.task
+            ),
             child,
         )
+        secrets = {
+            "PGPASSWORD": pulumi.Output.concat(database.master_secret_arn, ":password::"),
+            "CHIRP_REDIS_AUTH_TOKEN": pulumi.Output.concat(
+                redis.auth_secret_arn, f":{cache.TOKEN_KEY}::"
+            ),
+            "CHIRP_KAFKA_SASL_PASSWORD": pulumi.Output.concat(
+                events.credentials_secret_arn, f":{kafka.PASSWORD_KEY}::"
+            ),
+        }
         services = Services(
             f"{name}-app",
             ServicesArgs(
@@ -93,22 +131,29 @@ class ChirpAws(pulumi.ComponentResource):
                 environment=app_environment(
                     settings,
                     sizing,
-                    kafka_bootstrap=events.bootstrap_brokers,
-                    redis_endpoint=redis.primary_endpoint,
-                    postgres_address=database.address,
-                    postgres_replica_addresses=database.replica_addresses,
-                    opensearch_endpoint=opensearch.endpoint,
+                    Endpoints(
+                        kafka_brokers=events.bootstrap_brokers,
+                        redis=redis.primary_endpoint,
+                        postgres=database.address,
+                        opensearch=opensearch.endpoint,
+                        postgres_replicas=database.replica_addresses,
+                    ),
                 ),
-                secrets={
-                    "PGPASSWORD": pulumi.Output.concat(database.master_secret_arn, ":password::")
-                },
-                secret_arns=[database.master_secret_arn],
-                table_arns=[tables.tweets_arn, tables.engagements_arn],
+                secrets=secrets,
+                secret_arns=[
+                    database.master_secret_arn,
+                    redis.auth_secret_arn,
+                    events.credentials_secret_arn,
+                ],
+                key_arns=[events.key_arn],
+                table_arns=list(tables.arns.values()),
+                roles=roles,
                 vpc_id=network.vpc_id,
                 public_subnet_ids=network.public_subnet_ids,
                 private_subnet_ids=private,
                 alb_security_group_id=network.alb_security_group_id,
-                app_security_group_id=network.app_security_group_id,
+                gateway_security_group_id=network.gateway_security_group_id,
+                worker_security_group_id=network.worker_security_group_id,
             ),
             child,
         )
@@ -133,7 +178,9 @@ class ChirpAws(pulumi.ComponentResource):
             "ecs_cluster": services.cluster_name,
             "bootstrap_task_definition": services.bootstrap_task_definition_arn,
             "private_subnet_ids": private,
-            "app_security_group_id": network.app_security_group_id,
+            # The bootstrap task runs with the workers' group: data services, no ingress.
+            "app_security_group_id": network.worker_security_group_id,
+            "monitoring_security_group_id": network.monitoring_security_group_id,
             "kafka_bootstrap_brokers": events.bootstrap_brokers,
             "redis_endpoint": redis.primary_endpoint,
             "redis_reader_endpoint": redis.reader_endpoint,
@@ -148,50 +195,52 @@ class ChirpAws(pulumi.ComponentResource):
 
 
 def app_environment(
-    settings: Settings,
-    sizing: AwsSizing,
-    *,
-    kafka_bootstrap: pulumi.Input[str],
-    redis_endpoint: pulumi.Input[str],
-    postgres_address: pulumi.Input[str],
-    opensearch_endpoint: pulumi.Input[str],
-    postgres_replica_addresses: Sequence[pulumi.Input[str]] = (),
+    settings: Settings, sizing: AwsSizing, endpoints: Endpoints
 ) -> dict[str, pulumi.Input[str]]:
-    """The `CHIRP_*` variables of every task: the operator's settings, AWS addresses.
+    """The variables of every task: the operator's settings, AWS addresses and transports.
 
-    The data tier is highly available the managed way: reads go to the RDS read
-    replicas, and Redis's primary is ElastiCache's primary endpoint, which follows a
-    failover, so the tasks run without Sentinel."""
-    env: dict[str, pulumi.Input[str]] = dict(settings_env(settings))
-    first_broker = pulumi.Output.from_input(kafka_bootstrap).apply(
-        lambda brokers: (brokers or "").split(",")[0].rsplit(":", 1)[0]
-    )
+    No credentials: boto3 and the OpenSearch signer take the task role from the default
+    chain, and every secret arrives through the task's `secrets`. The data tier is
+    highly available the managed way: reads go to the RDS read replicas, and Redis's
+    primary is ElastiCache's primary endpoint, which follows a failover, so the tasks
+    run without Sentinel. Node ids are leased (no CHIRP_NODE_ID)."""
+    env: dict[str, pulumi.Input[str]] = {
+        name: value
+        for name, value in settings_env(settings).items()
+        if not SECRET_NAME.search(name)
+    }
     env.update(
         {
             "CHIRP_HOST": "0.0.0.0",
             "CHIRP_RUN_DIR": "/var/lib/chirp",
-            "CHIRP_KAFKA_HOST": first_broker,
-            "CHIRP_KAFKA_PORT": str(kafka.PLAINTEXT_PORT),
-            "CHIRP_KAFKA_PARTITIONS": str(sizing.kafka.partitions_per_topic),
-            "CHIRP_REDIS_HOST": redis_endpoint,
-            "CHIRP_REDIS_PORT": str(cache.PORT),
-            "CHIRP_REDIS_SENTINEL": "false",
-            "CHIRP_POSTGRES_HOST": postgres_address,
-            "CHIRP_POSTGRES_PORT": str(postgres.PORT),
-            # DynamoDB's regional endpoint; traffic takes the VPC's gateway endpoint.
-            "CHIRP_DYNAMODB_HOST": f"dynamodb.{sizing.region}.amazonaws.com",
-            "CHIRP_DYNAMODB_PORT": "80",
-            "CHIRP_OPENSEARCH_HOST": opensearch_endpoint,
-            "CHIRP_OPENSEARCH_PORT": str(search.PORT),
+            "CHIRP_METRICS_PORT": str(METRICS_PORT),
+            "CHIRP_AWS_REGION": sizing.region,
             "AWS_REGION": sizing.region,
             "AWS_DEFAULT_REGION": sizing.region,
+            "CHIRP_DYNAMODB_LOCAL": "false",
+            "CHIRP_KAFKA_BROKERS": endpoints.kafka_brokers,
+            "CHIRP_KAFKA_SECURITY_PROTOCOL": kafka.SECURITY_PROTOCOL,
+            "CHIRP_KAFKA_SASL_MECHANISM": kafka.SASL_MECHANISM,
+            "CHIRP_KAFKA_SASL_USERNAME": kafka.USERNAME,
+            "CHIRP_KAFKA_PARTITIONS": str(sizing.kafka.partitions_per_topic),
+            "CHIRP_REDIS_HOST": endpoints.redis,
+            "CHIRP_REDIS_PORT": str(cache.PORT),
+            "CHIRP_REDIS_SENTINEL": "false",
+            "CHIRP_REDIS_TLS": "true",
+            "CHIRP_POSTGRES_HOST": endpoints.postgres,
+            "CHIRP_POSTGRES_PORT": str(postgres.PORT),
+            "PGSSLMODE": "require",
+            "CHIRP_OPENSEARCH_HOST": endpoints.opensearch,
+            "CHIRP_OPENSEARCH_PORT": str(search.PORT),
+            "CHIRP_OPENSEARCH_SCHEME": "https",
+            "CHIRP_OPENSEARCH_AWS_SIGV4": "true",
         }
     )
     # The replica list is the whole truth. The count setting is the local provider's (at
     # most 4 local replicas): here it only says "none", so no replica address is guessed.
     env.pop("CHIRP_POSTGRES_REPLICAS", None)
-    if postgres_replica_addresses:
-        env["CHIRP_POSTGRES_REPLICA_HOSTS"] = pulumi.Output.all(*postgres_replica_addresses).apply(
+    if endpoints.postgres_replicas:
+        env["CHIRP_POSTGRES_REPLICA_HOSTS"] = pulumi.Output.all(*endpoints.postgres_replicas).apply(
             lambda hosts: ",".join(f"{host}:{postgres.PORT}" for host in hosts)
         )
     else:

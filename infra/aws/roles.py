@@ -12,6 +12,8 @@ from dataclasses import dataclass
 GATEWAY = "gateway"
 GATEWAY_PORT = 8101
 """The port a gateway container listens on (the local provider's first gateway port)."""
+METRICS_PORT = 9100
+"""Every task serves its Prometheus metrics here, reachable from the monitoring group only."""
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ class Worker:
 
     @property
     def command(self) -> list[str]:
-        return ["python", "-m", "stack.run", self.name]
+        return ["python", "-m", "stack.run", self.name, "--port", str(METRICS_PORT)]
 
 
 WORKERS: tuple[Worker, ...] = (

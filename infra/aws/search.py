@@ -1,4 +1,9 @@
-"""Amazon OpenSearch Service: the `tweets` and `users` indices (the seed's Elasticsearch)."""
+"""Amazon OpenSearch Service: the `tweets` and `users` indices (the seed's Elasticsearch).
+
+The domain lives in the VPC, speaks HTTPS only, and admits requests signed (SigV4)
+by the chirp task role and no one else: its access policy names that role, and the
+role's own policy allows it the domain's HTTP API.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from infra.aws.iam import allow
 from infra.aws.sizing import OpenSearchSizing
 
 PORT = 443
@@ -22,6 +28,8 @@ class SearchArgs:
     zones: int
     subnet_ids: Sequence[pulumi.Input[str]]
     security_group_id: pulumi.Input[str]
+    task_role: aws.iam.Role
+    """The only principal the domain admits."""
 
 
 class Search(pulumi.ComponentResource):
@@ -66,26 +74,32 @@ class Search(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        # The app's client does not sign requests; the domain is reachable only
-        # inside the VPC and its security group admits only chirp's tasks.
         aws.opensearch.DomainPolicy(
             f"{name}-policy",
             domain_name=domain.domain_name,
-            access_policies=domain.arn.apply(_open_inside_vpc),
+            access_policies=pulumi.Output.all(domain.arn, args.task_role.arn).apply(
+                lambda values: _only_for(*values)
+            ),
             opts=child,
+        )
+        allow(
+            f"{name}-http",
+            args.task_role,
+            [(["es:ESHttp*"], [pulumi.Output.concat(domain.arn, "/*")])],
+            self,
         )
         self.endpoint = domain.endpoint
         self.register_outputs({"endpoint": self.endpoint})
 
 
-def _open_inside_vpc(domain_arn: str) -> str:
+def _only_for(domain_arn: str, role_arn: str) -> str:
     return json.dumps(
         {
             "Version": "2012-10-17",
             "Statement": [
                 {
                     "Effect": "Allow",
-                    "Principal": {"AWS": "*"},
+                    "Principal": {"AWS": [role_arn]},
                     "Action": "es:ESHttp*",
                     "Resource": f"{domain_arn}/*",
                 }

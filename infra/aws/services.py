@@ -5,18 +5,23 @@ registers with three target groups so the ALB's per-target-group metrics
 measure the seed's two latency objectives apart: writes (POST, PUT, PATCH,
 DELETE), feed reads (GET /api/v1/feed), and everything else. All three check
 `GET /readyz`.
+
+The public listener is HTTPS (HTTP only redirects to it); plain HTTP needs the
+sizing's `allow_plain_http`. /metrics is never served through the ALB: every task
+serves its metrics on `METRICS_PORT`, which only the monitoring security group
+reaches, and the listener answers 404 for the path besides.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from infra.aws.roles import GATEWAY, GATEWAY_PORT, WORKERS
+from infra.aws.iam import TaskRoles, allow
+from infra.aws.roles import GATEWAY, GATEWAY_PORT, METRICS_PORT, WORKERS
 from infra.aws.sizing import AwsSizing, ServiceSizing
 
 HEALTH_CHECK_PATH = "/readyz"
@@ -24,6 +29,7 @@ WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 FEED_PATH = "/api/v1/feed*"
 TARGET_GROUPS = ("writes", "feed", "other")
 BOOTSTRAP = "bootstrap"
+HIDDEN_PATHS = ("/metrics", "/metrics/*")
 
 
 @dataclass
@@ -35,12 +41,16 @@ class ServicesArgs:
     secrets: Mapping[str, pulumi.Input[str]]
     """Environment variable → Secrets Manager reference (`arn:...:json-key::`)."""
     secret_arns: Sequence[pulumi.Input[str]]
+    key_arns: Sequence[pulumi.Input[str]]
+    """Customer-managed KMS keys of those secrets."""
     table_arns: Sequence[pulumi.Input[str]]
+    roles: TaskRoles
     vpc_id: pulumi.Input[str]
     public_subnet_ids: Sequence[pulumi.Input[str]]
     private_subnet_ids: Sequence[pulumi.Input[str]]
     alb_security_group_id: pulumi.Input[str]
-    app_security_group_id: pulumi.Input[str]
+    gateway_security_group_id: pulumi.Input[str]
+    worker_security_group_id: pulumi.Input[str]
 
 
 class Services(pulumi.ComponentResource):
@@ -73,7 +83,7 @@ class Services(pulumi.ComponentResource):
             f"{name}-logs", name=f"/chirp/{pulumi.get_stack()}", retention_in_days=14, opts=child
         )
         self._image = self._image_uri()
-        self._execution_role, self._task_role = self._roles()
+        self._grant()
 
         target_groups = self._load_balancer()
         self.services = {
@@ -113,52 +123,38 @@ class Services(pulumi.ComponentResource):
         self.image_repository_url = repository.repository_url
         return pulumi.Output.concat(repository.repository_url, ":", sizing.image_tag)
 
-    def _roles(self) -> tuple[aws.iam.Role, aws.iam.Role]:
-        child = pulumi.ResourceOptions(parent=self)
-        assume = json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        )
-        execution = aws.iam.Role(f"{self._name}-execution", assume_role_policy=assume, opts=child)
-        aws.iam.RolePolicyAttachment(
-            f"{self._name}-execution",
-            role=execution.name,
-            policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
-            opts=child,
-        )
-        aws.iam.RolePolicy(
+    def _grant(self) -> None:
+        """The execution role reads the task secrets; the task role uses the tables."""
+        args = self._args
+        roles = args.roles
+        allow(
             f"{self._name}-secrets",
-            role=execution.id,
-            policy=pulumi.Output.json_dumps(
-                _policy(["secretsmanager:GetSecretValue"], list(self._args.secret_arns))
-            ),
-            opts=child,
+            roles.execution,
+            [
+                (["secretsmanager:GetSecretValue"], list(args.secret_arns)),
+                (["kms:Decrypt"], list(args.key_arns)),
+            ],
+            self,
         )
-        task = aws.iam.Role(f"{self._name}-task", assume_role_policy=assume, opts=child)
         table_resources = [
             resource
-            for arn in self._args.table_arns
+            for arn in args.table_arns
             for resource in (
                 arn,
                 pulumi.Output.concat(arn, "/index/*"),
                 pulumi.Output.concat(arn, "/stream/*"),
             )
         ]
-        aws.iam.RolePolicy(
+        allow(
             f"{self._name}-tables",
-            role=task.id,
-            policy=pulumi.Output.json_dumps(_policy(["dynamodb:*"], table_resources)),
-            opts=child,
+            roles.task,
+            [
+                (["dynamodb:*"], table_resources),
+                # Readiness and the bootstrap list tables; the action has no resource scope.
+                (["dynamodb:ListTables"], ["*"]),
+            ],
+            self,
         )
-        return execution, task
 
     def _load_balancer(self) -> dict[str, aws.lb.TargetGroup]:
         args = self._args
@@ -222,42 +218,68 @@ class Services(pulumi.ComponentResource):
         return groups
 
     def _listener(self, alb: aws.lb.LoadBalancer, default: aws.lb.TargetGroup) -> aws.lb.Listener:
-        child = pulumi.ResourceOptions(parent=self)
+        sizing = self._args.sizing
+        sizing.require_public_tls()
         forward = [aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=default.arn)]
-        certificate = self._args.sizing.certificate_arn
-        if not certificate:
-            return aws.lb.Listener(
-                f"{self._name}-http",
-                load_balancer_arn=alb.arn,
-                port=80,
-                protocol="HTTP",
-                default_actions=forward,
-                opts=child,
+        if not sizing.certificate_arn:  # plain HTTP, asked for by name
+            listener = self._http_listener(alb, forward)
+        else:
+            redirect = aws.lb.ListenerDefaultActionArgs(
+                type="redirect",
+                redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                    protocol="HTTPS", port="443", status_code="HTTP_301"
+                ),
             )
-        aws.lb.Listener(
+            self._http_listener(alb, [redirect])
+            listener = aws.lb.Listener(
+                f"{self._name}-https",
+                load_balancer_arn=alb.arn,
+                port=443,
+                protocol="HTTPS",
+                ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06",
+                certificate_arn=sizing.certificate_arn,
+                default_actions=forward,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        self._hide_metrics(listener)
+        return listener
+
+    def _http_listener(
+        self, alb: aws.lb.LoadBalancer, actions: list[aws.lb.ListenerDefaultActionArgs]
+    ) -> aws.lb.Listener:
+        return aws.lb.Listener(
             f"{self._name}-http",
             load_balancer_arn=alb.arn,
             port=80,
             protocol="HTTP",
-            default_actions=[
-                aws.lb.ListenerDefaultActionArgs(
-                    type="redirect",
-                    redirect=aws.lb.ListenerDefaultActionRedirectArgs(
-                        protocol="HTTPS", port="443", status_code="HTTP_301"
+            default_actions=actions,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _hide_metrics(self, listener: aws.lb.Listener) -> None:
+        """Answer 404 for /metrics at the edge, before any rule forwards it."""
+        aws.lb.ListenerRule(
+            f"{self._name}-no-metrics",
+            listener_arn=listener.arn,
+            priority=1,
+            conditions=[
+                aws.lb.ListenerRuleConditionArgs(
+                    path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(
+                        values=list(HIDDEN_PATHS)
+                    )
+                )
+            ],
+            actions=[
+                aws.lb.ListenerRuleActionArgs(
+                    type="fixed-response",
+                    fixed_response=aws.lb.ListenerRuleActionFixedResponseArgs(
+                        content_type="application/json",
+                        status_code="404",
+                        message_body='{"error": {"code": "not_found", "message": "not found"}}',
                     ),
                 )
             ],
-            opts=child,
-        )
-        return aws.lb.Listener(
-            f"{self._name}-https",
-            load_balancer_arn=alb.arn,
-            port=443,
-            protocol="HTTPS",
-            ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06",
-            certificate_arn=certificate,
-            default_actions=forward,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _task_definition(
@@ -285,8 +307,9 @@ class Services(pulumi.ComponentResource):
                 },
             },
         }
-        if role == GATEWAY:
-            container["portMappings"] = [{"containerPort": GATEWAY_PORT, "protocol": "tcp"}]
+        ports = {GATEWAY: [GATEWAY_PORT, METRICS_PORT], BOOTSTRAP: []}.get(role, [METRICS_PORT])
+        if ports:
+            container["portMappings"] = [{"containerPort": p, "protocol": "tcp"} for p in ports]
         return aws.ecs.TaskDefinition(
             f"{self._name}-{role}",
             family=f"chirp-{pulumi.get_stack()}-{role}",
@@ -294,8 +317,8 @@ class Services(pulumi.ComponentResource):
             requires_compatibilities=["FARGATE"],
             cpu=str(sizing.cpu),
             memory=str(sizing.memory_mb),
-            execution_role_arn=self._execution_role.arn,
-            task_role_arn=self._task_role.arn,
+            execution_role_arn=args.roles.execution.arn,
+            task_role_arn=args.roles.task.arn,
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
                 operating_system_family="LINUX", cpu_architecture="X86_64"
             ),
@@ -328,7 +351,9 @@ class Services(pulumi.ComponentResource):
             launch_type="FARGATE",
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=list(args.private_subnet_ids),
-                security_groups=[args.app_security_group_id],
+                security_groups=[
+                    args.gateway_security_group_id if balanced else args.worker_security_group_id
+                ],
                 assign_public_ip=False,
             ),
             load_balancers=balanced or None,
@@ -341,10 +366,3 @@ class Services(pulumi.ComponentResource):
             # Autoscaling owns the running count once the service exists.
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"]),
         )
-
-
-def _policy(actions: list[str], resources: list[pulumi.Input[str]]) -> dict[str, object]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": actions, "Resource": resources}],
-    }

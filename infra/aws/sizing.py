@@ -14,7 +14,10 @@ Keys (all optional; defaults shown):
       "image": null,                      # chirp image URI; null: the ECR repository this
       "image_tag": "latest",              #   program creates, at this tag
       "alert_email": null,                # subscribed to the alarm topic when set
-      "certificate_arn": null,            # ACM certificate: HTTPS on 443, HTTP redirects
+      "certificate_arn": null,            # ACM certificate: HTTPS on 443, HTTP redirects;
+                                          #   required, unless allow_plain_http is true
+      "allow_plain_http": false,          # serve the API over plain HTTP on 80 (tests only)
+      "deletion_protection": true,        # RDS instances; `chirp down` lifts it first
       "kafka": {"brokers": 10, "instance_type": "kafka.m5.2xlarge", "version": "3.9.x",
                 "partitions_per_topic": 100, "replication_factor": 3,
                 "min_insync_replicas": 2, "retention_hours": 168, "volume_gb": 1000},
@@ -204,6 +207,8 @@ class AwsSizing(_Section):
     image_tag: str = "latest"
     alert_email: str | None = None
     certificate_arn: str | None = None
+    allow_plain_http: bool = False
+    deletion_protection: bool = True
     kafka: KafkaSizing = KafkaSizing()
     redis: RedisSizing = RedisSizing()
     dynamodb: DynamoDBSizing = DynamoDBSizing()
@@ -242,6 +247,15 @@ class AwsSizing(_Section):
         worker = next(w for w in WORKERS if w.name == name)
         wanted = self.workers[name].max_tasks
         return min(wanted, self.kafka.partitions_per_topic) if worker.topic else wanted
+
+    def require_public_tls(self) -> None:
+        """Refuse a public listener without TLS unless plain HTTP was asked for by name."""
+        if not self.certificate_arn and not self.allow_plain_http:
+            raise ConfigError(
+                "the public load balancer would serve plain HTTP: set certificate_arn to an ACM "
+                "certificate in the sizing file, or allow_plain_http: true for a throwaway "
+                "test stack (see README, Going to AWS)"
+            )
 
     def adjustments(self) -> list[str]:
         """Where the requested sizes were changed to be deployable, one sentence each."""

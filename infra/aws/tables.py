@@ -11,10 +11,11 @@ feeds the relay.
 (string, `like#<user_id>` or `retweet#<user_id>`), so a second like by the
 same user is the same item and a conditional put makes it a no-op.
 
-Both: on-demand capacity unless the sizing asks for provisioned, point-in-time
-recovery, encrypted at rest. `idempotency_keys` expires its items by TTL. Keys,
-indexes and streams come from `stack.schema.tables`, the specs the local stack
-creates its tables from.
+`tweets` and `engagements`: on-demand capacity unless the sizing asks for
+provisioned. The others (`idempotency_keys`, whose items expire by TTL, and
+`node_leases`) are on demand. Every table: point-in-time recovery, encrypted at
+rest. Keys, indexes and streams come from `stack.schema.tables`, the specs the
+local stack creates its tables from, so every local table exists here too.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ from stack.schema.tables import (
     TABLE_SPECS,
     TWEETS,
 )
+
+_SIZED = (TWEETS, ENGAGEMENTS)
+"""The tables whose capacity the sizing sets; the rest are small and on demand."""
+_TTL = {IDEMPOTENCY: IDEMPOTENCY_EXPIRES_AT}
 
 
 @dataclass
@@ -77,8 +82,9 @@ def table_shape(spec: dict[str, Any], capacity: dict[str, int | None]) -> dict[s
 
 
 class Tables(pulumi.ComponentResource):
-    """The `tweets` and `engagements` tables, and the idempotency keys."""
+    """Every table of `stack.schema.tables`, with point-in-time recovery."""
 
+    arns: dict[str, pulumi.Output[str]]
     tweets_arn: pulumi.Output[str]
     tweets_stream_arn: pulumi.Output[str]
     engagements_arn: pulumi.Output[str]
@@ -87,42 +93,42 @@ class Tables(pulumi.ComponentResource):
         self, name: str, args: TablesArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("chirp:aws:Tables", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         sizing = args.sizing
         capacity: dict[str, int | None] = {
             "read_capacity": None if sizing.on_demand else sizing.read_capacity,
             "write_capacity": None if sizing.on_demand else sizing.write_capacity,
         }
-        # No deletion protection: `chirp down --provider aws` must be able to remove
-        # the tables. PITR keeps a restorable backup for 35 days after deletion.
-        recovery = aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True)
-        encryption = aws.dynamodb.TableServerSideEncryptionArgs(enabled=True)
-        tweets, engagements = (
-            aws.dynamodb.Table(
-                f"{name}-{table}",
-                name=table,
-                **table_shape(TABLE_SPECS[table], capacity),
-                billing_mode="PAY_PER_REQUEST" if sizing.on_demand else "PROVISIONED",
-                **capacity,
-                point_in_time_recovery=recovery,
-                server_side_encryption=encryption,
-                deletion_protection_enabled=False,
-                opts=child,
-            )
-            for table in (TWEETS, ENGAGEMENTS)
-        )
-        aws.dynamodb.Table(
-            f"{name}-idempotency",
-            name=IDEMPOTENCY,
-            **table_shape(TABLE_SPECS[IDEMPOTENCY], {}),
-            billing_mode="PAY_PER_REQUEST",
-            ttl=aws.dynamodb.TableTtlArgs(attribute_name=IDEMPOTENCY_EXPIRES_AT, enabled=True),
-            server_side_encryption=encryption,
-            opts=child,
-        )
-        self.tweets_arn = tweets.arn
-        self.tweets_stream_arn = tweets.stream_arn
-        self.engagements_arn = engagements.arn
-        self.register_outputs(
-            {"tweets_arn": self.tweets_arn, "engagements_arn": self.engagements_arn}
+        tables = {
+            table: self._table(name, table, capacity if table in _SIZED else None)
+            for table in TABLE_SPECS
+        }
+        self.arns = {table: created.arn for table, created in tables.items()}
+        self.tweets_arn = tables[TWEETS].arn
+        self.tweets_stream_arn = tables[TWEETS].stream_arn
+        self.engagements_arn = tables[ENGAGEMENTS].arn
+        self.register_outputs({"arns": self.arns})
+
+    def _table(
+        self, name: str, table: str, capacity: dict[str, int | None] | None
+    ) -> aws.dynamodb.Table:
+        provisioned = capacity is not None and capacity["read_capacity"] is not None
+        expires = _TTL.get(table)
+        sized = capacity or {}
+        return aws.dynamodb.Table(
+            # The idempotency table keeps the resource name it was first deployed with.
+            f"{name}-{'idempotency' if table == IDEMPOTENCY else table.replace('_', '-')}",
+            name=table,
+            **table_shape(TABLE_SPECS[table], sized),
+            billing_mode="PROVISIONED" if provisioned else "PAY_PER_REQUEST",
+            read_capacity=sized.get("read_capacity"),
+            write_capacity=sized.get("write_capacity"),
+            ttl=aws.dynamodb.TableTtlArgs(attribute_name=expires, enabled=True)
+            if expires
+            else None,
+            # No deletion protection: `chirp down --provider aws` must be able to remove
+            # the tables. PITR keeps a restorable backup for 35 days after deletion.
+            point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
+            server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True),
+            deletion_protection_enabled=False,
+            opts=pulumi.ResourceOptions(parent=self),
         )

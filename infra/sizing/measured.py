@@ -19,9 +19,10 @@ feed rate is the entry whose name holds ``/api/v1/feed``; the post rate the
 ``POST`` entry ending in ``/api/v1/tweets``. A load run reports what it achieved,
 which is a capacity only if the run saturated the stack.
 
-Both are whole-stack figures. To turn the feed and post rates into per-process figures
+The feed and post rates are whole-stack figures. To turn them into per-process figures
 the report may say how many gateways served them, as ``processes: {"gateway": N}`` or
-top-level ``gateway_processes`` (the bench writes it); without it one is assumed. At least one of the rates must be present.
+top-level ``gateway_processes`` (the bench writes it); without it one is assumed. At
+least one of the rates must be present.
 """
 
 from __future__ import annotations

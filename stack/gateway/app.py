@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 
-from stack.gateway import errors, health, ping
+from stack.gateway import errors, fleet, health, ping
 from stack.gateway.middleware import BodyLimitMiddleware, MetricsMiddleware
 from stack.resources import Resources
 from stack.settings import Settings
@@ -62,6 +62,7 @@ def create_app(settings: Settings, services: list[str] | None = None) -> FastAPI
         telemetry=_TELEMETRY,
     )
     errors.install(app)
+    fleet.install(app, settings)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, node_id=settings.node_id)
     app.include_router(health.router)

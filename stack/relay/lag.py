@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 
 import redis
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, TopicPartition
@@ -26,16 +27,15 @@ GROUP_LAG = Gauge("chirp_consumer_group_lag", "Total lag of a consumer group", [
 class LagMonitor:
     """Every `interval_s`, computes each group's lag into Prometheus and Redis."""
 
-    def __init__(self, bootstrap: str, cache: redis.Redis, interval_s: float = 1.0) -> None:
-        self._bootstrap = bootstrap
+    def __init__(
+        self, connection: Mapping[str, str], cache: redis.Redis, interval_s: float = 1.0
+    ) -> None:
         self._cache = cache
         self._interval_s = interval_s
         self._stop = threading.Event()
-        self._admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
+        self._admin = AdminClient({**connection, "log_level": 3})
         # Only asked for watermarks; it never subscribes, so it never joins a group.
-        self._watermarks = Consumer(
-            {"bootstrap.servers": bootstrap, "group.id": "chirp-lag-monitor", "log_level": 3}
-        )
+        self._watermarks = Consumer({**connection, "group.id": "chirp-lag-monitor", "log_level": 3})
 
     def start(self) -> threading.Thread:
         thread = threading.Thread(target=self._run, name="lag-monitor", daemon=True)

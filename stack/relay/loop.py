@@ -6,7 +6,6 @@ import logging
 import signal
 import threading
 
-import boto3
 from prometheus_client import Counter
 
 from stack import clients
@@ -31,11 +30,12 @@ def run_relay(settings: Settings) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     res = Resources.open(settings)
-    publisher = Publisher(settings.kafka_bootstrap)
+    kafka = clients.kafka_config(settings)
+    publisher = Publisher(kafka)
     follower = StreamFollower(
-        res.dynamo, _streams_client(settings), res.pg, publisher, tables.STREAMED
+        res.dynamo, clients.dynamodb_streams_client(settings), res.pg, publisher, tables.STREAMED
     )
-    monitor = LagMonitor(settings.kafka_bootstrap, res.redis)
+    monitor = LagMonitor(kafka, res.redis)
     monitor.start()
     idle_s = settings.relay_poll_s
     log.info("relay started")
@@ -63,12 +63,3 @@ def _one_pass(res: Resources, publisher: Publisher, follower: StreamFollower) ->
     RELAYED.labels("outbox").inc(from_outbox)
     RELAYED.labels("streams").inc(from_streams)
     return from_outbox + from_streams
-
-
-def _streams_client(settings: Settings) -> object:
-    return boto3.client(
-        "dynamodbstreams",
-        endpoint_url=settings.dynamodb_endpoint,
-        region_name="us-east-1",
-        **clients.DYNAMODB_LOCAL_KEYS,
-    )

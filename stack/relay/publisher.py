@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from confluent_kafka import KafkaError, Message, Producer
 
@@ -15,11 +15,12 @@ class NotDelivered(Exception):
 
 
 class Publisher:
-    def __init__(self, bootstrap: str, timeout_s: float = 10.0) -> None:
+    def __init__(self, connection: Mapping[str, str], timeout_s: float = 10.0) -> None:
+        """`connection`: the brokers and their security (`stack.clients.kafka_config`)."""
         self._timeout_s = timeout_s
         self._producer = Producer(
             {
-                "bootstrap.servers": bootstrap,
+                **connection,
                 "enable.idempotence": True,
                 "acks": "all",
                 "linger.ms": 2,

@@ -11,6 +11,8 @@ IDEMPOTENCY = "idempotency_keys"
 # Idempotency keys expire a day after use; DynamoDB's TTL deletes items past this epoch second.
 IDEMPOTENCY_EXPIRES_AT = "expires_at"
 IDEMPOTENCY_KEEP_S = 24 * 3600
+# Which process holds which node id of the tweet and user ids (see stack/node_lease.py).
+NODE_LEASES = "node_leases"
 
 
 def _key(*parts: tuple[str, str, str]) -> dict[str, Any]:
@@ -43,6 +45,7 @@ TABLE_SPECS: dict[str, dict[str, Any]] = {
     IDEMPOTENCY: _key(
         ("key", "S", "HASH"),
     ),
+    NODE_LEASES: _key(("node_id", "N", "HASH")),
 }
 
 

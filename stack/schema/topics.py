@@ -57,8 +57,10 @@ def create_topics(admin: AdminClient, partitions: int) -> list[str]:
     missing = [t for t in all_topics() if t not in existing]
     if not missing:
         return []
+    # The broker's default replication: 1 on the one local broker, 3 on MSK, where a fixed
+    # 1 would be under min.insync.replicas and every acks=all write would be refused.
     futures = admin.create_topics(
-        [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in missing],
+        [NewTopic(t, num_partitions=partitions, replication_factor=-1) for t in missing],
         operation_timeout=30,
     )
     created = []

@@ -23,7 +23,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Produ
 from prometheus_client import Counter, Histogram
 from tenacity import Retrying, stop_after_attempt, wait_exponential
 
-from stack import events, tracing
+from stack import clients, events, tracing
 from stack.schema.topics import dlq_topic
 from stack.settings import Settings
 
@@ -84,7 +84,7 @@ class Worker:
         self._stop = threading.Event()
         self._consumer = Consumer(
             {
-                "bootstrap.servers": settings.kafka_bootstrap,
+                **clients.kafka_config(settings),
                 "group.id": handler.group,
                 "enable.auto.commit": False,
                 "auto.offset.reset": "earliest",
@@ -92,9 +92,7 @@ class Worker:
                 "log_level": 3,
             }
         )
-        self._dlq = Producer(
-            {"bootstrap.servers": settings.kafka_bootstrap, "enable.idempotence": True}
-        )
+        self._dlq = Producer({**clients.kafka_config(settings), "enable.idempotence": True})
 
     def stop(self, *_: object) -> None:
         self._stop.set()

@@ -7,6 +7,7 @@ and where a run gets past its checks the Pulumi stack is a recording fake.
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from rich.console import Console
 
 from infra.aws import automation
 from infra.aws.automation import aws_down, aws_up, require_prerequisites
+from infra.aws.sizing import AwsSizing
 from stack.errors import ConfigError, MissingDependency
 from stack.settings import Settings
 
@@ -167,10 +169,20 @@ class FakeStack:
 
 
 @pytest.fixture
-def stack(ready: Path, monkeypatch: pytest.MonkeyPatch) -> FakeStack:
+def stack(ready: Path, monkeypatch: pytest.MonkeyPatch, settings: Settings) -> FakeStack:
     fake = FakeStack()
-    monkeypatch.setattr(automation, "open_stack", lambda settings, sizing: fake)
+
+    def open_stack(_: Settings, sizing: AwsSizing) -> FakeStack:
+        fake.calls.append(f"open (protected: {sizing.deletion_protection})")
+        return fake
+
+    monkeypatch.setattr(automation, "open_stack", open_stack)
     monkeypatch.setattr(automation, "run_bootstrap", lambda region, outputs: None)
+    # The one key a deployable sizing needs beside the seed's sizes: TLS at the edge.
+    settings.run_dir.mkdir(parents=True, exist_ok=True)
+    (settings.run_dir / "aws-sizing.json").write_text(
+        json.dumps({"certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/x"})
+    )
     return fake
 
 
@@ -190,7 +202,7 @@ def test_down_shows_the_preview_and_stops_when_declined(
 ) -> None:
     asked = _answer(monkeypatch, False)
     aws_down(settings, console, yes=False)
-    assert stack.calls == ["preview_destroy"]
+    assert stack.calls == ["open (protected: True)", "preview_destroy"]
     assert len(asked) == 1 and "Destroy" in asked[0]
     shown = console.file.getvalue()  # type: ignore[attr-defined]
     assert "planned changes" in shown and "delete" in shown and "135" in shown
@@ -202,7 +214,15 @@ def test_down_destroys_after_the_preview_when_confirmed(
 ) -> None:
     _answer(monkeypatch, True)
     aws_down(settings, console, yes=False)
-    assert stack.calls == ["preview_destroy", "destroy"]
+    # The databases' deletion protection is lifted (an update) only once confirmed.
+    assert stack.calls == [
+        "open (protected: True)",
+        "preview_destroy",
+        "open (protected: False)",
+        "up",
+        "destroy",
+    ]
+    assert "lifting the databases' deletion protection" in console.file.getvalue()  # type: ignore[attr-defined]
 
 
 def test_down_with_yes_asks_nothing(
@@ -211,7 +231,7 @@ def test_down_with_yes_asks_nothing(
     asked = _answer(monkeypatch, False)
     aws_down(settings, console, yes=True)
     assert asked == []
-    assert stack.calls == ["preview_destroy", "destroy"]
+    assert stack.calls[-3:] == ["open (protected: False)", "up", "destroy"]
 
 
 def test_up_previews_first_then_applies_and_prints_the_api(
@@ -219,12 +239,12 @@ def test_up_previews_first_then_applies_and_prints_the_api(
 ) -> None:
     asked = _answer(monkeypatch, True)
     aws_up(settings, console, yes=False)
-    assert stack.calls == ["preview", "up"]
+    assert stack.calls == ["open (protected: True)", "preview", "up"]
     assert len(asked) == 1
     shown = console.file.getvalue()  # type: ignore[attr-defined]
     assert "create" in shown and "http://chirp.elb.example" in shown
-    # Sizes came from the seed, and the adjustments to them are said out loud.
-    assert "seed's defaults" in shown and "rounded up to 12" in shown
+    # Sizes came from the file (the seed's beside its one key), adjustments said out loud.
+    assert "aws-sizing.json" in shown and "rounded up to 12" in shown
 
 
 def test_up_declined_changes_nothing(
@@ -232,7 +252,7 @@ def test_up_declined_changes_nothing(
 ) -> None:
     _answer(monkeypatch, False)
     aws_up(settings, console, yes=False)
-    assert stack.calls == ["preview"]
+    assert stack.calls == ["open (protected: True)", "preview"]
 
 
 def test_without_a_terminal_confirmation_asks_for_yes(

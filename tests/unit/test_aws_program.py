@@ -1,118 +1,30 @@
-"""The AWS Pulumi program under `pulumi.runtime` mocks: no CLI, no cloud.
-
-The mocks record every resource the program registers with its inputs;
-`@pulumi.runtime.test` returns only after every registration has finished,
-so the assertions below read a complete, settled list.
-"""
+"""The AWS Pulumi program under `pulumi.runtime` mocks (tests/unit/pulumi_mocks.py): what
+it deploys and how big. The rules every deployment must keep are in test_aws_policy.py."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pulumi
 import pytest
 
-from infra.aws.program import build_program
 from infra.aws.sizing import AwsSizing, default_sizing_file, load_sizing
 from stack.errors import ConfigError
 from stack.schema.tables import IDEMPOTENCY_EXPIRES_AT, TABLE_SPECS
 from stack.settings import Settings
+from tests.unit.pulumi_mocks import CERTIFICATE, ZONES, Deployed, container, deploy
 
-ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1d"]
 CONSUMERS = ["fanout", "search-indexer", "trending", "notify", "analytics"]
 ROLES = ["gateway", "relay", *CONSUMERS]
-
-# Outputs the cloud would compute, so that values built from them are concrete.
-_COMPUTED: dict[str, dict[str, Any]] = {
-    "aws:ecr/repository:Repository": {"repositoryUrl": "123.dkr.ecr.eu-west-1/chirp-test"},
-    "aws:lb/loadBalancer:LoadBalancer": {
-        "arnSuffix": "app/chirp/abc",
-        "dnsName": "chirp.elb.example",
-    },
-    "aws:msk/cluster:Cluster": {"bootstrapBrokers": "b-1.msk:9092,b-2.msk:9092,b-3.msk:9092"},
-    "aws:msk/configuration:Configuration": {"latestRevision": 1},
-    "aws:elasticache/replicationGroup:ReplicationGroup": {
-        "primaryEndpointAddress": "master.chirp.cache.example",
-        "readerEndpointAddress": "replica.chirp.cache.example",
-    },
-    "aws:opensearch/domain:Domain": {"endpoint": "vpc-chirp.es.example"},
-}
-
-SETTINGS = Settings(postgres_db="chirp", postgres_user="postgres", kafka_partitions=6)
-
-
-class RecordingMocks(pulumi.runtime.Mocks):
-    """Answers like a cloud would and remembers every resource it was asked for."""
-
-    def __init__(self) -> None:
-        self.resources: list[pulumi.runtime.MockResourceArgs] = []
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
-        self.resources.append(args)
-        state: dict[str, Any] = {"arn": f"arn:aws:mock:{args.typ}:{args.name}", "name": args.name}
-        state.update(args.inputs)
-        state.update(_COMPUTED.get(args.typ, {}))
-        if args.typ == "aws:lb/targetGroup:TargetGroup":
-            state["arnSuffix"] = f"targetgroup/{args.name}/1"
-        if args.typ == "aws:rds/instance:Instance":
-            state.update(address=f"{args.name}.rds.example", identifier=args.name)
-            state["masterUserSecrets"] = [{"secretArn": "arn:aws:secretsmanager:pg"}]
-        if args.typ == "aws:dynamodb/table:Table":
-            state["streamArn"] = f"arn:aws:dynamodb:stream/{args.name}"
-        return f"{args.name}-id", state
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
-        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            zone_ids = [f"euw1-az{i}" for i in range(len(ZONES))]
-            return {"names": ZONES, "zoneIds": zone_ids}, []
-        return {}, []
-
-
-@dataclass
-class Deployed:
-    """The resources one run of the program registered."""
-
-    resources: list[pulumi.runtime.MockResourceArgs]
-
-    def of_type(self, typ: str) -> list[dict[str, Any]]:
-        return [r.inputs for r in self.resources if r.typ == typ]
-
-    def named(self, typ: str, name: str) -> dict[str, Any]:
-        found = [r.inputs for r in self.resources if r.typ == typ and r.name == name]
-        assert len(found) == 1, f"expected one {typ} named {name}, found {len(found)}"
-        return found[0]
-
-    def one(self, typ: str) -> dict[str, Any]:
-        found = self.of_type(typ)
-        assert len(found) == 1, f"expected one {typ}, found {len(found)}"
-        return found[0]
-
-    def types(self) -> set[str]:
-        return {r.typ for r in self.resources}
-
-
-def deploy(sizing: AwsSizing) -> Deployed:
-    """Run the whole program once under fresh mocks."""
-    mocks = RecordingMocks()
-    pulumi.runtime.set_mocks(mocks, project="chirp", stack="test", preview=False)
-
-    @pulumi.runtime.test
-    def run() -> None:
-        build_program(sizing, SETTINGS)()
-
-    run()
-    return Deployed(mocks.resources)
 
 
 @pytest.fixture(scope="module")
 def default_stack() -> Deployed:
-    return deploy(AwsSizing(region="eu-west-1"))
+    return deploy(AwsSizing(region="eu-west-1", certificate_arn=CERTIFICATE))
 
 
-# What `chirp simulate capacity --emit-pulumi-config` writes, plus two of chirp's own keys.
+# What `chirp simulate capacity --emit-pulumi-config` writes, plus three of chirp's own keys.
 PLAN_FILE = {
     "schema": "chirp.sizing/v1",
     "generated_by": "chirp simulate capacity",
@@ -138,6 +50,7 @@ PLAN_FILE = {
     "rds": {"instance_class": "db.r6g.large", "read_replicas": 2},
     "opensearch": {"data_nodes": 3, "instance_class": "r6g.large", "volume_gb": 100},
     "region": "eu-west-1",
+    "certificate_arn": CERTIFICATE,
     "alarms": {"write_p99_ms": 80, "lag_alert": 4000},
 }
 
@@ -147,12 +60,6 @@ def sized_stack(tmp_path_factory: pytest.TempPathFactory) -> Deployed:
     path = tmp_path_factory.mktemp("sizing") / "aws-sizing.json"
     path.write_text(json.dumps(PLAN_FILE))
     return deploy(load_sizing(path))
-
-
-def _container(stack: Deployed, role: str) -> dict[str, Any]:
-    definition = stack.named("aws:ecs/taskDefinition:TaskDefinition", f"chirp-app-{role}")
-    (container,) = json.loads(definition["containerDefinitions"])
-    return container
 
 
 def _lag_alarms(stack: Deployed, worker: str) -> dict[float, dict[str, Any]]:
@@ -180,6 +87,7 @@ def test_components_are_grouped_as_component_resources(default_stack: Deployed) 
         "chirp:aws:Postgres",
         "chirp:aws:Search",
         "chirp:aws:Services",
+        "chirp:aws:TaskRoles",
         "chirp:aws:Autoscaling",
         "chirp:aws:Alarms",
     }
@@ -293,7 +201,7 @@ def test_every_role_runs_as_a_fargate_service_with_its_command(default_stack: De
     services = {s["name"]: s for s in default_stack.of_type("aws:ecs/service:Service")}
     assert set(services) == set(ROLES)
     assert all(s["launchType"] == "FARGATE" for s in services.values())
-    assert _container(default_stack, "gateway")["command"] == [
+    assert container(default_stack, "gateway")["command"] == [
         "python",
         "-m",
         "stack.run",
@@ -301,30 +209,39 @@ def test_every_role_runs_as_a_fargate_service_with_its_command(default_stack: De
         "--port",
         "8101",
     ]
+    # `stack.run` needs a port for every role: a worker's serves its metrics.
     for worker in ["relay", *CONSUMERS]:
-        assert _container(default_stack, worker)["command"] == [
+        assert container(default_stack, worker)["command"] == [
             "python",
             "-m",
             "stack.run",
             worker,
+            "--port",
+            "9100",
         ]
-    bootstrap = _container(default_stack, "bootstrap")
+    bootstrap = container(default_stack, "bootstrap")
     assert bootstrap["command"] == ["python", "-m", "stack.bootstrap"]
 
 
 def test_tasks_reach_the_managed_services_by_their_endpoints(default_stack: Deployed) -> None:
-    container = _container(default_stack, "fanout")
-    env = {item["name"]: item["value"] for item in container["environment"]}
-    assert env["CHIRP_KAFKA_HOST"] == "b-1.msk"
-    assert env["CHIRP_KAFKA_PORT"] == "9092"
+    fanout = container(default_stack, "fanout")
+    env = {item["name"]: item["value"] for item in fanout["environment"]}
+    assert env["CHIRP_KAFKA_BROKERS"] == "b-1.msk:9096,b-2.msk:9096,b-3.msk:9096"
     assert env["CHIRP_KAFKA_PARTITIONS"] == "100"
     assert env["CHIRP_REDIS_HOST"] == "master.chirp.cache.example"
     assert env["CHIRP_POSTGRES_HOST"] == "chirp-postgres-primary.rds.example"
     assert env["CHIRP_POSTGRES_DB"] == "chirp"
     assert env["CHIRP_OPENSEARCH_HOST"] == "vpc-chirp.es.example"
     assert "CHIRP_RUN_DIR" in env and not env["CHIRP_RUN_DIR"].startswith(".")
-    (secret,) = container["secrets"]
-    assert secret == {"name": "PGPASSWORD", "valueFrom": "arn:aws:secretsmanager:pg:password::"}
+    secrets = {item["name"]: item["valueFrom"] for item in fanout["secrets"]}
+    assert secrets["PGPASSWORD"] == "arn:aws:secretsmanager:pg:password::"
+    inside = Settings.model_validate(
+        {k.removeprefix("CHIRP_").lower(): v for k, v in env.items() if k.startswith("CHIRP_")}
+    )
+    assert inside.kafka_bootstrap == env["CHIRP_KAFKA_BROKERS"]
+    assert inside.opensearch_url == "https://vpc-chirp.es.example:443"
+    assert inside.redis_url == "rediss://master.chirp.cache.example:6379/0"
+    assert inside.aws_region == "eu-west-1"
 
 
 def test_every_task_reads_from_the_replicas_and_follows_elasticache_failover(
@@ -333,7 +250,7 @@ def test_every_task_reads_from_the_replicas_and_follows_elasticache_failover(
     replicas = ",".join(f"chirp-postgres-replica-{i}.rds.example:5432" for i in range(10))
     for role in [*ROLES, "bootstrap"]:
         env = {
-            item["name"]: item["value"] for item in _container(default_stack, role)["environment"]
+            item["name"]: item["value"] for item in container(default_stack, role)["environment"]
         }
         assert env["CHIRP_POSTGRES_REPLICA_HOSTS"] == replicas, role
         # The local provider's replica count (at most 4) must not cap RDS's ten.
@@ -352,9 +269,11 @@ def test_every_task_reads_from_the_replicas_and_follows_elasticache_failover(
 
 
 def test_without_read_replicas_the_tasks_read_from_the_primary() -> None:
-    stack = deploy(AwsSizing(region="eu-west-1", postgres={"read_replicas": 0}))
+    stack = deploy(
+        AwsSizing(region="eu-west-1", certificate_arn=CERTIFICATE, postgres={"read_replicas": 0})
+    )
     assert not [i for i in stack.of_type("aws:rds/instance:Instance") if i.get("replicateSourceDb")]
-    env = {item["name"]: item["value"] for item in _container(stack, "gateway")["environment"]}
+    env = {item["name"]: item["value"] for item in container(stack, "gateway")["environment"]}
     assert env["CHIRP_POSTGRES_REPLICAS"] == "0"
     assert "CHIRP_POSTGRES_REPLICA_HOSTS" not in env
     inside = Settings.model_validate(
