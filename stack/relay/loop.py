@@ -12,8 +12,9 @@ from prometheus_client import Counter
 from stack import clients
 from stack.relay import outbox
 from stack.relay.lag import LagMonitor
+from stack.relay.pacing import Pacer
 from stack.relay.publisher import Publisher
-from stack.relay.streams import StreamFollower
+from stack.relay.streams import Poll, StreamFollower
 from stack.resources import Resources
 from stack.schema import tables
 from stack.settings import Settings
@@ -22,7 +23,6 @@ log = logging.getLogger(__name__)
 
 RELAYED = Counter("chirp_relay_events_total", "Events relayed to Kafka", ["source"])
 FAILURES = Counter("chirp_relay_failures_total", "Relay passes that could not deliver")
-_IDLE_MAX_S = 0.2
 _FAILURE_PAUSE_S = 1.0
 
 
@@ -33,11 +33,16 @@ def run_relay(settings: Settings) -> None:
     res = Resources.open(settings)
     publisher = Publisher(settings.kafka_bootstrap)
     follower = StreamFollower(
-        res.dynamo, _streams_client(settings), res.pg, publisher, tables.STREAMED
+        res.dynamo,
+        _streams_client(settings),
+        res.pg,
+        publisher,
+        tables.STREAMED,
+        refresh_s=settings.relay_shard_refresh_s,
     )
-    monitor = LagMonitor(settings.kafka_bootstrap, res.redis)
+    monitor = LagMonitor(settings.kafka_bootstrap, res.redis, settings.lag_interval_s)
     monitor.start()
-    idle_s = settings.relay_poll_s
+    pacer = Pacer(settings.relay_poll_s, settings.relay_idle_poll_s)
     log.info("relay started")
     try:
         while not stop.is_set():
@@ -48,21 +53,21 @@ def run_relay(settings: Settings) -> None:
                 log.warning("relay pass failed, will retry: %s", error)
                 stop.wait(_FAILURE_PAUSE_S)
                 continue
-            idle_s = settings.relay_poll_s if moved else min(_IDLE_MAX_S, idle_s * 2)
-            if not moved:
-                stop.wait(idle_s)
+            stop.wait(pacer.rest_after(moved.records, moved.full))
     finally:
         monitor.stop()
         res.close()
         log.info("relay stopped")
 
 
-def _one_pass(res: Resources, publisher: Publisher, follower: StreamFollower) -> int:
+def _one_pass(res: Resources, publisher: Publisher, follower: StreamFollower) -> Poll:
     from_outbox = outbox.drain_once(res.pg, publisher)
     from_streams = follower.poll()
     RELAYED.labels("outbox").inc(from_outbox)
-    RELAYED.labels("streams").inc(from_streams)
-    return from_outbox + from_streams
+    RELAYED.labels("streams").inc(from_streams.records)
+    return Poll(
+        from_outbox + from_streams.records, from_streams.full or from_outbox >= outbox.BATCH
+    )
 
 
 def _streams_client(settings: Settings) -> object:

@@ -1,0 +1,36 @@
+"""The relay's rests between passes: at once while batches are full, briefly while
+records trickle in, doubling to the idle pause while nothing comes."""
+
+from stack.relay.lag import partition_lags
+from stack.relay.pacing import Pacer
+
+
+def test_an_idle_relay_backs_off_to_the_idle_pause_and_stays_there():
+    pacer = Pacer(busy_s=0.05, idle_s=1.0)
+    rests = [pacer.rest_after(0, full=False) for _ in range(8)]
+    assert rests == [0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 1.0, 1.0]
+
+
+def test_the_first_record_brings_the_short_rest_back():
+    pacer = Pacer(busy_s=0.05, idle_s=1.0)
+    for _ in range(10):
+        pacer.rest_after(0, full=False)
+    assert pacer.rest_after(3, full=False) == 0.05
+    assert pacer.rest_after(0, full=False) == 0.1
+
+
+def test_a_full_batch_goes_again_at_once_and_a_partial_one_rests():
+    pacer = Pacer(busy_s=0.05, idle_s=1.0)
+    assert pacer.rest_after(500, full=True) == 0.0
+    assert pacer.rest_after(20, full=False) == 0.05
+
+
+def test_lag_is_end_minus_committed_or_minus_start_before_any_commit():
+    ends = {("t", 0): 10, ("t", 1): 7, ("t", 2): 5}
+    committed = {("t", 0): 4, ("t", 1): -1001}  # -1001: Kafka's "no committed offset"
+    starts = {("t", 1): 2, ("t", 2): 5}
+    assert partition_lags(committed, ends, starts) == {("t", 0): 6, ("t", 1): 5, ("t", 2): 0}
+
+
+def test_a_commit_past_the_end_is_no_negative_lag():
+    assert partition_lags({("t", 0): 12}, {("t", 0): 10}, {}) == {("t", 0): 0}
