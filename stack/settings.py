@@ -143,11 +143,11 @@ class Settings(BaseSettings):
 
     # How often the background loops wake while nothing happens (the idle stack's cost).
     relay_idle_poll_s: float = Field(
-        default=1.0,
+        default=5.0,
         gt=0,
-        le=10,
-        description="the relay's longest pause between polls while no records arrive; it "
-        "polls every relay_poll_s again as soon as one does",
+        le=30,
+        description="the relay's longest pause between polls while nothing arrives; a "
+        "gateway's nudge after each write wakes it at once (1 s while it cannot hear them)",
     )
     relay_shard_refresh_s: float = Field(
         default=60.0, gt=0, description="how often the relay looks for new stream shards"

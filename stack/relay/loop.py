@@ -15,6 +15,7 @@ from stack.relay.lag import LagMonitor
 from stack.relay.pacing import Pacer
 from stack.relay.publisher import Publisher
 from stack.relay.streams import Poll, StreamFollower
+from stack.relay.wakeup import WakeListener
 from stack.resources import Resources
 from stack.schema import tables
 from stack.settings import Settings
@@ -24,13 +25,21 @@ log = logging.getLogger(__name__)
 RELAYED = Counter("chirp_relay_events_total", "Events relayed to Kafka", ["source"])
 FAILURES = Counter("chirp_relay_failures_total", "Relay passes that could not deliver")
 _FAILURE_PAUSE_S = 1.0
+_UNHEARD_IDLE_S = 1.0
+"""The longest idle pause while the relay cannot hear nudges (Redis away)."""
 
 
 def run_relay(settings: Settings) -> None:
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
     res = Resources.open(settings)
+    wake = WakeListener(clients.redis_client(settings))
+    stop = threading.Event()
+
+    def on_signal(*_: object) -> None:
+        stop.set()
+        wake.stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     publisher = Publisher(settings.kafka_bootstrap)
     follower = StreamFollower(
         res.dynamo,
@@ -42,7 +51,8 @@ def run_relay(settings: Settings) -> None:
     )
     monitor = LagMonitor(settings.kafka_bootstrap, res.redis, settings.lag_interval_s)
     monitor.start()
-    pacer = Pacer(settings.relay_poll_s, settings.relay_idle_poll_s)
+    wake.start()
+    pacer = Pacer(settings.relay_poll_s)
     log.info("relay started")
     try:
         while not stop.is_set():
@@ -53,8 +63,15 @@ def run_relay(settings: Settings) -> None:
                 log.warning("relay pass failed, will retry: %s", error)
                 stop.wait(_FAILURE_PAUSE_S)
                 continue
-            stop.wait(pacer.rest_after(moved.records, moved.full))
+            idle_s = settings.relay_idle_poll_s if wake.listening else _UNHEARD_IDLE_S
+            rest = pacer.rest_after(moved.records, moved.full, idle_s)
+            if pacer.is_idle(rest):
+                if wake.wait(rest):
+                    pacer.woken()
+            else:
+                stop.wait(rest)
     finally:
+        wake.stop()
         monitor.stop()
         res.close()
         log.info("relay stopped")
