@@ -51,9 +51,16 @@ def partition_lags(
 class LagMonitor:
     """Every `interval_s`, computes each group's lag into Prometheus and Redis."""
 
-    def __init__(self, bootstrap: str, cache: redis.Redis, interval_s: float = 2.0) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        cache: redis.Redis,
+        interval_s: float = 2.0,
+        subscriptions: Mapping[str, Iterable[str]] = topics.SUBSCRIPTIONS,
+    ) -> None:
         self._cache = cache
         self._interval_s = interval_s
+        self._subscriptions = subscriptions
         self._stop = threading.Event()
         self._admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
 
@@ -107,7 +114,7 @@ class LagMonitor:
                 if topic in metadata.topics
                 for partition in metadata.topics[topic].partitions
             ]
-            for group, group_topics in topics.SUBSCRIPTIONS.items()
+            for group, group_topics in self._subscriptions.items()
         }
 
     def _offsets(self, partitions: Iterable[Partition], spec: OffsetSpec) -> dict[Partition, int]:

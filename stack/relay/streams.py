@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -231,15 +231,25 @@ class StreamFollower:
         return {(r[0], r[1]) for r in rows}
 
 
-def stream_shards(streams: Any, stream_arn: str, page: int = _PAGE) -> Iterator[dict[str, Any]]:
+def stream_shards(streams: Any, stream_arn: str, page: int = _PAGE) -> list[dict[str, Any]]:
     """Every shard of a stream, following DescribeStream's pages (`page` shards each)."""
-    start: dict[str, str] = {}
+
+    def describe(start: str | None) -> dict[str, Any]:
+        after = {"ExclusiveStartShardId": start} if start else {}
+        answer = streams.describe_stream(StreamArn=stream_arn, Limit=page, **after)
+        return dict(answer["StreamDescription"])
+
+    return all_pages(describe)
+
+
+def all_pages(describe: Callable[[str | None], dict[str, Any]]) -> list[dict[str, Any]]:
+    """The shards of every page `describe(start)` gives, from the first (start None) until
+    one names no LastEvaluatedShardId."""
+    shards: list[dict[str, Any]] = []
+    start: str | None = None
     while True:
-        description = streams.describe_stream(StreamArn=stream_arn, Limit=page, **start)[
-            "StreamDescription"
-        ]
-        yield from description.get("Shards", [])
-        last = description.get("LastEvaluatedShardId")
-        if not last:
-            return
-        start = {"ExclusiveStartShardId": last}
+        description = describe(start)
+        shards += description.get("Shards", [])
+        start = description.get("LastEvaluatedShardId")
+        if not start:
+            return shards

@@ -1,9 +1,10 @@
-"""The relay's rests between passes: at once while batches are full, briefly while
-records trickle in, doubling to the idle pause while nothing comes; and the lag
-figure the relay's monitor computes per partition."""
+"""The relay's pure parts: its rests between passes (at once while batches are full,
+briefly while records trickle in, doubling to the idle pause while nothing comes), the
+lag figure its monitor computes per partition, and DescribeStream's pages."""
 
 from stack.relay.lag import partition_lags
 from stack.relay.pacing import Pacer
+from stack.relay.streams import all_pages
 
 
 def test_an_idle_relay_backs_off_to_the_idle_pause_and_stays_there():
@@ -52,3 +53,19 @@ def test_lag_is_end_minus_committed_or_minus_start_before_any_commit():
 
 def test_a_commit_past_the_end_is_no_negative_lag():
     assert partition_lags({("t", 0): 12}, {("t", 0): 10}, {}) == {("t", 0): 0}
+
+
+def test_every_page_of_a_stream_description_is_followed():
+    pages = {
+        None: {"Shards": [{"ShardId": "a"}, {"ShardId": "b"}], "LastEvaluatedShardId": "b"},
+        "b": {"Shards": [{"ShardId": "c"}], "LastEvaluatedShardId": "c"},
+        "c": {"Shards": []},
+    }
+    asked: list[str | None] = []
+
+    def describe(start: str | None) -> dict:
+        asked.append(start)
+        return pages[start]
+
+    assert [s["ShardId"] for s in all_pages(describe)] == ["a", "b", "c"]
+    assert asked == [None, "b", "c"]
