@@ -15,7 +15,7 @@ from rich.table import Table
 from cli import dashboard
 from cli.console import err, fail, out
 from cli.progress import component_progress
-from infra.local import provider
+from infra.local import idle, provider
 from infra.local.figures import Figures
 from infra.local.prometheus import Alert
 from stack.settings import Settings, get_settings
@@ -136,14 +136,25 @@ def status(
             "error and cache hit rates, lag per partition, DLQ, alerts. Ctrl-C quits.",
         ),
     ] = False,
+    cpu: Annotated[
+        float | None,
+        typer.Option(
+            "--cpu",
+            min=1,
+            max=600,
+            metavar="SECONDS",
+            help="Also measure each component's CPU (with its child processes) over this "
+            "many seconds, in percent of one core, and the whole stack's.",
+        ),
+    ] = None,
 ) -> None:
     """Every component: state, pid, ports, uptime and resident memory, and firing alerts."""
     if watch:
-        if as_json:
-            fail("--watch is a live screen; use --json alone for one snapshot")
+        if as_json or cpu is not None:
+            fail("--watch is a live screen; use --json or --cpu without it")
         dashboard.watch(get_settings(), out)
         return
-    _print_status(as_json)
+    _print_status(as_json, cpu)
 
 
 def logs(
@@ -173,15 +184,19 @@ def _follow(path: Path) -> None:
                 time.sleep(0.25)
 
 
-def _print_status(as_json: bool) -> None:
+def _print_status(as_json: bool, cpu_s: float | None = None) -> None:
     settings = get_settings()
+    usage = idle.measure(settings, cpu_s) if cpu_s else None
     rows = provider.status(settings)
+    total_rss = sum(r.rss_mb or 0.0 for r in rows)
     figures = provider.figures(settings)
     alerts = provider.alerts(settings)
     firing = None if alerts is None else [a for a in alerts if a.state == "firing"]
     if as_json:
         payload = {
             "components": [r.as_dict() for r in rows],
+            "total_rss_mb": round(total_rss, 1),
+            "cpu": None if usage is None else usage.as_dict(),
             "figures": figures.as_dict(),
             # null, not [], when Prometheus does not run: nobody watches, not "all is well".
             "alerts": None if firing is None else [a.as_dict() for a in firing],
@@ -192,8 +207,11 @@ def _print_status(as_json: bool) -> None:
     columns = ("component", "state", "role", "pid", "ports", "uptime", "RSS MiB", "endpoint")
     for column in columns:
         table.add_column(column)
+    if usage is not None:
+        table.add_column("CPU %", justify="right")
+    percent = {} if usage is None else {c.name: c.percent for c in usage.components}
     for row in rows:
-        table.add_row(
+        cells = (
             row.name,
             "[green]up[/]" if row.state == "up" else "[red]down[/]",
             _role(row.role, row.replication),
@@ -203,9 +221,20 @@ def _print_status(as_json: bool) -> None:
             "-" if row.rss_mb is None else f"{row.rss_mb:.0f}",
             row.endpoint,
         )
+        if usage is not None:
+            cells += (f"{percent[row.name]:.1f}" if row.name in percent else "-",)
+        table.add_row(*cells)
     out.print(table)
+    out.print(_totals_line(total_rss, usage))
     out.print(_figures_line(figures))
     out.print(_alerts_line(firing))
+
+
+def _totals_line(total_rss_mb: float, usage: idle.CpuReport | None) -> str:
+    line = f"whole stack: {total_rss_mb / 1024:.2f} GiB resident"
+    if usage is not None:
+        line += f" · CPU {usage.total_percent:.1f} % of one core over {usage.seconds:.0f} s"
+    return line
 
 
 def _role(role: str | None, replication: dict[str, object] | None) -> str:

@@ -40,7 +40,8 @@ def trace(
     ] = 0,
 ) -> None:
     """Every hop of a tweet's journey with its start offset and duration, and when the
-    last follower's feed had it. Needs the tweet to be traced (CHIRP_TRACE_SAMPLE_RATIO)."""
+    last follower's feed had it. Needs the tweet to be traced: posted with the header
+    `X-Chirp-Trace: 1`, or among the CHIRP_TRACE_SAMPLE_RATIO share (1 %)."""
     journey = traces.wait_for_timeline(get_settings(), tweet_id, wait)
     if as_json:
         print(json.dumps(journey.as_dict(), indent=2))

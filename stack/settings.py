@@ -132,10 +132,32 @@ class Settings(BaseSettings):
     relay_poll_s: float = 0.05
 
     trace_sample_ratio: float = Field(
-        default=1.0, ge=0.0, le=1.0, description="share of requests whose journey is traced"
+        default=0.01,
+        ge=0.0,
+        le=1.0,
+        description="share of requests whose journey is traced (a request sent with "
+        "X-Chirp-Trace: 1 always is)",
     )
     trace_file_max_mb: int = Field(
         default=64, ge=1, description="each process's span file rotates at this size"
+    )
+
+    # How often the background loops wake while nothing happens (the idle stack's cost).
+    relay_idle_poll_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=30,
+        description="the relay's longest pause between polls while nothing arrives; a "
+        "gateway's nudge after each write wakes it at once (1 s while it cannot hear them)",
+    )
+    relay_shard_refresh_s: float = Field(
+        default=60.0, gt=0, description="how often the relay looks for new stream shards"
+    )
+    lag_interval_s: float = Field(
+        default=2.0, gt=0, le=30, description="how often the relay measures consumer lag"
+    )
+    worker_poll_s: float = Field(
+        default=1.0, gt=0, le=10, description="a worker's longest wait for a message"
     )
 
     start_timeout_s: float = 180.0

@@ -73,6 +73,8 @@ class ActionType:
             return f"{self.name} {', '.join(targets)}"
         if "seconds" in params:
             return f"{self.name} {params['seconds']}s"
+        if "lag" in params:
+            return f"{self.name} {params['lag']}"
         return self.name
 
 
@@ -245,6 +247,26 @@ def run_promote_postgres(context: ActionContext, params: Params) -> str:
     return context.faults.promote_postgres(context.on_status, bool(params.get("rejoin", True)))
 
 
+def validate_set_backpressure(params: Params, components: Collection[str] | None) -> list[str]:
+    problems = _only(params, ("lag",))
+    lag = params.get("lag")
+    if isinstance(lag, bool) or not isinstance(lag, int) or lag < 0:
+        problems.append("lag: must be a whole number of events, 0 or more")
+    return problems
+
+
+def run_set_backpressure(context: ActionContext, params: Params) -> str:
+    return context.faults.set_backpressure(int(params["lag"]))
+
+
+def validate_restore_backpressure(params: Params, components: Collection[str] | None) -> list[str]:
+    return _validate_nothing(params, components)
+
+
+def run_restore_backpressure(context: ActionContext, params: Params) -> str:
+    return context.faults.restore_backpressure()
+
+
 register("kill", "SIGKILL a component by its recorded pid", validate_kill, run_kill)
 register(
     "stop", "SIGSTOP a component (it keeps its sockets, answers nothing)", validate_stop, run_stop
@@ -276,4 +298,17 @@ register(
     "standby unless rejoin = false",
     validate_promote_postgres,
     run_promote_postgres,
+)
+register(
+    "set_backpressure",
+    "set every gateway's backpressure threshold (fan-out lag past which posts get 429) to "
+    "`lag` at run time, no restart",
+    validate_set_backpressure,
+    run_set_backpressure,
+)
+register(
+    "restore_backpressure",
+    "put back the backpressure threshold a set_backpressure changed",
+    validate_restore_backpressure,
+    run_restore_backpressure,
 )

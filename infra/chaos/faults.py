@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from infra.local import failover, process, provider
 from infra.local.component import Component
@@ -28,6 +28,7 @@ from stack.errors import ChirpError
 from stack.feed.read import regenerate_feed
 from stack.resources import Resources
 from stack.settings import Settings
+from stack.tweets import backpressure
 
 StatusCallback = Callable[[str, str], None]
 
@@ -69,6 +70,14 @@ class FaultProvider(Protocol):
 
     def promote_postgres(self, on_status: StatusCallback, rejoin: bool) -> str: ...
 
+    def set_backpressure(self, lag: int) -> str:
+        """Make `lag` every gateway's backpressure threshold, at run time."""
+        ...
+
+    def restore_backpressure(self) -> str:
+        """Put back the threshold that applied before the first `set_backpressure`."""
+        ...
+
 
 ROLES = ("redis-primary", "postgres-primary", "postgres-standby")
 """Targets that name a role, resolved to a node when the action runs: after a failover the
@@ -82,6 +91,8 @@ class LocalFaults:
         self.settings = settings
         self.resolved: dict[str, str] = {}
         """role → the node it named when an action last resolved it"""
+        self._threshold_before: list[int | None] = []
+        """The run-time backpressure threshold before this drill changed it (empty: unchanged)"""
 
     def components(self) -> list[str]:
         return [c.name for c in provider.components(self.settings)]
@@ -170,6 +181,31 @@ class LocalFaults:
             f"promoted {done.new_primary} in {done.promote_s:.2f}s "
             f"({done.old_primary} was primary){rejoined}; {done.total_s:.1f}s in all"
         )
+
+    def set_backpressure(self, lag: int) -> str:
+        before = self._with_redis(lambda client: backpressure.set_threshold(client, lag))
+        if not self._threshold_before:
+            self._threshold_before.append(before)
+        return f"backpressure threshold {lag} on every gateway (was {self._describe(before)})"
+
+    def restore_backpressure(self) -> str:
+        if not self._threshold_before:
+            return "the backpressure threshold was not changed"
+        before = self._threshold_before.pop()
+        self._with_redis(lambda client: backpressure.set_threshold(client, before))
+        return f"backpressure threshold back to {self._describe(before)}"
+
+    def _describe(self, threshold: int | None) -> str:
+        if threshold is None:
+            return f"the setting's {self.settings.backpressure_lag}"
+        return str(threshold)
+
+    def _with_redis(self, work: Callable[[Any], int | None]) -> int | None:
+        client = clients.redis_client(self.settings, timeout=5)
+        try:
+            return work(client)
+        finally:
+            client.close()
 
     def _component(self, name: str) -> Component:
         return provider.find(self.settings, name)

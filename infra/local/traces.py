@@ -270,5 +270,6 @@ def _why(settings: Settings, wait_s: float) -> str:
     waited = f" after waiting {wait_s:g}s" if wait_s else ""
     return (
         f"no span carries that id{waited} (an unknown id, or a tweet not sampled at "
-        f"CHIRP_TRACE_SAMPLE_RATIO={settings.trace_sample_ratio:g})"
+        f"CHIRP_TRACE_SAMPLE_RATIO={settings.trace_sample_ratio:g}; post with the header "
+        "X-Chirp-Trace: 1 to trace it)"
     )

@@ -184,38 +184,15 @@ class _GroupLag:
     """Messages the fan-out group has not committed yet, over all its partitions."""
 
     def __init__(self, settings: Settings) -> None:
-        from confluent_kafka import Consumer
-
-        from stack.clients import kafka_admin
+        from stack.clients import kafka_config
+        from stack.relay.lag import GroupLags
         from stack.schema import topics
 
-        self._admin = kafka_admin(settings)
-        self._watermarks = Consumer(
-            {
-                "bootstrap.servers": settings.kafka_bootstrap,
-                "group.id": "chirp-bench-drain",
-                "log_level": 0,
-            }
-        )
-        self._topics = topics.SUBSCRIPTIONS[FANOUT_GROUP]
+        subscribed = {FANOUT_GROUP: topics.SUBSCRIPTIONS[FANOUT_GROUP]}
+        self._lags = GroupLags(kafka_config(settings), subscribed)
 
     def messages(self) -> int:
-        from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
-
-        metadata = self._admin.list_topics(timeout=5)
-        partitions = [
-            TopicPartition(t, p)
-            for t in self._topics
-            if t in metadata.topics
-            for p in metadata.topics[t].partitions
-        ]
-        request = [ConsumerGroupTopicPartitions(FANOUT_GROUP, partitions)]
-        answer = self._admin.list_consumer_group_offsets(request)[FANOUT_GROUP].result(timeout=5)
-        waiting = 0
-        for tp in answer.topic_partitions:
-            low, high = self._watermarks.get_watermark_offsets(tp, timeout=5, cached=False)
-            waiting += max(0, high - (tp.offset if tp.offset >= 0 else low))
-        return waiting
+        return self._lags.totals()[FANOUT_GROUP]
 
     def close(self) -> None:
-        self._watermarks.close()
+        """Nothing to free: the admin client closes with the process."""

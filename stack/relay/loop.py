@@ -11,8 +11,10 @@ from prometheus_client import Counter
 from stack import clients
 from stack.relay import outbox
 from stack.relay.lag import LagMonitor
+from stack.relay.pacing import Pacer
 from stack.relay.publisher import Publisher
-from stack.relay.streams import StreamFollower
+from stack.relay.streams import Poll, StreamFollower
+from stack.relay.wakeup import WakeListener
 from stack.resources import Resources
 from stack.schema import tables
 from stack.settings import Settings
@@ -21,23 +23,36 @@ log = logging.getLogger(__name__)
 
 RELAYED = Counter("chirp_relay_events_total", "Events relayed to Kafka", ["source"])
 FAILURES = Counter("chirp_relay_failures_total", "Relay passes that could not deliver")
-_IDLE_MAX_S = 0.2
 _FAILURE_PAUSE_S = 1.0
+_UNHEARD_IDLE_S = 1.0
+"""The longest idle pause while the relay cannot hear nudges (Redis away)."""
 
 
 def run_relay(settings: Settings) -> None:
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
     res = Resources.open(settings)
+    wake = WakeListener(clients.redis_client(settings))
+    stop = threading.Event()
+
+    def on_signal(*_: object) -> None:
+        stop.set()
+        wake.stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     kafka = clients.kafka_config(settings)
     publisher = Publisher(kafka)
     follower = StreamFollower(
-        res.dynamo, clients.dynamodb_streams_client(settings), res.pg, publisher, tables.STREAMED
+        res.dynamo,
+        clients.dynamodb_streams_client(settings),
+        res.pg,
+        publisher,
+        tables.STREAMED,
+        refresh_s=settings.relay_shard_refresh_s,
     )
-    monitor = LagMonitor(kafka, res.redis)
+    monitor = LagMonitor(kafka, res.redis, settings.lag_interval_s)
     monitor.start()
-    idle_s = settings.relay_poll_s
+    wake.start()
+    pacer = Pacer(settings.relay_poll_s)
     log.info("relay started")
     try:
         while not stop.is_set():
@@ -48,18 +63,25 @@ def run_relay(settings: Settings) -> None:
                 log.warning("relay pass failed, will retry: %s", error)
                 stop.wait(_FAILURE_PAUSE_S)
                 continue
-            idle_s = settings.relay_poll_s if moved else min(_IDLE_MAX_S, idle_s * 2)
-            if not moved:
-                stop.wait(idle_s)
+            idle_s = settings.relay_idle_poll_s if wake.listening else _UNHEARD_IDLE_S
+            rest = pacer.rest_after(moved.records, moved.full, idle_s)
+            if pacer.is_idle(rest):
+                if wake.wait(rest):
+                    pacer.woken()
+            else:
+                stop.wait(rest)
     finally:
+        wake.stop()
         monitor.stop()
         res.close()
         log.info("relay stopped")
 
 
-def _one_pass(res: Resources, publisher: Publisher, follower: StreamFollower) -> int:
+def _one_pass(res: Resources, publisher: Publisher, follower: StreamFollower) -> Poll:
     from_outbox = outbox.drain_once(res.pg, publisher)
     from_streams = follower.poll()
     RELAYED.labels("outbox").inc(from_outbox)
-    RELAYED.labels("streams").inc(from_streams)
-    return from_outbox + from_streams
+    RELAYED.labels("streams").inc(from_streams.records)
+    return Poll(
+        from_outbox + from_streams.records, from_streams.full or from_outbox >= outbox.BATCH
+    )

@@ -6,7 +6,8 @@ from psycopg_pool import ConnectionPool
 
 from stack.relay.publisher import Publisher
 
-_BATCH = 500
+BATCH = 500
+"""Rows published per transaction; a drain that moved this many has more waiting."""
 
 
 def drain_once(pg: ConnectionPool, publisher: Publisher) -> int:
@@ -19,7 +20,7 @@ def drain_once(pg: ConnectionPool, publisher: Publisher) -> int:
         rows = conn.execute(
             "SELECT id, topic, key, payload FROM outbox ORDER BY id LIMIT %s"
             " FOR UPDATE SKIP LOCKED",
-            (_BATCH,),
+            (BATCH,),
         ).fetchall()
         if not rows:
             return 0

@@ -2,17 +2,21 @@
 
 A shard's checkpoint moves only after Kafka acknowledged everything before it,
 so a crash or a Kafka outage replays records (consumers are idempotent) but
-never skips one.
+never skips one. The one exception is forced on us: records older than the
+stream's 24-hour retention are trimmed, and a checkpoint behind the trim horizon
+restarts at the oldest record still there (counted and logged, never retried).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
+from prometheus_client import Counter
 from psycopg_pool import ConnectionPool
 
 from stack import events, tracing
@@ -21,7 +25,18 @@ from stack.relay.publisher import Publisher
 
 log = logging.getLogger(__name__)
 
-_SHARD_REFRESH_S = 5.0
+TRIMMED = Counter(
+    "chirp_relay_trimmed_total",
+    "Shards whose checkpoint was behind the stream's trim horizon (records lost to retention)",
+    ["table"],
+)
+
+BATCH = 500
+"""Records asked for per GetRecords; a shard that returns this many has more waiting."""
+_MISSING_REFRESH_S = 1.0
+"""How often to look again while a streamed table has no open shard (just re-created)."""
+_PAGE = 100
+"""Shards per DescribeStream page (the API's maximum)."""
 
 
 @dataclass
@@ -31,6 +46,17 @@ class _Shard:
     shard_id: str
     iterator: str | None = None
     finished: bool = False
+    from_horizon: bool = False
+    """Its checkpoint was trimmed away: read from the oldest record still in the shard."""
+
+
+@dataclass(frozen=True)
+class Poll:
+    """What one pass over the shards did."""
+
+    records: int
+    full: bool
+    """Some shard returned a whole batch: more records are waiting, poll again at once."""
 
 
 class StreamFollower:
@@ -43,33 +69,47 @@ class StreamFollower:
         pg: ConnectionPool,
         publisher: Publisher,
         tables: tuple[str, ...],
+        refresh_s: float = 60.0,
     ) -> None:
         self._dynamo = dynamo
         self._streams = streams
         self._pg = pg
         self._publisher = publisher
         self._tables = tables
+        self._refresh_s = refresh_s
         self._shards: dict[str, _Shard] = {}
-        self._refreshed_at = 0.0
+        self._refreshed_at: float | None = None
 
-    def poll(self) -> int:
-        """One pass over the open shards; returns how many events were published."""
-        if time.monotonic() - self._refreshed_at > _SHARD_REFRESH_S:
+    def poll(self) -> Poll:
+        """One pass over the open shards: how many records it read, and whether more wait."""
+        if self._refresh_due():
             self._refresh_shards()
-        published = 0
+        records, full = 0, False
         for shard in list(self._shards.values()):
             if not shard.finished:
-                published += self._poll_shard(shard)
-        return published
+                read = self._poll_shard(shard)
+                records += read
+                full = full or read >= BATCH
+        return Poll(records, full)
+
+    def _refresh_due(self) -> bool:
+        """Rarely (shards are long-lived); at once after a shard closed or vanished; every
+        second while a table has no open shard, as when `chirp seed --reset` re-creates it."""
+        if self._refreshed_at is None:
+            return True
+        age = time.monotonic() - self._refreshed_at
+        followed = {s.table for s in self._shards.values() if not s.finished}
+        return age > self._refresh_s or (
+            age > _MISSING_REFRESH_S and not followed.issuperset(self._tables)
+        )
 
     def _refresh_shards(self) -> None:
         done = self._finished_shards()
         for table in self._tables:
-            arn = self._dynamo.describe_table(TableName=table)["Table"].get("LatestStreamArn")
+            arn = self._stream_arn(table)
             if arn is None:
                 continue
-            description = self._streams.describe_stream(StreamArn=arn)["StreamDescription"]
-            for raw in description["Shards"]:
+            for raw in stream_shards(self._streams, arn):
                 shard_id = raw["ShardId"]
                 if shard_id not in self._shards:
                     self._shards[shard_id] = _Shard(
@@ -77,22 +117,24 @@ class StreamFollower:
                     )
         self._refreshed_at = time.monotonic()
 
+    def _stream_arn(self, table: str) -> str | None:
+        try:
+            description = self._dynamo.describe_table(TableName=table)["Table"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ResourceNotFoundException":
+                return None  # dropped, maybe being re-created: looked for again soon
+            raise
+        arn = description.get("LatestStreamArn")
+        return None if arn is None else str(arn)
+
     def _poll_shard(self, shard: _Shard) -> int:
         try:
             if shard.iterator is None:
-                shard.iterator = self._iterator_from_checkpoint(shard)
-            answer = self._streams.get_records(ShardIterator=shard.iterator, Limit=500)
+                shard.iterator = self._start_iterator(shard)
+            answer = self._streams.get_records(ShardIterator=shard.iterator, Limit=BATCH)
         except ClientError as error:
-            if error.response["Error"]["Code"] == "ResourceNotFoundException":
-                del self._shards[shard.shard_id]  # the table was dropped (chirp seed --reset)
-                return 0
-            if error.response["Error"]["Code"] in (
-                "ExpiredIteratorException",
-                "TrimmedDataAccessException",
-            ):
-                shard.iterator = None
-                return 0
-            raise
+            self._on_read_error(shard, error)
+            return 0
         records = answer.get("Records", [])
         if records:
             now_ms = int(time.time() * 1000)
@@ -100,14 +142,37 @@ class StreamFollower:
             self._publish(shard.table, found)  # raises NotDelivered: iterator stays put
             last = records[-1]["dynamodb"]["SequenceNumber"]
             self._checkpoint(shard, last, finished=False)
+            shard.from_horizon = False
         next_iterator = answer.get("NextShardIterator")
         if next_iterator is None:
             shard.finished = True
             self._checkpoint(
                 shard, records[-1]["dynamodb"]["SequenceNumber"] if records else "", True
             )
+            self._refreshed_at = None  # its children (if any) are open now
         shard.iterator = next_iterator
         return len(records)
+
+    def _on_read_error(self, shard: _Shard, error: ClientError) -> None:
+        code = error.response["Error"]["Code"]
+        if code == "ResourceNotFoundException":
+            del self._shards[shard.shard_id]  # the table was dropped (chirp seed --reset)
+            self._refreshed_at = None
+        elif code == "ExpiredIteratorException":
+            shard.iterator = None  # next pass starts again from the checkpoint
+        elif code == "TrimmedDataAccessException" and not shard.from_horizon:
+            TRIMMED.labels(shard.table).inc()
+            log.error(
+                "%s shard %s: the checkpoint is older than the stream keeps (24 h); records "
+                "in between are gone; going on from the oldest record still there",
+                shard.table,
+                shard.shard_id,
+            )
+            shard.iterator, shard.from_horizon = None, True
+        elif code == "TrimmedDataAccessException":
+            shard.iterator = None  # trimmed again while we read: the horizon moved on
+        else:
+            raise error
 
     def _publish(self, table: str, found: list[tuple[events.Event, dict[str, Any]]]) -> None:
         """Publish the events, each traced one under a producer span of its tweet's trace."""
@@ -122,16 +187,13 @@ class StreamFollower:
         with tracing.publishing(messages) as headers:
             self._publisher.publish_events(batch, headers)
 
-    def _iterator_from_checkpoint(self, shard: _Shard) -> str:
-        with self._pg.connection() as conn:
-            row = conn.execute(
-                "SELECT sequence_number FROM relay_checkpoints WHERE stream_arn = %s"
-                " AND shard_id = %s",
-                (shard.stream_arn, shard.shard_id),
-            ).fetchone()
+    def _start_iterator(self, shard: _Shard) -> str:
+        """Just after the checkpoint; at the oldest record when there is none, or when the
+        checkpoint was trimmed away."""
+        checkpoint = None if shard.from_horizon else self._checkpoint_of(shard)
         position: dict[str, str] = (
-            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": row[0]}
-            if row and row[0]
+            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": checkpoint}
+            if checkpoint
             else {"ShardIteratorType": "TRIM_HORIZON"}
         )
         return str(
@@ -139,6 +201,16 @@ class StreamFollower:
                 StreamArn=shard.stream_arn, ShardId=shard.shard_id, **position
             )["ShardIterator"]
         )
+
+    def _checkpoint_of(self, shard: _Shard) -> str | None:
+        """The last sequence number published from the shard (None before the first)."""
+        with self._pg.connection() as conn:
+            row = conn.execute(
+                "SELECT sequence_number FROM relay_checkpoints WHERE stream_arn = %s"
+                " AND shard_id = %s",
+                (shard.stream_arn, shard.shard_id),
+            ).fetchone()
+        return str(row[0]) if row and row[0] else None
 
     def _checkpoint(self, shard: _Shard, sequence: str, finished: bool) -> None:
         with self._pg.connection() as conn:
@@ -157,3 +229,27 @@ class StreamFollower:
                 "SELECT stream_arn, shard_id FROM relay_checkpoints WHERE finished"
             ).fetchall()
         return {(r[0], r[1]) for r in rows}
+
+
+def stream_shards(streams: Any, stream_arn: str, page: int = _PAGE) -> list[dict[str, Any]]:
+    """Every shard of a stream, following DescribeStream's pages (`page` shards each)."""
+
+    def describe(start: str | None) -> dict[str, Any]:
+        after = {"ExclusiveStartShardId": start} if start else {}
+        answer = streams.describe_stream(StreamArn=stream_arn, Limit=page, **after)
+        return dict(answer["StreamDescription"])
+
+    return all_pages(describe)
+
+
+def all_pages(describe: Callable[[str | None], dict[str, Any]]) -> list[dict[str, Any]]:
+    """The shards of every page `describe(start)` gives, from the first (start None) until
+    one names no LastEvaluatedShardId."""
+    shards: list[dict[str, Any]] = []
+    start: str | None = None
+    while True:
+        description = describe(start)
+        shards += description.get("Shards", [])
+        start = description.get("LastEvaluatedShardId")
+        if not start:
+            return shards

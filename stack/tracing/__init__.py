@@ -14,13 +14,17 @@ from stack.tracing.propagation import (
     from_headers,
     to_headers,
 )
+from stack.tracing.sampling import FORCE_HEADER, ForcedOrRatio, ForceTracePropagator
 from stack.tracing.setup import install
 from stack.tracing.spans import consuming, hop, publishing, span, tag_tweet
 
 __all__ = [
+    "FORCE_HEADER",
     "HOP",
     "TWEET_ID",
     "Carrier",
+    "ForceTracePropagator",
+    "ForcedOrRatio",
     "JsonLinesExporter",
     "KafkaHeaders",
     "consuming",

@@ -8,6 +8,7 @@ from stack import text as text_rules
 from stack import tracing
 from stack.gateway import ratelimit
 from stack.gateway.errors import ApiError, forbidden, not_found
+from stack.relay.wakeup import nudge
 from stack.resources import Resources
 from stack.tweets import backpressure, cache, store
 from stack.tweets.model import Tweet
@@ -47,6 +48,7 @@ def post_tweet(
         if earlier is None:
             raise ApiError(409, "conflict", "that idempotency key's tweet was deleted") from replay
         return earlier
+    nudge(res.redis)
     return tweet
 
 
@@ -65,6 +67,7 @@ def edit_tweet(res: Resources, caller: int, tweet_id: int, new_text: str) -> Twe
     )
     if edited is None:
         raise not_found("Tweet")
+    nudge(res.redis)
     cache.forget(res.redis, tweet_id)
     return edited
 
@@ -78,9 +81,11 @@ def delete_tweet(res: Resources, caller: int, tweet_id: int) -> None:
                 store.unretweet(res.dynamo, original, caller)
             except store.AlreadyDone:
                 store.delete_tweet(res.dynamo, tweet)
+            nudge(res.redis)
             cache.forget(res.redis, tweet_id, original.tweet_id)
             return
     store.delete_tweet(res.dynamo, tweet)
+    nudge(res.redis)
     cache.forget(res.redis, tweet_id)
 
 
@@ -93,6 +98,7 @@ def like(res: Resources, caller: int, tweet_id: int, liked: bool) -> Tweet:
             store.unlike(res.dynamo, tweet, caller)
     except store.AlreadyDone:
         pass  # liking twice, or unliking what was never liked, changes nothing
+    nudge(res.redis)
     cache.forget(res.redis, tweet_id)
     return find(res, tweet_id)
 
@@ -111,6 +117,7 @@ def retweet(res: Resources, caller: int, tweet_id: int, retweeted: bool) -> Twee
             store.unretweet(res.dynamo, original, caller)
     except store.AlreadyDone:
         pass
+    nudge(res.redis)
     cache.forget(res.redis, tweet_id)
     return find(res, tweet_id)
 

@@ -17,6 +17,7 @@ from stack.gateway.deps import (
     require_self,
 )
 from stack.gateway.errors import ApiError, not_found
+from stack.relay.wakeup import nudge
 from stack.users import profiles, reads, store
 from stack.users.schemas import Page, UserCreate, UserCreated, UserPublic
 
@@ -37,6 +38,7 @@ def create_user(body: UserCreate, res: ResourcesDep) -> UserCreated:
     except store.UsernameTaken as error:
         raise ApiError(409, "conflict", f"username {body.username!r} is taken") from error
     reads.note_write(res, row.id)
+    nudge(res.redis)  # the sign-up's outbox event
     return UserCreated(user_id=str(row.id), username=row.username, token=token)
 
 
@@ -79,6 +81,7 @@ def _set_follow(
     # Marked even when nothing changed: the caller has just asked, and should see the answer.
     reads.note_write(res, user_id, target_id)
     if changed:
+        nudge(res.redis)  # the follow's outbox event
         profiles.forget(res, user_id, target_id)
 
 

@@ -30,7 +30,6 @@ from stack.settings import Settings
 log = logging.getLogger(__name__)
 
 _BATCH = 500
-_POLL_S = 0.2
 
 PROCESSED = Counter("chirp_worker_events_total", "Events handled", ["group", "topic"])
 PARKED = Counter("chirp_worker_dlq_total", "Events parked on the DLQ", ["group", "topic"])
@@ -106,7 +105,7 @@ class Worker:
         log.info("worker %s consuming %s", self.handler.group, ", ".join(self.handler.topics))
         try:
             while not self._stop.is_set():
-                messages = self._consumer.consume(num_messages=_BATCH, timeout=_POLL_S)
+                messages = self.next_batch()
                 if messages:
                     self.process(messages)
         except WorkerStopping:
@@ -114,6 +113,15 @@ class Worker:
         finally:
             self.close()
             log.info("worker %s stopped", self.handler.group)
+
+    def next_batch(self) -> list[Message]:
+        """Up to a batch, handed over as soon as one message is there: waits up to
+        `worker_poll_s` for the first, then takes what else is already fetched. (A
+        `consume` with a timeout would hold a lone message until the timeout ran out.)"""
+        first = self._consumer.poll(self.settings.worker_poll_s)
+        if first is None:
+            return []
+        return [first, *self._consumer.consume(num_messages=_BATCH - 1, timeout=0)]
 
     def close(self) -> None:
         """Leave the group and send what the dead-letter producer still holds."""

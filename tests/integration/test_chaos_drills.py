@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from stack.tweets import backpressure
 from tests.promlink import covers
 from tests.stackenv import StackEnv
 
@@ -116,11 +117,30 @@ def test_worker_crash_end_to_end(stack, tmp_path, healthy_after):
     assert "\n## Alerts\n" in page and "The drill's time range in Prometheus" in page
 
 
+def test_kafka_lag_lowers_the_threshold_at_run_time_and_puts_it_back(
+    stack, res, tmp_path, healthy_after
+):
+    backpressure.set_threshold(res.redis, None)
+    code, summary, journal = _drill(stack, "kafka-lag", tmp_path / "lag")
+    _assert_sound(code, summary, journal, "kafka-lag")
+    lowered = journal["actions"][0]
+    assert lowered["type"] == "set_backpressure" and lowered["ok"], lowered
+    assert "threshold 50" in lowered["detail"]
+    restored = [r for r in journal["rollbacks"] if r["type"] == "restore_backpressure"]
+    assert restored and restored[0]["ok"]
+    assert backpressure.threshold(res.redis) is None, "the rollback put the setting back"
+
+
 def test_a_drill_that_cannot_run_touches_nothing(stack, tmp_path, healthy_after):
     before = stack.chirp("status", "--json")
     pids_before = {c["name"]: c["pid"] for c in json.loads(before.stdout)["components"]}
-    # kafka-lag needs a low CHIRP_BACKPRESSURE_LAG; the session stack runs the default.
-    done = stack.chirp("chaos", "kafka-lag", "--no-load", "--report-dir", str(tmp_path / "k"))
+    # This drill needs a low CHIRP_BACKPRESSURE_LAG; the session stack runs the default.
+    drill = tmp_path / "needs-low-threshold.toml"
+    drill.write_text(
+        'description = "x"\n[requires]\nbackpressure_lag_at_most = 50\n'
+        '[[method]]\ntype = "kill"\ntarget = "fanout"\n'
+    )
+    done = stack.chirp("chaos", str(drill), "--no-load", "--report-dir", str(tmp_path / "k"))
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "CHIRP_BACKPRESSURE_LAG" in done.stderr

@@ -1,5 +1,8 @@
 """`chirp trace` on a fresh tweet: its journey from the gateway to the feeds and the index,
-every hop in causal order, read back from the span files of the test stack."""
+every hop in causal order, read back from the span files of the test stack.
+
+The stack samples 1 % of journeys by default; these tweets are posted with
+`X-Chirp-Trace: 1`, which has their whole journey traced."""
 
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ import json
 import pytest
 
 from stack.schema.topics import CONSUMER_GROUPS
-from tests.api import Api, eventually
+from stack.tracing import FORCE_HEADER
+from tests.api import Api, User, eventually
 from tests.stackenv import StackEnv
 
 pytestmark = pytest.mark.integration
@@ -20,6 +24,14 @@ WAIT_S = "60"
 @pytest.fixture(scope="module")
 def api(stack: StackEnv) -> Api:
     return Api(f"http://127.0.0.1:{stack.port('lb_port')}")
+
+
+def _post_traced(api: Api, author: User, text: str) -> dict:
+    answer = api.http.post(
+        "/api/v1/tweets", json={"text": text}, headers={**author.auth, FORCE_HEADER: "1"}
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()
 
 
 def _trace(stack: StackEnv, tweet_id: str, *extra: str) -> dict:
@@ -42,7 +54,7 @@ def _first(hops: list[dict], hop: str) -> dict:
 def test_a_fresh_tweet_shows_every_hop_in_causal_order(stack, api):
     author, follower = api.sign_up("tr"), api.sign_up("tf")
     api.follow(follower, author)
-    tweet = api.post(author, "where does this one go? #tracing")
+    tweet = _post_traced(api, author, "where does this one go? #tracing")
 
     # `--wait` returns once fan-out and indexing reported; the other groups' spans may
     # reach their files a moment later, so ask again until every group's is there.
@@ -84,7 +96,7 @@ def test_a_fresh_tweet_shows_every_hop_in_causal_order(stack, api):
 
 def test_the_table_names_the_hops_and_when_the_last_feed_had_it(stack, api):
     author = api.sign_up("tt")
-    tweet = api.post(author, "a table of hops")
+    tweet = _post_traced(api, author, "a table of hops")
 
     result = stack.chirp("trace", tweet["tweet_id"], "--wait", WAIT_S)
 
