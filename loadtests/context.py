@@ -55,7 +55,8 @@ class RunContext:
     def start_phase(self, phase: int) -> None:
         """Forget what earlier phases recorded; open-model schedules count from now."""
         self.phase = phase
-        self.recorder = Recorder(self.plan.bucket_s)
+        warmup = self.plan.warmup_s
+        self.recorder = Recorder(self.plan.bucket_s, time.time() + warmup if warmup else None)
         self.schedule_stats = ScheduleStats()
         self.schedules = []
         self.started = time.perf_counter()

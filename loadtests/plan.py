@@ -46,6 +46,7 @@ class LoadPlan:
     focus_share: float = 0.0
     bucket_s: float = 1.0
     seed: int = 0
+    warmup_s: float = 0.0  # what starts this long after a phase starts is judged apart
 
     @property
     def peak_users(self) -> int:
@@ -159,6 +160,7 @@ def _plan(
         focus_share=load.focus_share,
         bucket_s=bucket_seconds(scenario.total_s),
         seed=seed,
+        warmup_s=scenario.warmup,
     )
 
 
