@@ -94,7 +94,7 @@ def _objective_case(objective: dict[str, Any], classname: str) -> JUnitCase:
     if verdict in _SKIPPED:
         message = _SKIPPED[verdict]
         if verdict == "NOT_ENOUGH_SAMPLES":
-            message += f": {objective['samples']} of {objective['min_samples']}"
+            message += f": {objective['samples'] or 0:,} of {objective['min_samples']:,}"
         return JUnitCase(objective["name"], classname, "skip", f"{message} (wanted {wanted})")
     status: Status = "pass" if verdict == "PASS" else "fail"
     measured = f"{objective['description']}: {objective['measured']:g} {objective['unit']}"

@@ -190,7 +190,7 @@ class Scenario(BaseModel):
         if self.warmup_s is not None and self.warmup_s >= self.total_s:
             raise ValueError(
                 f"warmup_s: {self.warmup_s:g} s leaves nothing of the {self.total_s:g} s run "
-                "to judge; make it shorter"
+                "to judge; shorten the warm-up (--warmup) or lengthen the run"
             )
         endpoints = [t.endpoint for t in self.thresholds]
         if len(set(endpoints)) < len(endpoints):

@@ -77,7 +77,7 @@ def test_a_load_run_has_a_case_per_objective_and_per_gate(tmp_path):
     assert status(cases["feed_read_p50_ms"]) == "pass"
     p99 = cases["feed_read_p99_ms"]
     assert status(p99) == "skipped"
-    assert p99[0].get("message") == "not enough samples: 200 of 1000 (wanted < 50 ms)"
+    assert p99[0].get("message") == "not enough samples: 200 of 1,000 (wanted < 50 ms)"
     assert status(cases["run is reliable"]) == "failure"  # 100 % generator CPU
     assert "90 % CPU" in cases["run is reliable"][0].get("message")
     assert status(cases["run was not aborted"]) == "pass"
