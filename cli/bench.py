@@ -86,10 +86,9 @@ def bench(
         from loadtests.greenlets import patch_process
 
         patch_process()
-        from loadtests.bench.report import write_bench_report
-
         from loadtests.bench import BenchConfig, run_bench
         from loadtests.bench.goals import exit_code
+        from loadtests.bench.report import write_bench_report
 
         with _phase_bars(quiet=as_json) as progress:
             figures = run_bench(

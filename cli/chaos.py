@@ -56,6 +56,10 @@ def chaos(
         ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    junit: Annotated[
+        Path | None,
+        typer.Option(help="Also write JUnit XML here: a test case per check of the drill."),
+    ] = None,
 ) -> None:
     """Run a failure drill on the running stack: steady state, inject, observe, roll back,
     recover, verify that nothing acknowledged was lost, and judge.
@@ -81,6 +85,8 @@ def chaos(
         printer = _PlainPrinter(drill.name)
         result = run_drill(settings, drill, target, printer, with_load=not no_load)
     journal = result.journal
+    if junit is not None:
+        _write_junit(junit, journal)
     if as_json:
         print(json.dumps(_json_summary(journal, result.journal_file, result.exit_code), indent=2))
     elif result.verdict != "ERROR":
@@ -90,6 +96,16 @@ def chaos(
         fail(f"{drill.name} could not run: {escape(reason)} (journal: {result.journal_file})", 2)
     err.print(f"{_verdict_markup(result.verdict)}; journal: {result.journal_file}")
     raise typer.Exit(result.exit_code)
+
+
+def _write_junit(path: Path, journal: dict[str, Any]) -> None:
+    from infra.chaos.summary import junit_cases
+    from loadtests.junit import write_junit
+
+    try:
+        write_junit(path, f"chirp chaos {journal['drill']}", junit_cases(journal))
+    except OSError as error:
+        fail(f"cannot write the JUnit file {escape(str(path))} ({error.strerror})", 2)
 
 
 def _list(drills: dict[str, Path], as_json: bool) -> None:

@@ -27,38 +27,10 @@ _PROGRESS_EVERY_S = 10.0
 _LOG_WIDTH = 132
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts (stdout).")]
-WorkersOption = Annotated[
-    int | None,
-    typer.Option(
-        "--workers",
-        min=0,
-        max=64,
-        envvar="CHIRP_LOAD_WORKERS",
-        help="Generator worker processes (Locust master + N workers); 0 runs the users in "
-        "this process.",
-    ),
-]
-ExpectWorkersOption = Annotated[
-    int,
-    typer.Option(
-        "--expect-workers",
-        min=0,
-        max=256,
-        envvar="CHIRP_LOAD_EXPECT_WORKERS",
-        help="Generator workers on other hosts to wait for (`chirp load-worker --master ...`), "
-        "besides the --workers started here.",
-    ),
-]
-MasterBindOption = Annotated[
-    str,
-    typer.Option(
-        "--master-bind",
-        metavar="HOST[:PORT]",
-        envvar="CHIRP_LOAD_MASTER_BIND",
-        help="Where the Locust master listens for workers (port 5557 when remote workers "
-        "are expected). Its protocol has no authentication: bind a private address.",
-    ),
-]
+_SHAPE = "Load shape"
+_GATES = "Gates"
+_OUTPUT = "Report"
+_GENERATOR = "Generator"
 
 
 def load(
@@ -71,10 +43,17 @@ def load(
     ],
     users: Annotated[
         int | None,
-        typer.Option(min=1, help="Virtual users (closed model) or the worker pool (open model)."),
+        typer.Option(
+            min=1,
+            help="Virtual users (closed model) or the worker pool (open model).",
+            rich_help_panel=_SHAPE,
+        ),
     ] = None,
     spawn_rate: Annotated[
-        float | None, typer.Option(min=0.01, help="Users started per second (closed model).")
+        float | None,
+        typer.Option(
+            min=0.01, help="Users started per second (closed model).", rich_help_panel=_SHAPE
+        ),
     ] = None,
     rate: Annotated[
         float | None,
@@ -82,37 +61,115 @@ def load(
             min=0.01,
             help="Target arrivals per second: switches to the open model, latency measured "
             "from each request's intended start.",
+            rich_help_panel=_SHAPE,
         ),
     ] = None,
     duration: Annotated[
-        float | None, typer.Option(min=1, help="Seconds; a stage table is stretched to fit.")
+        float | None,
+        typer.Option(
+            min=1, help="Seconds; a stage table is stretched to fit.", rich_help_panel=_SHAPE
+        ),
     ] = None,
-    report_dir: Annotated[
-        Path | None,
-        typer.Option(help="Where the report goes (default reports/<scenario>-<timestamp>/)."),
+    warmup: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            help="Seconds at the start left out of the verdicts (default: the scenario's "
+            "warmup_s, else 10 s, at most half the run).",
+            rich_help_panel=_SHAPE,
+        ),
     ] = None,
     compare: Annotated[
         Path | None,
-        typer.Option(help="A stored report (directory or summary.json) to compare this run with."),
+        typer.Option(
+            help="A stored report (directory or summary.json) to compare this run with.",
+            rich_help_panel=_GATES,
+        ),
     ] = None,
-    workers: WorkersOption = 0,
-    expect_workers: ExpectWorkersOption = 0,
-    master_bind: MasterBindOption = "127.0.0.1",
-    as_json: JsonOption = False,
+    tolerance: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            max=10,
+            help="With --compare: fail (exit 1) when a judged latency percentile rose, or a "
+            "gated endpoint's throughput fell, by more than this fraction (0.10 is 10 %).",
+            rich_help_panel=_GATES,
+        ),
+    ] = None,
+    allow_unreliable: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unreliable",
+            help="Accept a run whose generator saturated or missed its schedule (otherwise "
+            "exit 1).",
+            rich_help_panel=_GATES,
+        ),
+    ] = False,
+    report_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where the report goes (default reports/<scenario>-<timestamp>/).",
+            rich_help_panel=_OUTPUT,
+        ),
+    ] = None,
+    junit: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write JUnit XML here: a test case per objective and per gate of the run.",
+            rich_help_panel=_OUTPUT,
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print JSON for scripts (stdout).", rich_help_panel=_OUTPUT),
+    ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=0,
+            max=64,
+            envvar="CHIRP_LOAD_WORKERS",
+            help="Generator worker processes (Locust master + N workers); 0 runs the users in "
+            "this process.",
+            rich_help_panel=_GENERATOR,
+        ),
+    ] = 0,
+    expect_workers: Annotated[
+        int,
+        typer.Option(
+            "--expect-workers",
+            min=0,
+            max=256,
+            envvar="CHIRP_LOAD_EXPECT_WORKERS",
+            help="Generator workers on other hosts to wait for (`chirp load-worker --master "
+            "...`), besides the --workers started here.",
+            rich_help_panel=_GENERATOR,
+        ),
+    ] = 0,
+    master_bind: Annotated[
+        str,
+        typer.Option(
+            "--master-bind",
+            metavar="HOST[:PORT]",
+            envvar="CHIRP_LOAD_MASTER_BIND",
+            help="Where the Locust master listens for workers (port 5557 when remote workers "
+            "are expected). Its protocol has no authentication: bind a private address.",
+            rich_help_panel=_GENERATOR,
+        ),
+    ] = "127.0.0.1",
 ) -> None:
-    """Run a load scenario against the stack and judge it against its SLOs.
+    """Run a load scenario against the stack and judge it against its SLOs and thresholds.
 
-    Exit code 0: every SLO met; 1: an SLO breached; 2: the run itself failed (stack
-    unreachable, no seeded population, bad scenario, ...). Writes summary.json, Locust's
-    CSVs and report.html into the report directory.
+    Exit code 0: the run passed; 1: an objective failed, a threshold aborted the run, the
+    run was unreliable (unless --allow-unreliable) or regressed past --tolerance; 2: the
+    run itself failed (stack unreachable, no seeded population, bad scenario, ...).
+    Writes summary.json, Locust's CSVs and report.html into the report directory.
     """
     settings = get_settings()
-    try:
-        chosen = load_scenario(scenario).with_overrides(
-            users=users, spawn_rate=spawn_rate, rate=rate, duration_s=duration
-        )
-    except (ScenarioError, ValueError) as error:
-        _fail(str(error).splitlines()[0])
+    chosen = _scenario(scenario, users, spawn_rate, rate, duration, warmup)
+    if tolerance is not None and compare is None:
+        _fail("--tolerance needs --compare OLD: a stored report to compare with")
     old = None
     if compare is not None:
         from loadtests.summary import read_summary
@@ -121,17 +178,19 @@ def load(
             old = read_summary(compare)
         except ChirpError as error:
             _fail(str(error))
+    from loadtests.outcome import Gates
+
+    gates = Gates(allow_unreliable=allow_unreliable, baseline=old, tolerance=tolerance)
     target = report_dir or Path("reports") / f"{chosen.name}-{datetime.now():%Y%m%d-%H%M%S}"
     remote = _remote_workers(expect_workers, master_bind)
     summary = run_guarded(
-        lambda: _run_load(chosen, settings, target, workers or 0, as_json, remote), target
+        lambda: _run_load(chosen, settings, target, workers or 0, as_json, gates, remote), target
     )
-    if old is not None:
-        from loadtests.summary import compare as compare_summaries
-
-        summary["comparison"] = compare_summaries(old, summary)
+    if "comparison" in summary:
         comparison = json.dumps(summary["comparison"], indent=2) + "\n"
         (target / "comparison.json").write_text(comparison, encoding="utf-8")
+    if junit is not None:
+        _write_junit(junit, summary)
     if as_json:
         print(json.dumps({**summary, "report_dir": str(target)}, indent=2))
     else:
@@ -159,8 +218,36 @@ def _remote_workers(expected: int, bind: str) -> Any:
     return RemoteWorkers(expected, address)
 
 
+def _scenario(
+    name: str,
+    users: int | None,
+    spawn_rate: float | None,
+    rate: float | None,
+    duration: float | None,
+    warmup: float | None,
+) -> Any:
+    from pydantic import ValidationError
+
+    from scenarios.toml_files import describe
+
+    try:
+        return load_scenario(name).with_overrides(
+            users=users, spawn_rate=spawn_rate, rate=rate, duration_s=duration, warmup_s=warmup
+        )
+    except ValidationError as error:
+        _fail(f"{name} with these options: {'; '.join(describe(error))}")
+    except (ScenarioError, ValueError) as error:
+        _fail(str(error).splitlines()[0])
+
+
 def _run_load(
-    chosen: Any, settings: Any, target: Path, workers: int, quiet: bool, remote: Any = None
+    chosen: Any,
+    settings: Any,
+    target: Path,
+    workers: int,
+    quiet: bool,
+    gates: Any,
+    remote: Any = None,
 ) -> dict[str, Any]:
     from loadtests.greenlets import patch_process
 
@@ -174,12 +261,14 @@ def _run_load(
         with Live(console=err, auto_refresh=False, transient=False) as live:
 
             def redraw(tick: Any) -> None:
-                live.update(live_table(tick, rates.update(time.monotonic(), tick.recorder), title))
+                recent = rates.update(time.monotonic(), tick.recorder)
+                live.update(live_table(tick, recent, title, chosen.warmup))
                 live.refresh()
 
             return run_load(
-                chosen, settings, target, workers=workers, on_tick=redraw, remote=remote
-            )
+                chosen, settings, target, workers=workers, on_tick=redraw, gates=gates,
+                remote=remote,
+            )  # fmt: skip
     last = [0.0]
 
     def progress(tick: Any) -> None:
@@ -192,7 +281,9 @@ def _run_load(
                 highlight=False,
             )
 
-    return run_load(chosen, settings, target, workers=workers, on_tick=progress, remote=remote)
+    return run_load(
+        chosen, settings, target, workers=workers, on_tick=progress, gates=gates, remote=remote
+    )
 
 
 def run_guarded(work: Any, target: Path) -> Any:
@@ -215,19 +306,35 @@ def _fail(message: str) -> NoReturn:
     fail(escape(message), 2)
 
 
+def _write_junit(path: Path, summary: dict[str, Any]) -> None:
+    from loadtests.junit import write_junit
+    from loadtests.outcome import junit_cases
+
+    try:
+        write_junit(path, f"chirp load {summary['scenario']['name']}", junit_cases(summary))
+    except OSError as error:
+        _fail(f"cannot write the JUnit file {path} ({error.strerror}); the report is written")
+
+
 def _print_results(summary: dict[str, Any], target: Path) -> None:
-    from loadtests.tables import comparison_table, endpoints_table, slo_table
+    from loadtests.tables import comparison_table, endpoints_table, slo_table, unjudged_line
 
     if not out.is_terminal:  # CI logs and pipes: no need to squeeze into 80 columns
         out.width = max(out.width, _LOG_WIDTH)
+    if summary["warmup"]["endpoints"]:
+        out.print(endpoints_table(summary, warmup=True))
     out.print(endpoints_table(summary))
     out.print(slo_table(summary))
+    unjudged = unjudged_line(summary)
+    if unjudged:
+        err.print(f"[yellow]note:[/] {escape(unjudged)}", highlight=False)
     print_alerts(out, summary)
     reliability = summary["reliability"]
+    label = "unreliable (allowed)" if summary["outcome"]["allow_unreliable"] else "unreliable"
     for reason in reliability["reasons"]:
-        err.print(f"[bold yellow]unreliable:[/] {reason}", highlight=False)
+        err.print(f"[bold yellow]{label}:[/] {escape(reason)}", highlight=False)
     for warning in reliability["warnings"]:
-        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     if any("HTTP 401" in row["error_kinds"] for row in summary["endpoints"]):
         err.print(
             "[yellow]hint:[/] 401 answers: the population's tokens are not valid on this stack; "
@@ -236,10 +343,12 @@ def _print_results(summary: dict[str, Any], target: Path) -> None:
         )
     if "comparison" in summary:
         out.print(comparison_table(summary["comparison"]))
-    verdict = (
-        "[green]all SLOs met[/]" if summary["exit_code"] == 0 else "[red]an SLO was breached[/]"
-    )
-    err.print(f"{verdict}; report: {target / 'report.html'}")
+    if summary["exit_code"] == 0:
+        err.print(f"[green]passed[/]; report: {target / 'report.html'}")
+        return
+    for reason in summary["outcome"]["reasons"]:
+        err.print(f"[red]failed:[/] {escape(reason)}", highlight=False)
+    err.print(f"[red]the run did not pass[/]; report: {target / 'report.html'}")
 
 
 def register(app: typer.Typer) -> None:

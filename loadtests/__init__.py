@@ -7,16 +7,21 @@ What this package exports imports neither Locust nor gevent. `loadtests.journeys
 
 from __future__ import annotations
 
+from loadtests.compare import compare
+from loadtests.junit import JUnitCase, write_junit
 from loadtests.latency import Percentiles, percentiles
+from loadtests.outcome import Gates
 from loadtests.pacing import RateProfile, ScheduleStats, UserSchedule
 from loadtests.plan import JourneyPlan, LoadPlan, allocate, plan_scenario
 from loadtests.population import Member, Population, PopulationError, load_population
 from loadtests.recorder import Outcome, Recorder
-from loadtests.slo import Objective, Verdict, judge
-from loadtests.summary import build_summary, compare, read_summary, validate
+from loadtests.slo import Objective, Verdict, judge, min_samples
+from loadtests.summary import build_summary, read_summary, validate
 from loadtests.zipf import ZipfPicker
 
 __all__ = [
+    "Gates",
+    "JUnitCase",
     "JourneyPlan",
     "LoadPlan",
     "Member",
@@ -36,8 +41,10 @@ __all__ = [
     "compare",
     "judge",
     "load_population",
+    "min_samples",
     "percentiles",
     "plan_scenario",
     "read_summary",
     "validate",
+    "write_junit",
 ]

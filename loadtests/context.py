@@ -70,7 +70,8 @@ class RunContext:
             plan_stages = self.plan.rate_stages
             self.profile = RateProfile(plan_stages) if plan_stages else None
         self.user_fraction = user_fraction
-        self.recorder = Recorder(self.plan.bucket_s)
+        warmup = self.plan.warmup_s
+        self.recorder = Recorder(self.plan.bucket_s, time.time() + warmup if warmup else None)
         self.schedule_stats = ScheduleStats()
         self.schedules = []
         self.started = time.perf_counter()

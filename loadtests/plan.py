@@ -50,6 +50,7 @@ class LoadPlan:
     # benchmark, so one operation is exactly one request of one shape.
     feed_scroll_share: float = 0.1
     reply_share: float = 0.2
+    warmup_s: float = 0.0  # what starts this long after a phase starts is judged apart
 
     @property
     def peak_users(self) -> int:
@@ -163,6 +164,7 @@ def _plan(
         focus_share=load.focus_share,
         bucket_s=bucket_seconds(scenario.total_s),
         seed=seed,
+        warmup_s=scenario.warmup,
     )
 
 

@@ -3,6 +3,10 @@
 Each generator process records into its own `Recorder`; workers `drain()` theirs every
 second and the master `merge()`s, so the master ends up with exactly what one process
 would have recorded. Latency counts successful requests only; errors and 429s are counted.
+
+With a warm-up, requests started before `judged_from` go to `warmup` instead of
+`endpoints`, so the verdicts (taken from `endpoints`) never see the first seconds' spikes;
+the timeline keeps every request.
 """
 
 from __future__ import annotations
@@ -89,11 +93,17 @@ class Bucket:
 
 
 class Recorder:
-    """Per-endpoint totals and a timeline in buckets of `bucket_s` seconds of wall time."""
+    """Per-endpoint totals and a timeline in buckets of `bucket_s` seconds of wall time.
 
-    def __init__(self, bucket_s: float = 1.0) -> None:
+    `endpoints` holds what started at or after `judged_from` (a wall-clock time; None:
+    everything), `warmup` what started before it.
+    """
+
+    def __init__(self, bucket_s: float = 1.0, judged_from: float | None = None) -> None:
         self.bucket_s = bucket_s
+        self.judged_from = judged_from
         self.endpoints: dict[str, EndpointStats] = {}
+        self.warmup: dict[str, EndpointStats] = {}
         self.timeline: dict[tuple[int, str], Bucket] = {}
 
     def record(
@@ -107,7 +117,8 @@ class Recorder:
         error_kind: str | None = None,
     ) -> None:
         """One finished request; `when` is its wall-clock start (time.time())."""
-        stats = self._endpoint(name)
+        warming = self.judged_from is not None and when < self.judged_from
+        stats = _stats(self.warmup if warming else self.endpoints, name)
         stats.counts.add(outcome)
         bucket = self._bucket(when, name)
         bucket.counts.add(outcome)
@@ -125,48 +136,54 @@ class Recorder:
     def drain(self) -> dict[str, Any]:
         """Everything recorded since the last drain, as plain data; this recorder starts over."""
         delta = {
-            "endpoints": {
-                name: {
-                    **s.counts.as_dict(),
-                    "service": encode(s.service),
-                    "corrected": encode(s.corrected),
-                    "error_kinds": dict(s.error_kinds),
-                }
-                for name, s in self.endpoints.items()
-            },
+            "endpoints": _encode_all(self.endpoints),
+            "warmup": _encode_all(self.warmup),
             "timeline": [
                 [index, name, b.counts.as_dict(), encode(b.latency)]
                 for (index, name), b in self.timeline.items()
             ],
         }
         self.endpoints = {}
+        self.warmup = {}
         self.timeline = {}
         return delta
 
     def merge(self, delta: dict[str, Any]) -> None:
         """Add another recorder's `drain()`."""
-        for name, data in delta["endpoints"].items():
-            stats = self._endpoint(name)
-            stats.counts.merge(data)
-            merge_encoded(stats.service, data["service"])
-            merge_encoded(stats.corrected, data["corrected"])
-            stats.error_kinds.update(data["error_kinds"])
+        for key, into in (("endpoints", self.endpoints), ("warmup", self.warmup)):
+            for name, data in delta.get(key, {}).items():
+                stats = _stats(into, name)
+                stats.counts.merge(data)
+                merge_encoded(stats.service, data["service"])
+                merge_encoded(stats.corrected, data["corrected"])
+                stats.error_kinds.update(data["error_kinds"])
         for index, name, counts, latency in delta["timeline"]:
             bucket = self.timeline.setdefault((int(index), name), Bucket())
             bucket.counts.merge(counts)
             merge_encoded(bucket.latency, latency)
 
     def totals(self) -> Counts:
-        total = Counts()
-        for stats in self.endpoints.values():
-            total.merge(stats.counts.as_dict())
-        return total
+        """Every request, warm-up included."""
+        return _sum_counts([*self.endpoints.values(), *self.warmup.values()])
 
-    def _endpoint(self, name: str) -> EndpointStats:
-        stats = self.endpoints.get(name)
-        if stats is None:
-            stats = self.endpoints[name] = EndpointStats(name)
-        return stats
+    def judged_totals(self) -> Counts:
+        """The requests the verdicts judge: those after the warm-up."""
+        return _sum_counts(list(self.endpoints.values()))
+
+    def warmup_totals(self) -> Counts:
+        return _sum_counts(list(self.warmup.values()))
+
+    def live(self) -> dict[str, EndpointStats]:
+        """Per endpoint, what a live view shows: the judged figures once there are any,
+        the warm-up's until then."""
+        return {**self.warmup, **self.endpoints}
+
+    def requests_by_endpoint(self) -> dict[str, int]:
+        """Requests so far per endpoint, warm-up included."""
+        counted: Counter[str] = Counter()
+        for stats in (*self.warmup.values(), *self.endpoints.values()):
+            counted[stats.name] += stats.counts.requests
+        return dict(counted)
 
     def _bucket(self, when: float, name: str) -> Bucket:
         key = (math.floor(when / self.bucket_s), name)
@@ -174,6 +191,32 @@ class Recorder:
         if bucket is None:
             bucket = self.timeline[key] = Bucket()
         return bucket
+
+
+def _stats(into: dict[str, EndpointStats], name: str) -> EndpointStats:
+    stats = into.get(name)
+    if stats is None:
+        stats = into[name] = EndpointStats(name)
+    return stats
+
+
+def _encode_all(stats: dict[str, EndpointStats]) -> dict[str, Any]:
+    return {
+        name: {
+            **s.counts.as_dict(),
+            "service": encode(s.service),
+            "corrected": encode(s.corrected),
+            "error_kinds": dict(s.error_kinds),
+        }
+        for name, s in stats.items()
+    }
+
+
+def _sum_counts(stats: list[EndpointStats]) -> Counts:
+    total = Counts()
+    for one in stats:
+        total.merge(one.counts.as_dict())
+    return total
 
 
 def bucket_seconds(duration_s: float, max_buckets: int = 300) -> float:

@@ -25,11 +25,14 @@ body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#22
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;
 text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 .PASS{color:#0a7d28;font-weight:bold}.FAIL{color:#c0131b;font-weight:bold}
-.NOT_MEASURED{color:#777}.warning{color:#a86b00}.critical,.page{color:#c0131b}
+.NOT_MEASURED{color:#777}.NOT_ENOUGH_SAMPLES{color:#a86b00}.warning{color:#a86b00}.critical,.page{color:#c0131b}
 figure{margin:1.5em 0}img{max-width:100%}
 .warn{background:#fff4d6;padding:.5em 1em;border-left:4px solid #e0a800}
 .bad{background:#fde2e1;padding:.5em 1em;border-left:4px solid #c0131b}
 """
+
+
+_VERDICT_TEXT = {"NOT_MEASURED": "not measured", "NOT_ENOUGH_SAMPLES": "not enough samples"}
 
 
 def write_report(summary: dict[str, Any], report_dir: Path) -> Path:
@@ -47,13 +50,16 @@ def render(summary: dict[str, Any]) -> str:
         f"<style>{_CSS}</style></head><body><h1>{_e(title)}</h1>",
         f"<p>{_e(scenario['description'])}</p>",
         _facts(summary),
+        _outcome(summary),
         _reliability(summary["reliability"]),
         "<h2>Service level objectives</h2>",
-        _objectives(summary["slo"]),
+        _objectives(summary),
         "<h2>Alerts</h2>",
         _alerts(summary),
         "<h2>Endpoints</h2>",
-        _endpoints(summary),
+        _endpoints(summary, summary["endpoints"]),
+        "<h2>Warm-up</h2>",
+        _warmup(summary),
         "<h2>Over time</h2>",
         _figure(_rps_plot(summary), "Requests per second by endpoint"),
         _figure(_latency_plot(summary), "Latency p50 (dashed) and p99 (solid) by endpoint"),
@@ -71,13 +77,25 @@ def _facts(summary: dict[str, Any]) -> str:
     rows = [
         ("started", summary["started_at"]),
         ("elapsed", f"{summary['elapsed_s']:.1f} s"),
+        (
+            "judged",
+            f"{summary['judged_s']:.1f} s, after a {summary['warmup']['seconds']:g} s warm-up",
+        ),
         ("host", g["host"]),
         ("generator", f"{g['mode']} ({g['model']} model, {g['users']} users)"),
         ("requests", f"{t['requests']} ({t['rps']:.1f}/s)"),
         ("errors", f"{t['errors']}  ·  429s: {t['rate_limited']}"),
-        ("verdict", "all objectives met" if summary["slo"]["passed"] else "an objective FAILED"),
+        ("verdict", "passed" if summary["outcome"]["passed"] else "FAILED"),
     ]
     return _table(["", ""], rows, header=False)
+
+
+def _outcome(summary: dict[str, Any]) -> str:
+    reasons = summary["outcome"]["reasons"]
+    if not reasons:
+        return ""
+    items = "".join(f"<li>{_e(r)}</li>" for r in reasons)
+    return f"<div class='bad'><b>The run did not pass</b><ul>{items}</ul></div>"
 
 
 def _reliability(block: dict[str, Any]) -> str:
@@ -90,21 +108,34 @@ def _reliability(block: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def _objectives(block: dict[str, Any]) -> str:
+def _objectives(summary: dict[str, Any]) -> str:
+    block = summary["slo"]
     rows = []
     for o in block["objectives"]:
         measured = "—" if o["measured"] is None else _num(o["measured"])
-        verdict = f"<span class='{o['verdict']}'>{o['verdict']}</span>"
+        samples = "—" if o["samples"] is None else str(o["samples"])
+        if o["verdict"] == "NOT_ENOUGH_SAMPLES":
+            samples += f" of {o['min_samples']}"
+        label = (
+            o["verdict"].replace("_", " ").lower()
+            if o["verdict"].startswith("NOT")
+            else o["verdict"]
+        )
+        verdict = f"<span class='{o['verdict']}'>{_e(label)}</span>"
         rows.append(
             (
                 o["description"],
                 f"{o['comparison']} {_num(o['threshold'])} {o['unit']}",
                 measured,
-                "—" if o["samples"] is None else str(o["samples"]),
+                samples,
                 verdict,
             )
         )
-    note = f"<p>Latency judged on {block['judged_on']} figures.</p>"
+    note = (
+        f"<p>Latency judged on {block['judged_on']} figures, over what started after the "
+        f"{summary['warmup']['seconds']:g} s warm-up. A percentile q needs 10 / (1 &minus; q) "
+        "samples (p50 20, p99 1,000, p99.9 10,000) before it is judged.</p>"
+    )
     return note + _table(["objective", "target", "measured", "samples", "verdict"], rows, raw=4)
 
 
@@ -139,10 +170,21 @@ def _alerts(summary: dict[str, Any]) -> str:
     return _table(head, rows, raw=0) + link
 
 
-def _endpoints(summary: dict[str, Any]) -> str:
+def _warmup(summary: dict[str, Any]) -> str:
+    warmup = summary["warmup"]
+    if not warmup["seconds"]:
+        return "<p>No warm-up: every request was judged.</p>"
+    note = (
+        f"<p>What started in the first {warmup['seconds']:g} s ({warmup['requests']} requests) "
+        "is left out of the verdicts.</p>"
+    )
+    return note + _endpoints(summary, warmup["endpoints"])
+
+
+def _endpoints(summary: dict[str, Any], endpoint_rows: list[dict[str, Any]]) -> str:
     open_model = summary["generator"]["model"] == "open"
     rows = []
-    for row in summary["endpoints"]:
+    for row in endpoint_rows:
         lat = row["latency_ms"] or {}
         cells = [
             row["name"],
@@ -188,14 +230,14 @@ def _series(summary: dict[str, Any], key: str) -> dict[str, tuple[list[float], l
 
 
 def _rps_plot(summary: dict[str, Any]) -> Figure:
-    fig, ax = _axes("requests / s")
+    fig, ax = _axes("requests / s", summary["warmup"]["seconds"])
     for name, (xs, ys) in sorted(_series(summary, "requests").items()):
         ax.plot(xs, ys, label=name)
     return _finish(fig, ax)
 
 
 def _latency_plot(summary: dict[str, Any]) -> Figure:
-    fig, ax = _axes("ms")
+    fig, ax = _axes("ms", summary["warmup"]["seconds"])
     colours = {}
     for name, (xs, ys) in sorted(_series(summary, "p99_ms").items()):
         (line,) = ax.plot(xs, ys, label=f"{name} p99")
@@ -208,7 +250,7 @@ def _latency_plot(summary: dict[str, Any]) -> Figure:
 
 
 def _errors_plot(summary: dict[str, Any]) -> Figure:
-    fig, ax = _axes("per second")
+    fig, ax = _axes("per second", summary["warmup"]["seconds"])
     for key, label in (("errors", "errors"), ("rate_limited", "429 (rate limit/backpressure)")):
         per_t: dict[float, float] = defaultdict(float)
         for xs, ys in _series(summary, key).values():
@@ -220,7 +262,7 @@ def _errors_plot(summary: dict[str, Any]) -> Figure:
 
 
 def _lag_plot(summary: dict[str, Any]) -> Figure:
-    fig, ax = _axes("messages")
+    fig, ax = _axes("messages", summary["warmup"]["seconds"])
     lag = summary["stack"]["consumer_lag"]
     if not lag["measured"]:
         ax.text(0.5, 0.5, "consumer lag not measured", ha="center", transform=ax.transAxes)
@@ -260,9 +302,11 @@ def _percent_label(nines: float) -> str:
     return f"{100 * (1 - 10**-nines):g}%"
 
 
-def _axes(ylabel: str) -> tuple[Figure, Any]:
+def _axes(ylabel: str, warmup_s: float = 0.0) -> tuple[Figure, Any]:
     fig = Figure(figsize=(10, 3.6), dpi=90)
     ax = fig.subplots()
+    if warmup_s:
+        ax.axvspan(0, warmup_s, color="0.85", alpha=0.5, label="warm-up (not judged)")
     ax.set_xlabel("seconds into the run")
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
@@ -270,7 +314,7 @@ def _axes(ylabel: str) -> tuple[Figure, Any]:
 
 
 def _finish(fig: Figure, ax: Any, legend: bool = True) -> Figure:
-    if legend and ax.get_legend_handles_labels()[0]:
+    if legend and ax.get_lines():
         ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     elif legend:
         ax.text(0.5, 0.5, "no data", ha="center", transform=ax.transAxes)

@@ -1,11 +1,12 @@
 """`run_load`: one scenario against the stack, from plan to report.
 
-    check the population and the stack → plan → run (live ticks) → judge reliability
-    → alerts fired meanwhile (Prometheus) → summary (SLO verdicts) → summary.json,
-    Locust CSVs, report.html
+    check the population and the stack → plan → run (live ticks; an `abort_on_fail`
+    threshold may stop it) → judge reliability → alerts fired meanwhile (Prometheus)
+    → summary (verdicts, comparison, outcome) → summary.json, Locust CSVs, report.html
 
-Exit codes follow the report: 0 every objective met, 1 one breached; a run that could
-not take place raises `ChirpError` (the CLI's exit 2).
+Exit codes follow the report: 0 the run passed, 1 it did not (an objective failed, a
+threshold aborted it, it was unreliable, it regressed); a run that could not take place
+raises `ChirpError` (the CLI's exit 2).
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from infra.local.provider import alert_history, gateway_count
+from loadtests import slo
+from loadtests.latency import percentiles
+from loadtests.outcome import Gates
 from loadtests.plan import plan_scenario
 from loadtests.population import load_population, population_path
 from loadtests.reliability import judge_reliability
@@ -60,6 +64,7 @@ def run_load(
     workers: int = 0,
     on_tick: Callable[[Any], None] | None = None,
     remote: RemoteWorkers | None = None,
+    gates: Gates | None = None,
 ) -> dict[str, Any]:
     """Run `scenario`, write its report into `report_dir`, return the summary."""
     population_file = population_path(settings.run_dir)
@@ -86,8 +91,11 @@ def run_load(
         environment.process_exit_code = verdict.get("exit_code", 2)
 
     generator.env.events.quitting.add_listener(set_exit_code)
+    watch = AbortWatch(scenario)
     with generator:
-        result = generator.run_phase(plan.user_stages, probe=probe, on_tick=on_tick)
+        result = generator.run_phase(
+            plan.user_stages, probe=probe, on_tick=on_tick, until=watch.breached
+        )
         totals = result.recorder.totals()
         reliability = judge_reliability(
             result.cpu,
@@ -106,19 +114,49 @@ def run_load(
             started_at=result.started_at,
             finished_at=result.finished_at,
             alerts=alert_history(settings, result.started_at, result.finished_at).as_dict(),
+            aborted=watch.aborted,
         )
         if result.exceptions:
             reliability.warnings.append(
                 f"{result.exceptions} exceptions in the load journeys' own code; "
                 f"see {report_dir / 'generator.log'}"
             )
-        summary = build_summary(facts, result.recorder, result.stack_samples, reliability)
+        summary = build_summary(facts, result.recorder, result.stack_samples, reliability, gates)
         verdict["exit_code"] = summary["exit_code"]
     summary["exit_code"] = generator.env.process_exit_code
     write_summary(summary, report_dir)
     write_report(summary, report_dir)
     _fail_if_nothing_answered(summary, report_dir)
     return summary
+
+
+class AbortWatch:
+    """Asked once a second: has an `abort_on_fail` threshold been breached? Only after the
+    warm-up, and only on figures with enough samples behind them (`slo.abort_reason`)."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.thresholds = [t for t in scenario.thresholds if t.abort_on_fail]
+        self.aborted: dict[str, Any] | None = None
+
+    def breached(self, tick: Any) -> bool:
+        if not self.thresholds or tick.elapsed_s < self.scenario.warmup:
+            return False
+        judged = tick.recorder.endpoints
+        open_model = self.scenario.model == "open"
+        latency = {
+            t.endpoint: percentiles(
+                judged[t.endpoint].corrected if open_model else judged[t.endpoint].service
+            )
+            for t in self.thresholds
+            if t.endpoint in judged
+        }
+        counts = {name: stats.counts for name, stats in judged.items()}
+        reason = slo.abort_reason(self.thresholds, latency, counts)
+        if reason is None:
+            return False
+        self.aborted = {"at_s": round(tick.elapsed_s, 1), "reason": reason}
+        return True
 
 
 def _fail_if_nothing_answered(summary: dict[str, Any], report_dir: Path) -> None:

@@ -209,8 +209,10 @@ class Generator:
         on_tick: Callable[[Tick], None] | None = None,
         rate_stages: list[tuple[float, float]] | None = None,
         user_fraction: float | None = None,
+        until: Callable[[Tick], bool] | None = None,
     ) -> PhaseResult:
-        """Run one stage table to its end; return what it recorded.
+        """Run one stage table to its end, or until `until` (asked once a second) says
+        so; return what it recorded.
 
         With `rate_stages` the phase is open-model at those arrival rates, each user
         taking `user_fraction` of them (1 / users when a phase runs one journey)."""
@@ -236,9 +238,10 @@ class Generator:
             if probe is not None and time.monotonic() - last_probe >= _STACK_SAMPLE_EVERY_S:
                 samples.append(probe.sample(elapsed))
                 last_probe = time.monotonic()
+            tick = self._tick(elapsed, duration, cpu, samples)
             if on_tick is not None:
-                on_tick(self._tick(elapsed, duration, cpu, samples))
-            if runner.state == STATE_STOPPED:
+                on_tick(tick)
+            if runner.state == STATE_STOPPED or (until is not None and until(tick)):
                 break
         finished_wall = time.time()
         runner.stop()

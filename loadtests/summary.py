@@ -3,6 +3,9 @@
 Built once at the end of a run from the recorder, the stack samples and the reliability
 judgement; everything a later `--compare`, `chirp simulate --from-report` or a CI gate
 needs is in it, so the HTML report is drawn from it alone.
+
+The verdicts judge what started after the scenario's warm-up (`endpoints`, `judged_s`);
+the warm-up's own figures are kept apart under `warmup`, and `totals` count the whole run.
 """
 
 from __future__ import annotations
@@ -18,15 +21,17 @@ import jsonschema
 
 from infra.local.prometheus import NOT_GATHERED
 from loadtests import slo
+from loadtests.compare import compare
 from loadtests.latency import Percentiles, percentiles, spectrum, value_ms
-from loadtests.recorder import Recorder
+from loadtests.outcome import Gates, outcome
+from loadtests.recorder import EndpointStats, Recorder
 from loadtests.reliability import Reliability
 from loadtests.stackmetrics import StackSample, cache_summary, lag_summary
 from scenarios.model import Scenario
 from stack.errors import ConfigError
 
 SCHEMA_FILE = Path(__file__).with_name("summary.schema.json")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class ReportError(ConfigError):
@@ -47,6 +52,8 @@ class RunFacts:
     finished_at: float
     alerts: dict[str, Any] | None = None
     """`AlertHistory.as_dict()` of the run: alerts, prometheus_url, alerts_note."""
+    aborted: dict[str, Any] | None = None
+    """`{"at_s": ..., "reason": ...}` when an `abort_on_fail` threshold stopped the run."""
 
 
 def build_summary(
@@ -54,30 +61,30 @@ def build_summary(
     recorder: Recorder,
     stack_samples: list[StackSample],
     reliability: Reliability,
+    gates: Gates | None = None,
 ) -> dict[str, Any]:
-    """The summary of a finished run; its `exit_code` is the SLO verdict (0 met, 1 breached)."""
+    """The summary of a finished run; its `exit_code` is 0 when it passed, 1 when not
+    (`outcome.reasons` says why)."""
+    gates = gates or Gates()
     scenario = facts.scenario
     open_model = scenario.model == "open"
     elapsed = max(facts.finished_at - facts.started_at, 1e-9)
-    endpoints = [
-        _endpoint_row(recorder, name, elapsed, open_model) for name in sorted(recorder.endpoints)
-    ]
-    judged = {
-        name: percentiles(s.corrected if open_model else s.service)
-        for name, s in recorder.endpoints.items()
-    }
-    totals = recorder.totals()
-    lag = lag_summary(stack_samples)
-    cache = cache_summary(stack_samples)
+    warmup_s = min(scenario.warmup, elapsed)
+    judged_s = max(elapsed - warmup_s, 1e-9)
+    judged_stack = [s for s in stack_samples if s.t >= warmup_s]
+    judged = recorder.judged_totals()
     objectives = slo.judge(
         scenario.slo,
-        judged,
-        requests=totals.requests,
-        errors=totals.errors,
-        lag_max=lag["max"],
-        cache_hit_rate=cache["value"],
+        {name: _judged(s, open_model) for name, s in recorder.endpoints.items()},
+        requests=judged.requests,
+        errors=judged.errors,
+        lag_max=lag_summary(judged_stack)["max"],
+        cache_hit_rate=cache_summary(judged_stack)["value"],
+        thresholds=scenario.thresholds,
+        counts={name: s.counts for name, s in recorder.endpoints.items()},
     )
-    return {
+    totals = recorder.totals()
+    summary: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "kind": "chirp-load",
         "scenario": _scenario_block(scenario),
@@ -93,24 +100,40 @@ def build_summary(
         "started_at": _iso(facts.started_at),
         "finished_at": _iso(facts.finished_at),
         "elapsed_s": round(elapsed, 3),
+        "judged_s": round(judged_s, 3),
         "totals": {
             **totals.as_dict(),
             "rps": round(totals.requests / elapsed, 3),
             "error_rate": _ratio(totals.errors, totals.requests),
             "rate_limited_rate": _ratio(totals.rate_limited, totals.requests),
         },
-        "endpoints": endpoints,
+        "endpoints": _rows(recorder.endpoints, judged_s, open_model),
+        "warmup": {
+            "seconds": round(warmup_s, 3),
+            **recorder.warmup_totals().as_dict(),
+            "endpoints": _rows(recorder.warmup, warmup_s, open_model),
+        },
         "slo": {
             "passed": slo.exit_code(objectives) == 0,
             "judged_on": "corrected" if open_model else "service",
             "objectives": [o.as_dict() for o in objectives],
         },
-        "stack": {"samples": len(stack_samples), "consumer_lag": lag, "feed_cache_hit_rate": cache},
+        "aborted": facts.aborted,
+        "stack": {
+            "samples": len(stack_samples),
+            "judged_from_s": round(warmup_s, 3),
+            "consumer_lag": lag_summary(stack_samples),
+            "feed_cache_hit_rate": cache_summary(stack_samples),
+        },
         "reliability": reliability.as_dict(),
         "timeline": _timeline(recorder, facts.started_at),
         **(facts.alerts if facts.alerts is not None else NOT_GATHERED.as_dict()),
-        "exit_code": slo.exit_code(objectives),
     }
+    if gates.baseline is not None:
+        summary["comparison"] = compare(gates.baseline, summary, gates.tolerance)
+    summary["outcome"] = outcome(summary, gates.allow_unreliable)
+    summary["exit_code"] = 0 if summary["outcome"]["passed"] else 1
+    return summary
 
 
 def write_summary(summary: dict[str, Any], report_dir: Path) -> Path:
@@ -135,6 +158,7 @@ def read_summary(path: Path) -> dict[str, Any]:
     file = path / "summary.json" if path.is_dir() else path
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
+        _same_version(data, file)
         validate(data)
     except FileNotFoundError as error:
         raise ReportError(
@@ -150,52 +174,41 @@ def read_summary(path: Path) -> dict[str, Any]:
     return data  # type: ignore[no-any-return]
 
 
-def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """Per endpoint and per objective: the stored run, this run, and the change."""
-    old_rows = {row["name"]: row for row in old["endpoints"]}
-    endpoints = []
-    for row in new["endpoints"]:
-        before = old_rows.get(row["name"])
-        figures: dict[str, Any] = {"name": row["name"]}
-        for key in ("rps", "error_rate"):
-            figures[key] = _change(before and before[key], row[key])
-        for key in ("p50", "p99", "p999"):
-            figures[f"{key}_ms"] = _change(_judged(before, key), _judged(row, key))
-        endpoints.append(figures)
-    old_verdicts = {o["name"]: o for o in old["slo"]["objectives"]}
-    objectives = [
-        {
-            "name": o["name"],
-            "old": old_verdicts.get(o["name"], {}).get("verdict"),
-            "new": o["verdict"],
-            "measured": _change(old_verdicts.get(o["name"], {}).get("measured"), o["measured"]),
-        }
-        for o in new["slo"]["objectives"]
-    ]
-    return {
-        "old": {"scenario": old["scenario"]["name"], "started_at": old["started_at"]},
-        "endpoints": endpoints,
-        "objectives": objectives,
-    }
+def _same_version(data: Any, file: Path) -> None:
+    if not isinstance(data, dict) or data.get("kind") != "chirp-load":
+        return  # the schema says what is wrong with it
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ReportError(
+            f"{file} has summary schema {version}, this chirp reads {SCHEMA_VERSION} "
+            "(the figures changed meaning); run the stored scenario again for a baseline"
+        )
 
 
-def _endpoint_row(
-    recorder: Recorder, name: str, elapsed: float, open_model: bool
-) -> dict[str, Any]:
-    stats = recorder.endpoints[name]
+def _rows(
+    stats: dict[str, EndpointStats], seconds: float, open_model: bool
+) -> list[dict[str, Any]]:
+    return [_endpoint_row(stats[name], seconds, open_model) for name in sorted(stats)]
+
+
+def _endpoint_row(stats: EndpointStats, seconds: float, open_model: bool) -> dict[str, Any]:
     counts = stats.counts
     service = percentiles(stats.service)
     corrected = percentiles(stats.corrected) if open_model else None
     return {
-        "name": name,
+        "name": stats.name,
         **counts.as_dict(),
-        "rps": round(counts.requests / elapsed, 3),
+        "rps": round(counts.requests / seconds, 3) if seconds > 0 else 0.0,
         "error_rate": _ratio(counts.errors, counts.requests),
         "latency_ms": _maybe(service),
         "corrected_latency_ms": _maybe(corrected),
         "spectrum_ms": spectrum(stats.corrected if open_model else stats.service),
         "error_kinds": dict(stats.error_kinds.most_common()),
     }
+
+
+def _judged(stats: EndpointStats, open_model: bool) -> Percentiles | None:
+    return percentiles(stats.corrected if open_model else stats.service)
 
 
 def _timeline(recorder: Recorder, started_at: float) -> dict[str, Any]:
@@ -222,24 +235,13 @@ def _scenario_block(scenario: Scenario) -> dict[str, Any]:
         "source": str(scenario.source) if scenario.source else None,
         "model": scenario.model,
         "duration_s": scenario.total_s,
+        "warmup_s": scenario.warmup,
         "mix": {str(j): round(share, 6) for j, share in scenario.shares.items()},
         "load": dumped["load"],
         "stages": dumped["stages"],
         "slo": dumped["slo"],
+        "thresholds": dumped["thresholds"],
     }
-
-
-def _judged(row: dict[str, Any] | None, key: str) -> float | None:
-    if row is None:
-        return None
-    figures = row["corrected_latency_ms"] or row["latency_ms"]
-    return None if figures is None else figures[key]  # type: ignore[no-any-return]
-
-
-def _change(old: float | None, new: float | None) -> dict[str, float | None]:
-    delta = None if old is None or new is None else round(new - old, 6)
-    percent = None if delta is None or not old else round(100 * delta / old, 1)
-    return {"old": old, "new": new, "delta": delta, "percent": percent}
 
 
 def _maybe(figures: Percentiles | None) -> dict[str, float | int] | None:

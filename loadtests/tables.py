@@ -1,4 +1,5 @@
-"""Rich tables of a load run: live per-endpoint figures, SLO verdicts, endpoints, comparison."""
+"""Rich tables of a load run: live per-endpoint figures, SLO verdicts, endpoints (judged
+window and warm-up), comparison."""
 
 from __future__ import annotations
 
@@ -13,7 +14,13 @@ from loadtests.latency import percentiles
 from loadtests.recorder import Recorder
 
 _RECENT_S = 5.0
-_VERDICT_STYLE = {"PASS": "bold green", "FAIL": "bold red", "NOT_MEASURED": "dim"}
+_VERDICT_STYLE = {
+    "PASS": "bold green",
+    "FAIL": "bold red",
+    "NOT_MEASURED": "dim",
+    "NOT_ENOUGH_SAMPLES": "yellow",
+}
+_VERDICT_TEXT = {"NOT_MEASURED": "not measured", "NOT_ENOUGH_SAMPLES": "not enough samples"}
 
 
 class RecentRates:
@@ -24,7 +31,7 @@ class RecentRates:
         self._history: deque[tuple[float, dict[str, int]]] = deque()
 
     def update(self, now: float, recorder: Recorder) -> dict[str, float]:
-        counts = {name: s.counts.requests for name, s in recorder.endpoints.items()}
+        counts = recorder.requests_by_endpoint()
         self._history.append((now, counts))
         while len(self._history) > 2 and now - self._history[1][0] >= self.window_s:
             self._history.popleft()
@@ -35,14 +42,16 @@ class RecentRates:
         return {name: (n - before.get(name, 0)) / span for name, n in counts.items()}
 
 
-def live_table(tick: Any, rates: dict[str, float], title: str) -> Group:
-    """The table `chirp load` redraws every second."""
+def live_table(tick: Any, rates: dict[str, float], title: str, warmup_s: float = 0.0) -> Group:
+    """The table `chirp load` redraws every second; during the warm-up it shows the
+    warm-up's figures, then only what the verdicts will judge."""
     table = Table(title=title, title_justify="left")
     table.add_column("endpoint", no_wrap=True)
     for column in ("rps", "p50 ms", "p99 ms", "requests", "errors", "429"):
         table.add_column(column, justify="right")
-    for name in sorted(tick.recorder.endpoints):
-        stats = tick.recorder.endpoints[name]
+    shown = tick.recorder.live()
+    for name in sorted(shown):
+        stats = shown[name]
         figures = percentiles(stats.corrected)
         table.add_row(
             name,
@@ -54,6 +63,8 @@ def live_table(tick: Any, rates: dict[str, float], title: str) -> Group:
             _count(stats.counts.rate_limited, "yellow"),
         )
     status = [f"{tick.elapsed_s:.0f}/{tick.duration_s:.0f} s", f"{tick.users} users"]
+    if tick.elapsed_s < warmup_s:
+        status.append(f"warming up ({warmup_s:.0f} s, not judged)")
     if tick.generator_cpu is not None:
         status.append(f"generator CPU {tick.generator_cpu:.0f} %")
     if tick.stack is not None and tick.stack.lag:
@@ -65,9 +76,10 @@ def live_table(tick: Any, rates: dict[str, float], title: str) -> Group:
 
 def slo_table(summary: dict[str, Any]) -> Table:
     judged = summary["slo"]["judged_on"]
-    table = Table(
-        title=f"SLOs: {summary['scenario']['name']} (latency: {judged})", title_justify="left"
-    )
+    warmup = summary["warmup"]["seconds"]
+    title = f"SLOs: {summary['scenario']['name']} (latency: {judged}"
+    title += f"; after a {warmup:g} s warm-up)" if warmup else ")"
+    table = Table(title=title, title_justify="left")
     for column in ("objective", "target", "measured", "samples", "verdict"):
         table.add_column(column, justify="left" if column == "objective" else "right")
     for o in summary["slo"]["objectives"]:
@@ -76,22 +88,38 @@ def slo_table(summary: dict[str, Any]) -> Table:
             o["description"],
             f"{o['comparison']} {_number(o['threshold'])} {o['unit']}",
             measured,
-            "-" if o["samples"] is None else str(o["samples"]),
-            Text(o["verdict"], style=_VERDICT_STYLE[o["verdict"]]),
+            _samples(o),
+            Text(_VERDICT_TEXT.get(o["verdict"], o["verdict"]), style=_VERDICT_STYLE[o["verdict"]]),
         )
     return table
 
 
-def endpoints_table(summary: dict[str, Any]) -> Table:
+def unjudged_line(summary: dict[str, Any]) -> str | None:
+    """Which objectives had too few samples to be judged, in one line (None: all judged)."""
+    short = [o for o in summary["slo"]["objectives"] if o["verdict"] == "NOT_ENOUGH_SAMPLES"]
+    if not short:
+        return None
+    parts = [f"{o['description']} ({o['samples'] or 0:,} of {o['min_samples']:,})" for o in short]
+    return f"not enough samples to judge: {', '.join(parts)}; a run this short cannot tell"
+
+
+def endpoints_table(summary: dict[str, Any], *, warmup: bool = False) -> Table:
+    """The judged window's endpoints, or with `warmup` the warm-up's."""
     open_model = summary["generator"]["model"] == "open"
-    table = Table(title="endpoints (ms, HDR)", title_justify="left")
+    if warmup:
+        rows = summary["warmup"]["endpoints"]
+        title = f"warm-up: first {summary['warmup']['seconds']:g} s, not judged (ms, HDR)"
+    else:
+        rows = summary["endpoints"]
+        title = f"endpoints: {summary['judged_s']:g} s judged (ms, HDR)"
+    table = Table(title=title, title_justify="left")
     columns = ["endpoint", "requests", "rps", "errors", "429", "p50", "p95", "p99", "p99.9"]
     if open_model:
         columns += ["corr. p50", "corr. p99", "corr. p99.9"]
     table.add_column(columns[0], no_wrap=True)
     for column in columns[1:]:
         table.add_column(column, justify="right")
-    for row in summary["endpoints"]:
+    for row in rows:
         lat = row["latency_ms"] or {}
         cells = [
             row["name"],
@@ -130,6 +158,15 @@ def comparison_table(comparison: dict[str, Any]) -> Table:
             table.add_row(
                 Text(f"{o['name']}: {o['old']} -> {o['new']}", style="bold"), "", "", "", "", ""
             )
+    tolerance = comparison.get("tolerance")
+    if tolerance is not None:
+        found = comparison["regressions"]
+        table.caption = (
+            f"regressed past {tolerance:.0%}: " + "; ".join(found)
+            if found
+            else f"no judged percentile or throughput regressed past {tolerance:.0%}"
+        )
+        table.caption_style = "bold red" if found else "green"
     return table
 
 
@@ -145,6 +182,14 @@ def _change(change: dict[str, Any], higher_is_better: bool = False) -> Text:
     better = percent > 0 if higher_is_better else percent < 0
     style = "" if abs(percent) < 5 else "green" if better else "red"
     return Text(f"{_number(new)} ({percent:+.0f}%)", style=style)
+
+
+def _samples(objective: dict[str, Any]) -> str:
+    if objective["samples"] is None:
+        return "-"
+    if objective["verdict"] == "NOT_ENOUGH_SAMPLES":
+        return f"{objective['samples']:,} of {objective['min_samples']:,}"
+    return f"{objective['samples']:,}"
 
 
 def _ms(value: float | None) -> str:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from scenarios.loader import ScenarioError, available, load_scenario, parse_scenario
-from scenarios.model import Journey, Load, Scenario, Slo, Stage
+from scenarios.model import ENDPOINTS, Journey, Load, Scenario, Slo, Stage, Threshold
 
 __all__ = [
+    "ENDPOINTS",
     "Journey",
     "Load",
     "Scenario",
     "ScenarioError",
     "Slo",
     "Stage",
+    "Threshold",
     "available",
     "load_scenario",
     "parse_scenario",

@@ -9,6 +9,15 @@ A scenario drives load one of two ways:
 
 `stages` turn either into a stage table (users or rate per stage). `mix` weighs the journeys:
 shares of virtual users in the closed model, shares of arrivals in the open model.
+
+`warmup_s` (default 10 s, never more than half the run) is left out of the verdicts: what
+starts in it is reported apart. `thresholds` add per-endpoint objectives to `slo`, k6 style:
+
+    [[thresholds]]
+    endpoint = "GET /feed"      # an endpoint as the reports name it (ENDPOINTS)
+    p95_ms = 80
+    error_rate = 0.01
+    abort_on_fail = true         # stop the run once breached (after warm-up, enough samples)
 """
 
 from __future__ import annotations
@@ -18,6 +27,22 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+DEFAULT_WARMUP_S = 10.0
+ENDPOINTS = (
+    "GET /feed",
+    "GET /users/{id}/tweets",
+    "GET /search",
+    "GET /trending",
+    "POST /tweets",
+    "DELETE /tweets/{id}",
+    "POST /tweets/{id}/like",
+    "POST /tweets/{id}/retweet",
+    "GET /ping",
+)
+"""Every endpoint the journeys request, named as the reports name them (method, route)."""
+PERCENTILES = {"p50_ms": 0.5, "p95_ms": 0.95, "p99_ms": 0.99, "p999_ms": 0.999}
+"""Latency limits a threshold may set, and the quantile each one judges."""
 
 
 class Journey(StrEnum):
@@ -33,7 +58,7 @@ class Journey(StrEnum):
 
 
 class Slo(BaseModel):
-    """Service level objectives (DESIGN.md section 7); a scenario overrides any of them."""
+    """Service level objectives (the seed's, see README); a scenario overrides any of them."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -48,6 +73,37 @@ class Slo(BaseModel):
     )
     consumer_lag: int = Field(default=1_000, ge=0, description="largest lag of any consumer group")
     feed_cache_hit_rate: float = Field(default=0.85, ge=0, le=1)
+
+
+class Threshold(BaseModel):
+    """Limits on one endpoint, judged like the SLOs; `abort_on_fail` stops a breached run."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    endpoint: str = Field(description="method and route, e.g. 'GET /feed' (ENDPOINTS)")
+    p50_ms: float | None = Field(default=None, gt=0)
+    p95_ms: float | None = Field(default=None, gt=0)
+    p99_ms: float | None = Field(default=None, gt=0)
+    p999_ms: float | None = Field(default=None, gt=0)
+    error_rate: float | None = Field(default=None, gt=0, le=1, description="429s apart")
+    abort_on_fail: bool = False
+
+    @field_validator("endpoint")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in ENDPOINTS:
+            raise ValueError(f"unknown endpoint {value!r}; one of {', '.join(ENDPOINTS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _some_limit(self) -> Threshold:
+        if not self.latency_limits() and self.error_rate is None:
+            raise ValueError(f"set at least one of {', '.join(PERCENTILES)}, error_rate")
+        return self
+
+    def latency_limits(self) -> dict[str, float]:
+        """The latency limits it sets, by field name (`p95_ms`: 80)."""
+        return {key: limit for key in PERCENTILES if (limit := getattr(self, key)) is not None}
 
 
 class Stage(BaseModel):
@@ -105,6 +161,10 @@ class Scenario(BaseModel):
     mix: dict[Journey, float] = Field(min_length=1)
     stages: list[Stage] = Field(default_factory=list)
     slo: Slo = Field(default_factory=Slo)
+    warmup_s: float | None = Field(
+        default=None, ge=0, description="left out of the verdicts; default 10 s, at most half"
+    )
+    thresholds: list[Threshold] = Field(default_factory=list)
     source: Path | None = Field(default=None, exclude=True, description="the file it came from")
 
     @field_validator("mix")
@@ -127,6 +187,14 @@ class Scenario(BaseModel):
             raise ValueError("duration_s: required when there are no stages")
         elif not open_model and (self.load.users is None or self.load.spawn_rate is None):
             raise ValueError("load: set users and spawn_rate (closed model) or rate (open model)")
+        if self.warmup_s is not None and self.warmup_s >= self.total_s:
+            raise ValueError(
+                f"warmup_s: {self.warmup_s:g} s leaves nothing of the {self.total_s:g} s run "
+                "to judge; shorten the warm-up (--warmup) or lengthen the run"
+            )
+        endpoints = [t.endpoint for t in self.thresholds]
+        if len(set(endpoints)) < len(endpoints):
+            raise ValueError("thresholds: one entry per endpoint")
         return self
 
     @property
@@ -138,6 +206,14 @@ class Scenario(BaseModel):
     def total_s(self) -> float:
         """How long the run lasts."""
         return self.stages[-1].until_s if self.stages else float(self.duration_s or 0)
+
+    @property
+    def warmup(self) -> float:
+        """Seconds at the start left out of the verdicts: `warmup_s`, else 10 s (at most
+        half the run)."""
+        if self.warmup_s is not None:
+            return self.warmup_s
+        return min(DEFAULT_WARMUP_S, self.total_s / 2)
 
     @property
     def shares(self) -> dict[Journey, float]:
@@ -167,14 +243,18 @@ class Scenario(BaseModel):
         spawn_rate: float | None = None,
         rate: float | None = None,
         duration_s: float | None = None,
+        warmup_s: float | None = None,
     ) -> Scenario:
         """This scenario with command-line overrides applied, validated again.
 
         With a stage table, `--users`/`--rate` scale every stage so the peak equals the value
         and `--duration` stretches the stages in proportion; the shape is kept.
-        `--rate` on a closed scenario turns it into an open one.
+        `--rate` on a closed scenario turns it into an open one. `--warmup` must leave part
+        of the run to judge.
         """
         data = self.model_dump(exclude={"source"})
+        if warmup_s is not None:
+            data["warmup_s"] = warmup_s
         load, stages = data["load"], data["stages"]
         if stages:
             stages = _scaled_stages(self, users, spawn_rate, rate, duration_s)

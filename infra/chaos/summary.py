@@ -1,11 +1,13 @@
-"""The human summary of a journal: `summary.md` next to `journal.json`, and the rows the
-CLI prints. Reads only the journal dict, so it works on a stored one too."""
+"""The human summary of a journal: `summary.md` next to `journal.json`, the rows the CLI
+prints, and the checks as JUnit cases. Reads only the journal dict, so it works on a
+stored one too."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from infra.local.prometheus import label_text
+from loadtests.junit import JUnitCase
 
 _PHASES = ("baseline", "during", "after")
 PHASE_ROWS = (
@@ -189,3 +191,32 @@ def summary_markdown(journal: dict[str, Any]) -> str:
             f"| {action['ok']} | {action['detail']} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def junit_cases(journal: dict[str, Any]) -> list[JUnitCase]:
+    """A case per check (classname `chirp.chaos.<drill>.<kind>`); a drill that did not run
+    to its end (aborted, interrupted, could not run) adds a failing `drill ran to the end`."""
+    drill = journal["drill"]
+    cases: list[JUnitCase] = []
+    for check in journal.get("checks", []):
+        observed = "-" if check["observed"] is None else str(check["observed"])
+        cases.append(
+            JUnitCase(
+                check["name"],
+                f"chirp.chaos.{drill}.{check['kind']}",
+                "pass" if check["verdict"] == "PASS" else "fail",
+                f"observed {observed}, wanted {check['bound']}",
+            )
+        )
+    reasons = "; ".join(journal.get("reasons", [])) or journal["verdict"]
+    ran = journal["verdict"] in ("PASS", "FAIL")
+    cases.append(
+        JUnitCase(
+            "drill ran to the end",
+            f"chirp.chaos.{drill}",
+            "pass" if ran else "fail",
+            "" if ran else f"{journal['verdict']}: {reasons}",
+            float(journal.get("elapsed_s") or 0.0),
+        )
+    )
+    return cases

@@ -43,7 +43,9 @@ end
 # original id or "", feed max, ttl seconds, "1" to touch only existing feeds, the ready marker.
 # Returns how many feeds got the entry. One call serves many feeds: far fewer commands for
 # the client to pack than one per feed, which is what bounds fan-out throughput.
-ADD = _ADD_FUNCTION + """
+ADD = (
+    _ADD_FUNCTION
+    + """
 local entry = {ARGV[1], ARGV[2], ARGV[3], ARGV[4]}
 local options = {ARGV[5], ARGV[6], ARGV[7], ARGV[8]}
 local written = 0
@@ -52,6 +54,7 @@ for i = 1, #KEYS, 2 do
 end
 return written
 """
+)
 
 # KEYS: feed, its rt hash, a scratch key. ARGV: feed max, ttl, ready marker, the recent-list
 # key prefix, then author ids. Adds the newest `feed max` entries of every author's recent
@@ -60,7 +63,9 @@ return written
 # from the store. Recent-list members are "tweet:author" or, for a retweet,
 # "tweet:author:original:original_author". The author lists are named by ARGV, so this
 # script needs a single Redis server (or a cluster with one hash slot for them).
-REBUILD = _ADD_FUNCTION + """
+REBUILD = (
+    _ADD_FUNCTION
+    + """
 local max, ttl, ready, prefix = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
 local missing, sources = {}, {}
 for i = 5, #ARGV do
@@ -87,6 +92,7 @@ end
 redis.call('DEL', KEYS[3])
 return missing
 """
+)
 
 # KEYS: feed. ARGV: ":{author_id}". Members end with the author id, so a suffix match is exact.
 REMOVE_AUTHOR = """

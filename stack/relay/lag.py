@@ -79,6 +79,7 @@ class GroupLags:
 
     def totals(self) -> dict[str, int]:
         return {group: sum(lags.values()) for group, lags in self.measure().items()}
+
     def _subscribed_partitions(self) -> dict[str, list[Partition]]:
         metadata = self._admin.list_topics(timeout=_TIMEOUT_S)
         return {

@@ -4,6 +4,7 @@ journal, the ledger, and a healthy stack afterwards. Figures are reported, never
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def healthy_after(stack: StackEnv) -> Iterator[None]:
 def _drill(stack: StackEnv, name: str, report: Path) -> tuple[int, dict, dict]:
     done = stack.chirp(
         "chaos", name, "--duration", SHORT_S, "--no-load", "--report-dir", str(report), "--json",
-        timeout=900,
+        "--junit", str(report / "junit.xml"), timeout=900,
     )  # fmt: skip
     assert done.returncode in (0, 1), f"exit {done.returncode}: {done.stderr[-2000:]}"
     assert "Traceback" not in done.stderr
@@ -93,8 +94,21 @@ def _assert_sound(code: int, summary: dict, journal: dict, name: str) -> None:
     assert isinstance(journal["alerts"], list), journal.get("alerts_note")
     assert covers(journal["prometheus_url"], journal["started_at"], journal["finished_at"])
     assert summary["alerts"] == journal["alerts"]
+    _assert_junit_mirrors_the_checks(Path(summary["journal"]).parent / "junit.xml", journal)
     figures = {k: journal["measures"][k] for k in ("time_to_detect_s", "time_to_recover_s")}
     print(f"{name}: verdict {journal['verdict']}, {figures}")  # reported, not asserted
+
+
+def _assert_junit_mirrors_the_checks(path: Path, journal: dict) -> None:
+    suite = ET.parse(path).getroot().find("testsuite")
+    cases = {c.get("name"): c for c in suite.findall("testcase")}
+    assert suite.get("name") == f"chirp chaos {journal['drill']}"
+    # a case per check, and "drill ran to the end"
+    assert len(suite.findall("testcase")) == len(journal["checks"]) + 1
+    for check in journal["checks"]:
+        failed = cases[check["name"]].find("failure") is not None
+        assert failed == (check["verdict"] == "FAIL"), check
+    assert int(suite.get("failures")) == sum(c["verdict"] == "FAIL" for c in journal["checks"])
 
 
 def test_gateway_failover_end_to_end(stack, tmp_path, healthy_after):

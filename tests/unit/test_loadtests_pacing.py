@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from loadtests.latency import percentiles
 from loadtests.pacing import RateProfile, ScheduleStats, UserSchedule, intended_starts, pool_size
+from loadtests.recorder import Outcome, Recorder
+from loadtests.slo import Verdict, judge
+from scenarios.model import Slo
 
 
 def test_a_constant_rate_spaces_starts_evenly_from_the_start():
@@ -66,3 +70,46 @@ def test_schedule_stats_count_late_starts_and_merge():
 def test_pool_size_leaves_half_a_second_per_user():
     assert pool_size(100, 0.6) == 30
     assert pool_size(1, 0.01) == 1
+
+
+def stalled_run(stall_from: float, stall_until: float) -> Recorder:
+    """One user at 10/s for 2 s against a stack that answers in 5 ms, except that nothing
+    answers between `stall_from` and `stall_until`; each start as a journey makes it (the
+    next intended start, or later if the previous request is still out)."""
+    schedule = UserSchedule(RateProfile([(2.0, 10.0)]), 1.0, start=0.0)
+    recorder, clock = Recorder(), 0.0
+    while (intended := schedule.take()) is not None:
+        started = max(clock, intended)
+        answered = stall_until if stall_from <= started < stall_until else started
+        clock = answered + 0.005
+        recorder.record(
+            "GET /feed",
+            Outcome.ok,
+            (clock - started) * 1000,
+            late_ms=(started - intended) * 1000,
+            when=1000.0 + started,
+        )
+    return recorder
+
+
+def test_a_stall_is_charged_to_every_request_it_held_back():
+    feed = stalled_run(0.5, 1.5).endpoints["GET /feed"]
+    service, corrected = percentiles(feed.service), percentiles(feed.corrected)
+    assert service is not None and corrected is not None
+    assert service.count == corrected.count == 20
+    # Service time sees one slow request; the nine held behind it look fast (coordinated
+    # omission). From their intended starts they waited 905, 810, ... 140, 45 ms.
+    assert service.p95 < 10 and round(service.max) == 1005
+    assert corrected.p50 >= 50 and corrected.p95 >= 900
+    assert round(corrected.max) == 1005
+
+
+def test_the_verdict_judges_the_corrected_latency():
+    feed = stalled_run(0.5, 1.5).endpoints["GET /feed"]
+    kwargs = {"requests": 20, "errors": 0, "lag_max": 0, "cache_hit_rate": 1}
+    on_service = judge(Slo(), {"GET /feed": percentiles(feed.service)}, **kwargs)
+    on_corrected = judge(Slo(), {"GET /feed": percentiles(feed.corrected)}, **kwargs)
+    p50 = {o.name: o for o in on_service}["feed_read_p50_ms"]
+    assert p50.verdict is Verdict.passed  # what an uncorrected report would say
+    p50 = {o.name: o for o in on_corrected}["feed_read_p50_ms"]
+    assert p50.verdict is Verdict.failed and p50.samples == 20

@@ -30,10 +30,15 @@ def test_allocate_with_fewer_users_than_journeys_favours_the_largest():
 
 
 def test_closed_flat_plan_fixes_users_per_journey():
-    smoke = plan("smoke")
-    assert smoke.model == "closed" and not smoke.rate_stages
-    assert sum(j.users for j in smoke.journeys) == smoke.peak_users == 8
-    assert {j.journey for j in smoke.journeys} >= {"feed", "post", "search", "trending"}
+    mixed = plan("mixed")
+    assert mixed.model == "closed" and not mixed.rate_stages
+    assert sum(j.users for j in mixed.journeys) == mixed.peak_users == 40
+    assert {j.journey for j in mixed.journeys} >= {"feed", "post", "search", "trending"}
+
+
+def test_the_plan_carries_the_warm_up():
+    assert plan("smoke").warmup_s == 10
+    assert plan("mixed", duration_s=12).warmup_s == 6  # the default: at most half the run
 
 
 def test_open_plan_splits_the_rate_over_its_users():

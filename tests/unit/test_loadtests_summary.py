@@ -10,6 +10,8 @@ import re
 import jsonschema
 import pytest
 
+from loadtests.compare import compare
+from loadtests.outcome import Gates
 from loadtests.pacing import ScheduleStats
 from loadtests.recorder import Outcome, Recorder
 from loadtests.reliability import judge_reliability
@@ -19,7 +21,6 @@ from loadtests.summary import (
     ReportError,
     RunFacts,
     build_summary,
-    compare,
     read_summary,
     schema,
     validate,
@@ -28,13 +29,17 @@ from loadtests.summary import (
 from scenarios import load_scenario
 
 STARTED = 1_700_000_000.0
+WARMUP_S = 10.0  # the shipped scenarios' default
 
 
 def recorded(scale=1.0):
-    recorder = Recorder()
-    for i in range(200):
+    """20 s of requests: the first 10 s warm-up (slow at first), then 10 s judged."""
+    recorder = Recorder(judged_from=STARTED + WARMUP_S)
+    for i in range(400):
         when = STARTED + i * 0.05
-        recorder.record("GET /feed", Outcome.ok, 5.0 * scale + i % 7, late_ms=i % 3, when=when)
+        spike = 50.0 if i < 20 else 0.0  # the first second's warm-up spike
+        service = 5.0 * scale + i % 7 + spike
+        recorder.record("GET /feed", Outcome.ok, service, late_ms=i % 3, when=when)
         if i % 4 == 0:
             recorder.record("POST /tweets", Outcome.ok, 12.0 * scale, when=when)
         if i % 50 == 0:
@@ -43,7 +48,7 @@ def recorded(scale=1.0):
     return recorder
 
 
-def summary_of(name="timeline-mix", scale=1.0, samples=None):
+def summary_of(name="timeline-mix", scale=1.0, samples=None, cpu=30.0, aborted=None, **gates):
     scenario = load_scenario(name)
     facts = RunFacts(
         scenario=scenario,
@@ -53,13 +58,14 @@ def summary_of(name="timeline-mix", scale=1.0, samples=None):
         host="http://127.0.0.1:8080",
         locust_version="2.x",
         started_at=STARTED,
-        finished_at=STARTED + 10,
+        finished_at=STARTED + 20,
+        aborted=aborted,
     )
     schedule = ScheduleStats(issued=300) if scenario.model == "open" else None
     recorder = recorded(scale)
     totals = recorder.totals()
     reliability = judge_reliability(
-        {"local": [30.0] * 10},
+        {"local": [cpu] * 10},
         [60.0] * 10,
         schedule,
         requests=totals.requests,
@@ -69,11 +75,12 @@ def summary_of(name="timeline-mix", scale=1.0, samples=None):
         samples
         if samples is not None
         else [
-            StackSample(0.0, lag={"fanout": 0.0}, cache={"gateway-1": (0.0, 0.0)}),
-            StackSample(5.0, lag={"fanout": 25.0}, cache={"gateway-1": (95.0, 5.0)}),
+            StackSample(0.0, lag={"fanout": 900.0}, cache={"gateway-1": (0.0, 0.0)}),
+            StackSample(10.0, lag={"fanout": 0.0}, cache={"gateway-1": (0.0, 50.0)}),
+            StackSample(15.0, lag={"fanout": 25.0}, cache={"gateway-1": (95.0, 55.0)}),
         ]
     )
-    return build_summary(facts, recorder, stack, reliability)
+    return build_summary(facts, recorder, stack, reliability, Gates(**gates))
 
 
 def test_an_open_model_summary_validates_and_reports_both_latencies():
@@ -83,20 +90,96 @@ def test_an_open_model_summary_validates_and_reports_both_latencies():
     assert feed["requests"] == 200 and feed["rps"] == 20.0
     assert feed["corrected_latency_ms"]["p99"] >= feed["latency_ms"]["p99"]
     assert summary["slo"]["judged_on"] == "corrected"
-    assert summary["stack"]["feed_cache_hit_rate"]["value"] == 0.95
-    assert summary["stack"]["consumer_lag"]["max"] == 25.0
-    assert summary["totals"]["rate_limited"] == 4 and summary["totals"]["errors"] == 1
+    assert summary["totals"]["rate_limited"] == 8 and summary["totals"]["errors"] == 1
     assert summary["reliability"]["schedule"]["scheduled"] == 300
-    assert {o["verdict"] for o in summary["slo"]["objectives"]} <= {"PASS", "FAIL", "NOT_MEASURED"}
-    assert summary["exit_code"] == (0 if summary["slo"]["passed"] else 1)
+    verdicts = {o["name"]: o["verdict"] for o in summary["slo"]["objectives"]}
+    assert verdicts["feed_read_p50_ms"] == "PASS"
+    assert verdicts["feed_read_p99_ms"] == "NOT_ENOUGH_SAMPLES"  # 200 of 1,000
+    assert summary["slo"]["passed"] and summary["outcome"] == {
+        "passed": True,
+        "reasons": [],
+        "allow_unreliable": False,
+    }
+    assert summary["exit_code"] == 0
 
 
 def test_a_closed_model_summary_has_no_corrected_figures():
-    summary = summary_of("smoke", samples=[])
+    summary = summary_of("mixed", samples=[])
     validate(summary)
     assert all(row["corrected_latency_ms"] is None for row in summary["endpoints"])
     assert summary["stack"]["consumer_lag"]["measured"] is False
     assert summary["reliability"]["schedule"] is None
+
+
+def test_the_warm_up_is_reported_apart_and_left_out_of_the_verdicts():
+    summary = summary_of()
+    warmup = summary["warmup"]
+    assert warmup["seconds"] == WARMUP_S and summary["judged_s"] == 10.0
+    assert summary["elapsed_s"] == 20.0
+    assert (warmup["requests"], warmup["errors"]) == (255, 1)
+    assert summary["totals"]["requests"] == 255 + 254  # the whole run
+    early = next(row for row in warmup["endpoints"] if row["name"] == "GET /feed")
+    judged = next(row for row in summary["endpoints"] if row["name"] == "GET /feed")
+    assert early["latency_ms"]["max"] >= 55 > judged["latency_ms"]["max"]  # the spike stays out
+    assert (early["requests"], judged["requests"]) == (200, 200)
+    objectives = {o["name"]: o for o in summary["slo"]["objectives"]}
+    assert objectives["feed_read_p50_ms"]["samples"] == 200
+    assert objectives["error_rate"]["measured"] == 0.0  # the warm-up's 503 is not judged
+    assert objectives["consumer_lag"]["measured"] == 25.0  # not the 900 seen at t=0
+    assert objectives["feed_cache_hit_rate"]["measured"] == 0.95  # counted from t=10 on
+    assert summary["stack"]["consumer_lag"]["max"] == 900.0  # the report keeps the whole run
+
+
+def test_an_unreliable_run_fails_unless_allowed():
+    unreliable = summary_of(cpu=100.0)
+    assert unreliable["slo"]["passed"] and unreliable["exit_code"] == 1
+    (reason,) = unreliable["outcome"]["reasons"]
+    assert reason.startswith("unreliable run: generator process local ran above 90 % CPU")
+    assert "--allow-unreliable" in reason
+    allowed = summary_of(cpu=100.0, allow_unreliable=True)
+    assert allowed["exit_code"] == 0 and allowed["outcome"]["allow_unreliable"]
+    validate(unreliable)
+
+
+def test_an_aborted_run_fails_and_says_why():
+    summary = summary_of(aborted={"at_s": 14.0, "reason": "GET /feed p99 400 ms reached 150 ms"})
+    validate(summary)
+    assert summary["exit_code"] == 1
+    assert summary["outcome"]["reasons"] == [
+        "aborted after 14 s: GET /feed p99 400 ms reached 150 ms"
+    ]
+
+
+def test_a_regression_past_the_tolerance_fails_the_run():
+    baseline = summary_of()
+    slower = summary_of(scale=2.0, baseline=baseline, tolerance=0.10)
+    validate(slower)
+    found = slower["comparison"]["regressions"]
+    assert any(line == "POST /tweets p50: 12.007 -> 24.015 ms (+100 %)" for line in found)
+    assert (
+        slower["exit_code"] == 1 and "regressed by more than 10%" in slower["outcome"]["reasons"][0]
+    )
+    lenient = summary_of(scale=2.0, baseline=baseline, tolerance=1.5)
+    assert lenient["comparison"]["regressions"] == [] and lenient["exit_code"] == 0
+    untolerant = summary_of(scale=2.0, baseline=baseline)  # --compare alone only reports
+    assert untolerant["comparison"]["tolerance"] is None and untolerant["exit_code"] == 0
+
+
+def test_only_judged_figures_and_gated_throughput_count_as_regressions():
+    old, new = summary_of(), summary_of()
+    for row in new["endpoints"]:
+        row["rps"] = row["rps"] / 2
+    for objective in new["slo"]["objectives"]:
+        if objective["unit"] == "ms" and objective["measured"] is not None:
+            objective["measured"] *= 3
+    found = compare(old, new, 0.10)["regressions"]
+    # p99 and p99.9 had too few samples in both runs; /search is gated by no objective
+    assert {line.split(":")[0] for line in found} == {
+        "POST /tweets p50",
+        "GET /feed p50",
+        "GET /feed throughput",
+        "POST /tweets throughput",
+    }
 
 
 def test_the_schema_refuses_what_is_not_a_summary():
@@ -105,7 +188,9 @@ def test_the_schema_refuses_what_is_not_a_summary():
         lambda s: s.pop("endpoints"),
         lambda s: s["slo"]["objectives"][0].update(verdict="MAYBE"),
         lambda s: s["endpoints"][0].update(name="feed"),
-        lambda s: s.update(schema_version=2),
+        lambda s: s.update(schema_version=1),
+        lambda s: s["slo"]["objectives"][0].pop("min_samples"),
+        lambda s: s.pop("warmup"),
     ):
         broken = copy.deepcopy(good)
         breaking(broken)
@@ -131,6 +216,14 @@ def test_written_summaries_read_back_and_compare(tmp_path):
     assert {o["name"] for o in diff["objectives"]} >= {"write_p99_ms", "error_rate"}
 
 
+def test_a_report_of_another_schema_version_is_refused_in_one_line(tmp_path):
+    old = summary_of()
+    old["schema_version"] = 1
+    (tmp_path / "summary.json").write_text(json.dumps(old))
+    with pytest.raises(ReportError, match="has summary schema 1, this chirp reads 2"):
+        read_summary(tmp_path)
+
+
 def test_reading_a_bad_report_is_one_line(tmp_path):
     with pytest.raises(ReportError, match="no report at"):
         read_summary(tmp_path)
@@ -152,7 +245,7 @@ def test_the_html_report_is_self_contained_with_plots(tmp_path):
 
 
 def test_a_report_renders_with_nothing_measured():
-    summary = summary_of("smoke", samples=[])
+    summary = summary_of("mixed", samples=[])
     summary["endpoints"] = []
     summary["timeline"]["points"] = []
     assert render(summary).count("<img") == 5

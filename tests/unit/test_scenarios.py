@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+import fnmatch
 from pathlib import Path
 
 import pytest
 
-from scenarios import Journey, ScenarioError, available, load_scenario, parse_scenario
+from scenarios import ENDPOINTS, Journey, ScenarioError, available, load_scenario, parse_scenario
 from scenarios.loader import SHIPPED_DIR
+
+JOURNEYS_DIR = Path(__file__).resolve().parents[2] / "loadtests" / "journeys"
 
 SHIPPED = (
     "smoke",
@@ -51,7 +55,10 @@ def test_every_file_in_the_folder_is_a_shipped_profile():
 
 
 def test_profiles_say_what_they_are():
-    assert load_scenario("smoke").total_s <= 40
+    smoke = load_scenario("smoke")
+    assert smoke.total_s <= 90 and smoke.model == "open"
+    assert smoke.shares[Journey.feed] * smoke.peak_rate * (smoke.total_s - smoke.warmup) >= 1_100
+    assert smoke.shares[Journey.post] * smoke.peak_rate * (smoke.total_s - smoke.warmup) >= 1_100
     mixed = load_scenario("mixed").shares
     reads = sum(
         mixed.get(j, 0) for j in (Journey.feed, Journey.timeline, Journey.search, Journey.trending)
@@ -133,7 +140,104 @@ def test_overrides_keep_the_shape():
     assert stretched.peak_rate == pytest.approx(280)
     assert [s.rate for s in stretched.stages] == pytest.approx([40, 280, 40])
 
-    smoke = load_scenario("smoke")
-    assert smoke.with_overrides(users=3, duration_s=5).load.users == 3
-    opened = smoke.with_overrides(rate=12)
+    mixed = load_scenario("mixed")
+    assert mixed.with_overrides(users=3, duration_s=5).load.users == 3
+    opened = mixed.with_overrides(rate=12)
     assert opened.model == "open" and opened.peak_rate == 12
+
+
+THRESHOLDS = """
+[[thresholds]]
+endpoint = "GET /feed"
+p95_ms = 80
+p99_ms = 150
+error_rate = 0.01
+abort_on_fail = true
+
+[[thresholds]]
+endpoint = "POST /tweets"
+p999_ms = 400
+"""
+
+
+def test_thresholds_parse_per_endpoint(tmp_path):
+    scenario = parse_scenario(write(tmp_path, MINIMAL + THRESHOLDS))
+    feed, post = scenario.thresholds
+    assert feed.endpoint == "GET /feed" and feed.abort_on_fail
+    assert feed.latency_limits() == {"p95_ms": 80, "p99_ms": 150} and feed.error_rate == 0.01
+    assert post.latency_limits() == {"p999_ms": 400} and not post.abort_on_fail
+    kept = scenario.with_overrides(duration_s=30)
+    assert kept.thresholds == scenario.thresholds
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (
+            ('"GET /feed"', '"GET /feeds"'),
+            r"thresholds\[0\]\.endpoint: unknown endpoint 'GET /feeds'",
+        ),
+        (("p95_ms = 80", "p90_ms = 80"), r"thresholds\[0\]\.p90_ms: unknown field"),
+        (("p99_ms = 150", "p99_ms = -1"), r"thresholds\[0\]\.p99_ms"),
+        (("error_rate = 0.01", "error_rate = 0"), r"thresholds\[0\]\.error_rate"),
+        (("p999_ms = 400", ""), r"thresholds\[1\]: set at least one of p50_ms"),
+        (('"POST /tweets"', '"GET /feed"'), "thresholds: one entry per endpoint"),
+    ],
+)
+def test_a_bad_threshold_is_one_line_naming_it(tmp_path, change, field):
+    path = write(tmp_path, MINIMAL + THRESHOLDS.replace(*change))
+    with pytest.raises(ScenarioError, match=field) as caught:
+        parse_scenario(path)
+    assert "\n" not in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_every_problem_of_a_file_is_named_at_once(tmp_path):
+    broken = THRESHOLDS.replace('"GET /feed"', '"GET /nope"').replace("p999_ms", "p98_ms")
+    with pytest.raises(ScenarioError, match="2 problems") as caught:
+        parse_scenario(write(tmp_path, MINIMAL + broken))
+    assert len(caught.value.problems) == 2
+
+
+def test_the_warm_up_defaults_to_ten_seconds_at_most_half_the_run(tmp_path):
+    assert load_scenario("mixed").warmup == 10
+    short = parse_scenario(write(tmp_path, MINIMAL))  # 10 s long
+    assert short.warmup == 5
+    assert short.with_overrides(duration_s=60).warmup == 10
+    assert short.with_overrides(warmup_s=0).warmup == 0
+    own = parse_scenario(
+        write(tmp_path, MINIMAL.replace("duration_s = 10", "duration_s = 60\nwarmup_s = 20"))
+    )
+    assert own.warmup == 20 and own.with_overrides(duration_s=30).warmup == 20
+
+
+def test_a_warm_up_that_leaves_nothing_to_judge_is_refused(tmp_path):
+    text = MINIMAL.replace("duration_s = 10", "duration_s = 10\nwarmup_s = 10")
+    with pytest.raises(ScenarioError, match="warmup_s: 10 s leaves nothing of the 10 s run"):
+        parse_scenario(write(tmp_path, text))
+    with pytest.raises(ValueError, match="warmup_s"):
+        load_scenario("smoke").with_overrides(duration_s=5)
+
+
+def _journey_endpoints() -> set[str]:
+    """Every `self.call(METHOD, path, NAME, ...)` of the journeys, f-string parts as `*`."""
+    found = set()
+    for path in JOURNEYS_DIR.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "call"):
+                continue
+            method, _, name = node.args[:3]
+            if isinstance(name, ast.JoinedStr):
+                text = "".join(v.value if isinstance(v, ast.Constant) else "*" for v in name.values)
+            else:
+                text = name.value
+            found.add(f"{method.value} {text}")
+    return found
+
+
+def test_endpoints_name_every_request_the_journeys_make():
+    patterns = _journey_endpoints()
+    assert len(patterns) >= 8
+    for pattern in patterns:
+        assert fnmatch.filter(ENDPOINTS, pattern), f"{pattern} is missing from ENDPOINTS"
+    for endpoint in ENDPOINTS:
+        assert any(fnmatch.fnmatch(endpoint, p) for p in patterns), f"{endpoint} is never made"
