@@ -90,3 +90,23 @@ def test_an_unreliable_run_fails_unless_allowed():
 
 def test_every_goal_and_ratio_has_a_definition():
     assert {g.figure for g in goals.GOALS} <= set(goals.DEFINITIONS)
+
+
+def test_bench_junit_has_a_case_per_goal_and_one_for_reliability(tmp_path):
+    from xml.etree import ElementTree
+
+    from loadtests.junit import write_junit
+
+    results = goals.judge_goals(
+        {"feed_read_ratio": 0.6, "feed_read_p99_ms": 80.0}, {"post_p99_ms": "too few"}, set()
+    )
+    path = tmp_path / "bench.xml"
+    write_junit(path, "chirp bench", goals.junit_cases(results, ["post_rps"], False))
+
+    cases = {c.get("name"): c for c in ElementTree.parse(path).getroot().iter("testcase")}
+    assert set(cases) == {g.figure for g in goals.GOALS} | {"reliable"}
+    assert cases["feed_read_ratio"].find("failure") is None
+    assert cases["feed_read_p99_ms"].find("failure") is not None
+    assert cases["post_p99_ms"].find("skipped") is not None
+    assert cases["fanout_capacity_per_s"].find("skipped") is not None  # not measured
+    assert "post_rps" in cases["reliable"].find("failure").get("message")
