@@ -158,6 +158,19 @@ def load(
             rich_help_panel=_GENERATOR,
         ),
     ] = "127.0.0.1",
+    web: Annotated[
+        bool,
+        typer.Option(
+            "--web",
+            help="Open Locust's own web UI on 127.0.0.1 with this scenario's journeys and mix "
+            "instead of a judged run: you start, steer and stop the users there.",
+            rich_help_panel=_GENERATOR,
+        ),
+    ] = False,
+    web_port: Annotated[
+        int,
+        typer.Option(min=1, max=65535, help="The web UI's port.", rich_help_panel=_GENERATOR),
+    ] = 8089,
 ) -> None:
     """Run a load scenario against the stack and judge it against its SLOs and thresholds.
 
@@ -168,6 +181,8 @@ def load(
     """
     settings = get_settings()
     chosen = _scenario(scenario, users, spawn_rate, rate, duration, warmup)
+    if web:
+        raise typer.Exit(_web_ui(scenario, settings, web_port))
     if tolerance is not None and compare is None:
         _fail("--tolerance needs --compare OLD: a stored report to compare with")
     old = None
@@ -196,6 +211,40 @@ def load(
     else:
         _print_results(summary, target)
     raise typer.Exit(summary["exit_code"])
+
+
+def _web_ui(scenario: str, settings: Any, port: int) -> int:
+    """Locust's UI on the shipped locustfile (the same journeys and mix), until Ctrl-C."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import loadtests
+    from loadtests.plan import SCENARIO_VARIABLE
+    from loadtests.population import load_population, population_path
+
+    try:
+        load_population(population_path(settings.run_dir))
+    except ChirpError as error:
+        _fail(str(error))
+    locustfile = Path(loadtests.__file__).with_name("locustfile.py")
+    host = f"http://{settings.host}:{settings.lb_port}"
+    command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--host", host,
+               "--web-host", "127.0.0.1", "--web-port", str(port)]  # fmt: skip
+    err.print(f"Locust's UI on {scenario}: http://127.0.0.1:{port} (Ctrl-C stops it)")
+    env = {**os.environ, SCENARIO_VARIABLE: scenario}
+    ui = subprocess.Popen(command, env=env)
+    try:
+        return ui.wait()
+    except KeyboardInterrupt:
+        ui.send_signal(signal.SIGINT)  # a terminal's Ctrl-C reached it already; a kill did not
+        try:
+            ui.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            ui.kill()
+            ui.wait()
+        return 0
 
 
 def _remote_workers(expected: int, bind: str) -> Any:

@@ -21,13 +21,12 @@ patch_process()
 
 from loadtests.context import configure  # noqa: E402
 from loadtests.journeys import user_classes  # noqa: E402
-from loadtests.plan import JourneyPlan, LoadPlan, plan_scenario  # noqa: E402
+from loadtests.plan import SCENARIO_VARIABLE, JourneyPlan, LoadPlan, plan_scenario  # noqa: E402
 from loadtests.population import population_path  # noqa: E402
 from scenarios import load_scenario  # noqa: E402
 from stack.errors import ChirpError  # noqa: E402
 from stack.settings import get_settings  # noqa: E402
 
-SCENARIO_VARIABLE = "CHIRP_LOAD_SCENARIO"
 DEFAULT_SCENARIO = "mixed"
 
 

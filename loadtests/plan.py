@@ -17,6 +17,8 @@ from loadtests.recorder import bucket_seconds
 from scenarios.model import Journey, Scenario
 
 _MAX_SPAWN_RATE = 100.0
+SCENARIO_VARIABLE = "CHIRP_LOAD_SCENARIO"
+"""Names the scenario the shipped locustfile runs under plain Locust."""
 
 
 @dataclass(frozen=True)

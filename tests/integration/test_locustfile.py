@@ -41,3 +41,28 @@ def test_an_unseeded_run_directory_is_one_line(stack, tmp_path):
     assert done.returncode != 0
     assert "run `chirp seed` first" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_chirp_load_web_serves_locusts_ui_on_the_scenario(stack, population):  # noqa: F811
+    import signal
+    import urllib.request
+
+    from infra.local.ports import free_port
+    from tests.api import eventually
+
+    port = free_port()
+    command = [sys.executable, "-m", "cli.main", "load", "smoke", "--web", "--web-port", str(port)]
+    ui = subprocess.Popen(command, env=stack.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+
+        def page() -> str:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as answer:
+                    return answer.read().decode()
+            except OSError:
+                return ""
+
+        assert "locust" in eventually(page, timeout_s=60, what="Locust's UI").lower()
+    finally:
+        ui.send_signal(signal.SIGINT)
+        assert ui.wait(timeout=30) == 0
