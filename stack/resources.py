@@ -81,7 +81,7 @@ class FailFastPool(ConnectionPool):
         if now - self._probed_at < _PROBE_VALID_S:
             return self._server_answered
         try:
-            psycopg.connect(self.conninfo, connect_timeout=1, **self.kwargs).close()
+            psycopg.connect(self.conninfo, connect_timeout=1, **(self.kwargs or {})).close()
             self._server_answered = True
         except psycopg.OperationalError:
             self._server_answered = False

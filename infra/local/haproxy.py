@@ -99,6 +99,8 @@ defaults
     timeout server 30s
     # A client that has not sent its whole request head by then gets 408 (slowloris).
     timeout http-request {settings.lb_request_timeout_s}s
+    # An idle kept-alive connection stays as long as before (else it would inherit the above).
+    timeout http-keep-alive 30s
     option http-keep-alive
     # A request that failed to connect is sent to another gateway once.
     retries 1

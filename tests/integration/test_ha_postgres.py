@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from infra.chaos.faults import LocalFaults
-from infra.local import failover, postgres, process, provider, topology
+from infra.local import failover, postgres, process, topology
 from infra.local.figures import scrape
 from stack import clients
 from stack.errors import ComponentFailed
@@ -270,5 +270,8 @@ def test_a_node_is_never_wiped_without_proof_that_the_primary_is_newer(stack):
     finally:
         witness.unlink(missing_ok=True)
         replica.follow(topology.postgres_primary_node(settings))
-        provider.start_component(replica, lambda *_: None)
+        # Through the CLI, so the server is not a child of this test process (a drill that
+        # kills it later would leave it a zombie holding its pid).
+        restarted = stack.chirp("up")
+    assert restarted.returncode == 0, restarted.stderr
     assert failover.postgres_standbys(settings) == [REPLICA]
