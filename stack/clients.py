@@ -14,6 +14,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from redis.sentinel import Sentinel
 
+from stack import secrets
 from stack.errors import ConfigError
 from stack.settings import Settings
 
@@ -26,7 +27,13 @@ DYNAMODB_LOCAL_REGION = "us-east-1"
 def redis_client(settings: Settings, *, timeout: float = 5, **options: Any) -> redis.Redis:
     """The Redis primary: found through Sentinel when it runs, so a failover needs no
     restart; else the one server at `redis_url`."""
-    common = {"socket_timeout": timeout, "socket_connect_timeout": timeout, **options}
+    password = secrets.load(settings).redis_password
+    common = {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "password": password,
+        **options,
+    }
     if settings.redis_via_sentinel:
         sentinel = _sentinel(settings, timeout)
         return sentinel.master_for(settings.redis_master_name, decode_responses=True, **common)
@@ -66,13 +73,24 @@ def _sentinel(settings: Settings, timeout: float) -> Sentinel:
             "socket_timeout": timeout,
             "socket_connect_timeout": timeout,
             "retry": Retry(NoBackoff(), 0),
+            # The Sentinels ask for the same password as the Redis nodes they watch.
+            "password": secrets.load(settings).redis_password,
         },
     )
 
 
+def postgres_password(settings: Settings) -> str | None:
+    return secrets.load(settings).postgres_password
+
+
 def postgres_connection(settings: Settings, *, autocommit: bool = True) -> psycopg.Connection:
     """A connection to the PostgreSQL primary, wherever it runs now."""
-    return psycopg.connect(settings.postgres_write_dsn, connect_timeout=5, autocommit=autocommit)
+    return psycopg.connect(
+        settings.postgres_write_dsn,
+        connect_timeout=5,
+        autocommit=autocommit,
+        password=postgres_password(settings),
+    )
 
 
 def dynamodb_client(settings: Settings, *, max_pool: int = 10, attempts: int = 3) -> Any:

@@ -82,7 +82,7 @@ class FailFastPool(ConnectionPool):
         if now - self._probed_at < _PROBE_VALID_S:
             return self._server_answered
         try:
-            psycopg.connect(self.conninfo, connect_timeout=1).close()
+            psycopg.connect(self.conninfo, connect_timeout=1, **(self.kwargs or {})).close()
             self._server_answered = True
         except psycopg.OperationalError:
             self._server_answered = False
@@ -92,6 +92,7 @@ class FailFastPool(ConnectionPool):
 
 def _pool(
     dsn: str,
+    password: str | None,
     check: Callable[[psycopg.Connection], None] = ConnectionPool.check_connection,
 ) -> FailFastPool:
     # Checking costs one round trip per checkout and drops a connection whose server died
@@ -100,7 +101,7 @@ def _pool(
         dsn,
         min_size=2,
         max_size=16,
-        kwargs={"autocommit": True},
+        kwargs={"autocommit": True, "password": password},
         open=True,
         timeout=_POOL_TIMEOUT_S,
         reconnect_timeout=_RECONNECT_GIVE_UP_S,
@@ -143,9 +144,10 @@ class Resources:
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:
-        primary = _pool(settings.postgres_write_dsn)
+        password = clients.postgres_password(settings)
+        primary = _pool(settings.postgres_write_dsn, password)
         replicas = (
-            _pool(settings.postgres_read_dsn, _ReplicaCheck())
+            _pool(settings.postgres_read_dsn, password, _ReplicaCheck())
             if settings.postgres_replica_addresses
             else primary
         )

@@ -71,6 +71,8 @@ def _run_gateway(settings: Settings, port: int, services: str) -> int:
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=5,
+        # Whom to believe about the client's address is the gateway's call (trusted_proxies).
+        proxy_headers=False,
     )
     return 0
 

@@ -7,11 +7,12 @@ Nothing else in the project reads `os.environ` for configuration.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -218,6 +219,63 @@ class Settings(BaseSettings):
     node_lease_ttl_s: float = Field(
         default=30.0, gt=1, description="a leased node id is free this long after its last renewal"
     )
+
+
+    # Hardening: secrets, tokens and limits (docs/security.md explains each one).
+    postgres_password: str | None = Field(
+        default=None,
+        repr=False,
+        description="PostgreSQL's password; else the one `chirp up` generated in the run dir",
+    )
+    redis_password: str | None = Field(
+        default=None,
+        repr=False,
+        description="Redis's and the Sentinels' password; else the generated one",
+    )
+    token_ttl_days: int = Field(
+        default=30, ge=1, description="a bearer token is refused this many days after issue"
+    )
+    trusted_proxies: str = Field(
+        default="127.0.0.1",
+        description="addresses or networks (comma-separated) whose X-Forwarded-For is believed",
+    )
+    ip_limit_window_s: int = Field(
+        default=60, ge=1, description="the window the per-client-IP limits below count in"
+    )
+    ip_auth_failures: int = Field(
+        default=120,
+        ge=0,
+        description="unknown or expired tokens one client IP may present per window",
+    )
+    ip_signups: int = Field(default=600, ge=0, description="sign-ups per client IP per window")
+    lb_ip_requests: int = Field(
+        default=100_000, ge=1, description="requests per client IP per lb_ip_period_s at HAProxy"
+    )
+    lb_ip_period_s: int = Field(default=10, ge=1, description="HAProxy's per-IP rate period")
+    lb_ip_connections: int = Field(
+        default=2_000, ge=1, description="connections one client IP may hold open at HAProxy"
+    )
+    lb_request_timeout_s: int = Field(
+        default=5, ge=1, description="HAProxy drops a client this slow to send its headers"
+    )
+    feed_rebuild_max_followees: int = Field(
+        default=1_000, ge=0, description="most recent followees a feed rebuild reads from"
+    )
+    feed_rebuild_wait_s: float = Field(
+        default=0.25, ge=0, description="wait for another reader's rebuild before reading alone"
+    )
+    max_hashtags: int = Field(default=10, ge=1, description="hashtags kept per tweet")
+    max_mentions: int = Field(default=10, ge=1, description="mentions kept per tweet")
+    replication_lag_refresh_s: float = Field(
+        default=10.0, gt=0, description="how often a gateway reads replication lag"
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks_only(cls, value: str) -> str:
+        for entry in filter(None, (p.strip() for p in value.split(","))):
+            ipaddress.ip_network(entry, strict=False)  # ValueError names the bad entry
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -1,10 +1,11 @@
 """The variables docker-compose.yml reads, all taken from chirp's settings.
 
 The compose file has no defaults of its own (`${VAR:?}` everywhere), so these
-values are the only source of its ports, versions and heaps. They are written
-to `<run dir>/compose.env`, which is both the `--env-file` compose
-interpolates from and the `env_file` every chirp container loads, so the
-containers run with the same settings as the host's chirp.
+values are the only source of its ports, versions, heaps and passwords. They are
+written to `<run dir>/compose.env` (mode 600), which is both the `--env-file`
+compose interpolates from and the `env_file` every chirp container loads, so the
+containers run with the same settings as the host's chirp. The passwords are the
+run directory's (`stack.secrets`), made at the first `up`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from infra.local.stackproc import WORKER_ROLES
+from stack import secrets
 from stack.errors import ConfigError
 from stack.settings import Settings
 
@@ -85,6 +87,9 @@ def compose_env(settings: Settings) -> dict[str, str]:
         env[variable] = str(settings.worker_metrics_base_port + position)
     env["CHIRP_OPENSEARCH_IMAGE_TAG"] = opensearch_image_tag(settings.opensearch_version)
     env["CHIRP_ENV_FILE"] = str(env_file_path(settings))
+    made = secrets.ensure(settings)
+    env["CHIRP_POSTGRES_PASSWORD"] = made.postgres_password or ""
+    env["CHIRP_REDIS_PASSWORD"] = made.redis_password or ""
     return env
 
 

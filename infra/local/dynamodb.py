@@ -1,4 +1,8 @@
-"""AWS DynamoDB Local 2.x, persisted on disk with -dbPath."""
+"""AWS DynamoDB Local 2.x, persisted on disk with -dbPath, listening on `host` only.
+
+DynamoDB Local's own main binds every address; chirp starts it through a small launcher
+(`launchers/DynamoDBLocalNode.java`) that binds its server to the stack's host.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ from stack import clients
 @dataclass
 class DynamoDBServer(JvmComponent):
     name: ClassVar[str] = "dynamodb"
-    main_class: ClassVar[str] = "com.amazonaws.services.dynamodbv2.local.main.ServerRunner"
+    # A Java source file: `java` compiles and runs it in one step (JEP 330).
+    main_class: ClassVar[str] = str(Path(__file__).parent / "launchers" / "DynamoDBLocalNode.java")
 
     @property
     def version(self) -> str:
@@ -42,6 +47,7 @@ class DynamoDBServer(JvmComponent):
 
     def arguments(self) -> list[str]:
         return [
+            self.settings.host,
             "-sharedDb",
             "-dbPath",
             str(self.data_dir),

@@ -10,9 +10,11 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from typing import ClassVar
+from urllib.parse import quote
 
 from infra.local.component import Component, Port, Problem
 from infra.local.prometheus import expect_ok
+from stack import secrets
 from stack.errors import MissingDependency
 
 
@@ -60,6 +62,11 @@ class RedisExporter(_Exporter):
             "-connection-timeout=2s",
         ]
 
+    def env(self) -> dict[str, str]:
+        # From the environment, not the command line, which every local user can read.
+        password = secrets.load(self.settings).redis_password
+        return {} if password is None else {"REDIS_PASSWORD": password}
+
 
 @dataclass
 class PostgresExporter(_Exporter):
@@ -77,4 +84,12 @@ class PostgresExporter(_Exporter):
 
     def env(self) -> dict[str, str]:
         # The exporter takes its connection string only from the environment.
-        return {"DATA_SOURCE_NAME": f"{self.settings.postgres_dsn}?sslmode=disable"}
+        s = self.settings
+        password = secrets.load(s).postgres_password
+        login = s.postgres_user + (f":{quote(password, safe='')}" if password else "")
+        host = s.postgres_host or s.host
+        return {
+            "DATA_SOURCE_NAME": (
+                f"postgresql://{login}@{host}:{s.postgres_port}/{s.postgres_db}?sslmode=disable"
+            )
+        }

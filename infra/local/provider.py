@@ -19,7 +19,7 @@ from http.client import HTTPException
 from pathlib import Path
 
 import stack.schema
-from infra.local import ports, process, stackproc, topology
+from infra.local import ownership, ports, process, stackproc, topology
 from infra.local.component import Component
 from infra.local.dynamodb import DynamoDBServer
 from infra.local.env import settings_env
@@ -40,6 +40,7 @@ from infra.local.prometheus import (
 from infra.local.redis import redis_nodes
 from infra.local.roles import NodeRole, node_roles
 from infra.local.sentinel import sentinels
+from stack import secrets
 from stack.errors import ComponentFailed, ConfigError, PortInUse
 from stack.settings import Settings
 
@@ -199,8 +200,11 @@ def up(
 
     Data servers first (in parallel), then the schema, then the stack's processes
     (in parallel), then the load balancer in front of the gateways, with Prometheus
-    and its exporters unless `prometheus` is False.
+    and its exporters unless `prometheus` is False. The first `up` in a run directory
+    also makes the stack's passwords there.
     """
+    claim_run_dir(settings)
+    secrets.ensure(settings)
     record_topology(settings, gateways or gateway_count(settings), prometheus, pg_replicas, profile)
     stages = [
         data_components(settings),
@@ -362,15 +366,27 @@ def _stop_all(settings: Settings, targets: list[Component], on_status: StatusCal
     return [c.name for c, was in zip(targets, results, strict=True) if was]
 
 
-def purge_targets(settings: Settings) -> list[Path]:
-    """What `down --purge` deletes: every component's data, the logs and the traces."""
+def _purge_candidates(settings: Settings) -> list[Path]:
     run_dir = settings.run_dir.resolve()
-    candidates = [c.home for c in [*components(settings), *_monitoring(settings)]] + [
+    return [c.home for c in [*components(settings), *_monitoring(settings)]] + [
         run_dir / "logs",
         settings.traces_dir.resolve(),
         topology.topology_file(settings),
+        secrets.secrets_file(settings),
     ]
-    return [p for p in dict.fromkeys(candidates) if p.exists()]
+
+
+def claim_run_dir(settings: Settings) -> None:
+    """Record what chirp is about to make in the run directory (what purge may delete)."""
+    ownership.claim(settings, _purge_candidates(settings))
+
+
+def purge_targets(settings: Settings) -> list[Path]:
+    """What `down --purge` deletes: every component's data, the logs, the traces and the
+    secrets, where chirp made them (a ConfigError when chirp recorded none here)."""
+    owned = set(ownership.owned_paths(settings))
+    candidates = [p.resolve() for p in _purge_candidates(settings)]
+    return [p for p in dict.fromkeys(candidates) if p in owned and p.exists()]
 
 
 def purge(settings: Settings) -> list[Path]:
@@ -393,6 +409,7 @@ def purge(settings: Settings) -> list[Path]:
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
+    ownership.forget(settings)
     return targets
 
 

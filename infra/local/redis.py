@@ -14,6 +14,7 @@ from typing import ClassVar
 from infra.local.component import Port
 from infra.local.redis_process import RedisProcess
 from infra.local.sentinel import known_primary_port
+from stack import secrets
 from stack.settings import Settings
 
 
@@ -48,15 +49,21 @@ class RedisServer(RedisProcess):
             "appendonly yes",
             "appendfsync everysec",
             f"maxmemory {s.redis_maxmemory_mb}mb",
-            "maxmemory-policy allkeys-lru",
+            # Only keys with a time to live are evicted: the caches. Notifications, whose
+            # only copy Redis holds, carry none (docs/security.md).
+            "maxmemory-policy volatile-lru",
             'save ""',
             # One replica: no reason to wait for others before a full sync starts.
             "repl-diskless-sync-delay 0",
         ]
+        lines += self.auth_lines()
+        password = secrets.load(s).redis_password
+        if password is not None:  # any node may become a replica after a failover
+            lines.append(f"masterauth {password}")
         primary = self.primary_port()
         if primary != self.port:
             lines.append(f"replicaof {s.host} {primary}")
-        self.config_file.write_text("\n".join([*lines, ""]))
+        self.write_config(lines)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from infra.local.component import Component, Problem
+from stack import secrets
 
 
 @dataclass
@@ -50,8 +51,19 @@ class RedisProcess(Component):
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             decode_responses=True,
+            password=secrets.load(self.settings).redis_password,
             retry=Retry(NoBackoff(), 0),  # a process that is down says so at once
         )
+
+    def auth_lines(self) -> list[str]:
+        """Config lines that make this process ask for the stack's Redis password."""
+        password = secrets.load(self.settings).redis_password
+        return [] if password is None else [f"requirepass {password}"]
+
+    def write_config(self, lines: list[str]) -> None:
+        """The config file, readable by this user only: it holds the password."""
+        self.config_file.write_text("\n".join([*lines, ""]))
+        self.config_file.chmod(0o600)
 
     def probe(self) -> None:
         with self.client() as client:

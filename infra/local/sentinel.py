@@ -17,6 +17,7 @@ import redis
 
 from infra.local.component import Port
 from infra.local.redis_process import RedisProcess
+from stack import secrets
 from stack.settings import Settings
 
 SENTINELS = 3
@@ -46,24 +47,42 @@ class SentinelServer(RedisProcess):
         if _monitored_port(self.config_file) in _redis_ports(self.settings) and (
             f"port {self.port}\n" in self.config_file.read_text()
         ):
-            return  # Sentinel's own record of the current primary wins over the default
+            # Sentinel's own record of the current primary wins over the default; only the
+            # password lines are renewed. Its rewrite records the default user as an ACL
+            # line, which Redis would apply after (and over) `requirepass`: dropped too.
+            kept = [
+                line
+                for line in self.config_file.read_text().splitlines()
+                if not line.startswith(("requirepass ", "sentinel auth-pass ", "user default "))
+            ]
+            self.write_config([*kept, *self._password_lines()])
+            return
         s = self.settings
         name = s.redis_master_name
-        self.config_file.write_text(
-            "\n".join(
-                [
-                    f"bind {s.host}",
-                    f"port {self.port}",
-                    "daemonize no",
-                    f"dir {self.home}",
-                    f"sentinel monitor {name} {s.host} {s.redis_port} {QUORUM}",
-                    f"sentinel down-after-milliseconds {name} {s.sentinel_down_after_ms}",
-                    f"sentinel failover-timeout {name} {s.sentinel_failover_timeout_ms}",
-                    f"sentinel parallel-syncs {name} 1",
-                    "",
-                ]
-            )
+        self.write_config(
+            [
+                f"bind {s.host}",
+                f"port {self.port}",
+                "daemonize no",
+                f"dir {self.home}",
+                f"sentinel monitor {name} {s.host} {s.redis_port} {QUORUM}",
+                f"sentinel down-after-milliseconds {name} {s.sentinel_down_after_ms}",
+                f"sentinel failover-timeout {name} {s.sentinel_failover_timeout_ms}",
+                f"sentinel parallel-syncs {name} 1",
+                *self._password_lines(),
+            ]
         )
+
+    def _password_lines(self) -> list[str]:
+        """The Sentinel asks clients (and its peers) for the password, and gives it to the
+        Redis nodes it watches."""
+        password = secrets.load(self.settings).redis_password
+        if password is None:
+            return []
+        return [
+            *self.auth_lines(),
+            f"sentinel auth-pass {self.settings.redis_master_name} {password}",
+        ]
 
 
 def sentinels(settings: Settings) -> list[SentinelServer]:

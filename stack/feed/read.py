@@ -35,7 +35,7 @@ from prometheus_client import Counter
 from stack.feed.entries import Entry
 from stack.feed.timeline import RECENT_MAX, Timelines
 from stack.gateway import cursor
-from stack.gateway.errors import ApiError, unavailable
+from stack.gateway.errors import unavailable
 from stack.resources import Resources
 from stack.settings import Settings
 from stack.tweets import hydrate
@@ -55,9 +55,7 @@ DEGRADED_REFUSED = Counter(
 )
 REGENERATIONS = Counter("chirp_feed_regenerations_total", "Feeds rebuilt from DynamoDB")
 
-_MAX_ID = 2**63 - 1
 _REBUILD_LOCK_S = 10.0
-_REBUILD_WAIT_S = 1.0
 _REBUILD_POLL_S = 0.05
 _PAGE_ROUNDS = 3  # reads to fill a page when hydration drops deleted tweets
 _DB_READERS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="feed-db")
@@ -158,14 +156,11 @@ def read_feed(
 
 def parse_cursor(raw: str | None) -> int | None:
     """The tweet id a feed cursor points below; 400 for one this API did not issue."""
-    before = cursor.int_field(cursor.decode(raw), "before")
-    if before is not None and not 0 < before <= _MAX_ID:
-        raise ApiError(400, "bad_cursor", "cursor is not one this API issued")
-    return before
+    return cursor.decode_id(raw)
 
 
 def make_cursor(last_tweet_id: int) -> str:
-    return cursor.encode({"before": last_tweet_id})
+    return cursor.encode_id(last_tweet_id)
 
 
 def regenerate_feed(res: Resources, user_id: int) -> bool:
@@ -314,8 +309,8 @@ class _CachedFeed:
         return recent_entries(self.res, authors, before, count, count)
 
     def _waited(self) -> bool:
-        deadline = time.monotonic() + _REBUILD_WAIT_S
-        while time.monotonic() < deadline:
+        # Bounded by `feed_rebuild_wait_s`: the waiting reader holds a worker thread.
+        for _ in range(math.ceil(self.res.settings.feed_rebuild_wait_s / _REBUILD_POLL_S)):
             time.sleep(_REBUILD_POLL_S)
             if self.breaker.run(self.timelines.is_ready, self.user_id):
                 return True
@@ -332,11 +327,15 @@ def pushed_authors(res: Resources, user_id: int) -> list[int]:
     """The user and every followee whose tweets are pushed (celebrities' are pulled); read
     where profile reads go (a replica), so feeds keep being served with no primary."""
     threshold = res.settings.celebrity_threshold
-    return reads.read(res, [user_id], lambda conn: _pushed_authors(conn, user_id, threshold))
+    most = res.settings.feed_rebuild_max_followees
+    return reads.read(res, [user_id], lambda conn: _pushed_authors(conn, user_id, threshold, most))
 
 
-def _pushed_authors(conn: psycopg.Connection, user_id: int, celebrity_threshold: int) -> list[int]:
-    followees = user_store.followee_ids(conn, user_id)
+def _pushed_authors(
+    conn: psycopg.Connection, user_id: int, celebrity_threshold: int, most: int
+) -> list[int]:
+    # At most `most` followees (the latest followed): one DynamoDB query each on a rebuild.
+    followees = user_store.followee_ids(conn, user_id, most)
     celebs = set(user_store.celebrity_followees(conn, user_id, celebrity_threshold))
     return [user_id, *(f for f in followees if f not in celebs)]
 
@@ -349,7 +348,10 @@ def _degraded(
         raise unavailable("Feed", guard.retry_after_s)
     try:
         DEGRADED_READS.inc()
-        followees = reads.read(res, [user_id], lambda conn: user_store.followee_ids(conn, user_id))
+        most = res.settings.feed_rebuild_max_followees
+        followees = reads.read(
+            res, [user_id], lambda conn: user_store.followee_ids(conn, user_id, most)
+        )
         authors = [user_id, *followees]
 
         def from_db(below: int | None, count: int) -> list[Entry]:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from stack.feed.read import FeedGuard, read_feed
 from stack.gateway.deps import MAX_ID, CurrentUser, CursorQuery, ResourcesDep
 from stack.gateway.errors import forbidden, not_found
+from stack.gateway.openapi import AUTHENTICATED, errors
 from stack.tweets.schemas import TweetPublic
 from stack.users import profiles
 from stack.users.schemas import Page
@@ -43,9 +44,15 @@ FeedLimitQuery = Annotated[int, Query(ge=1, le=100)]
     "/feed",
     response_model=FeedPagePublic,
     responses={
-        403: {"description": "not the caller's own feed"},
-        404: {"description": "no such user"},
-        503: {"description": "Redis is down and the degraded path is at capacity"},
+        **AUTHENTICATED,
+        **errors(
+            403,
+            404,
+            503,
+            e403="not the caller's own feed",
+            e404="no such user",
+            e503="Redis is down and the degraded path is at capacity",
+        ),
     },
 )
 def read_home_feed(

@@ -13,8 +13,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 
-from stack.gateway import errors, fleet, health, ping
+from stack.gateway import errors, fleet, health, openapi, ping
 from stack.gateway.middleware import BodyLimitMiddleware, MetricsMiddleware
+from stack.gateway.poolstats import PoolStats
 from stack.resources import Resources
 from stack.settings import Settings
 
@@ -49,15 +50,18 @@ def create_app(settings: Settings, services: list[str] | None = None) -> FastAPI
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.resources = Resources.open(settings)
+        stats = PoolStats(app.state.resources).start()
         try:
             yield
         finally:
+            stats.stop()
             app.state.resources.close()
 
     app = FastAPI(
         title="chirp",
         version="1.0",
         summary="A Twitter-like API: users, follows, tweets, feeds, search, trending.",
+        description=_description(settings),
         lifespan=lifespan,
         telemetry=_TELEMETRY,
     )
@@ -68,5 +72,17 @@ def create_app(settings: Settings, services: list[str] | None = None) -> FastAPI
     app.include_router(health.router)
     app.include_router(ping.router, prefix=API_PREFIX)
     for name in chosen:
-        app.include_router(importlib.import_module(SERVICES[name]).router, prefix=API_PREFIX)
+        router = importlib.import_module(SERVICES[name]).router
+        app.include_router(router, prefix=API_PREFIX, responses=openapi.COMMON)
     return app
+
+
+def _description(settings: Settings) -> str:
+    return (
+        'Errors are JSON `{"error": {"code", "message"}}` with the status each '
+        "operation lists; 429 and 503 carry `Retry-After`. A request body may be at most "
+        f"{settings.max_body_bytes} bytes (413 past it, chunked or not). Bearer tokens "
+        f"expire {settings.token_ttl_days} days after issue; `POST /api/v1/users/{{id}}/tokens` "
+        "rotates one. Cursors are the `next_cursor` of the previous page; each parameter "
+        "documents its pattern. docs/security.md in the repository has every limit."
+    )

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from stack.gateway import auth, ratelimit
+from stack.gateway import auth, clientip, cursor, ratelimit
 from stack.gateway.errors import ApiError
 from stack.resources import Resources
 from stack.settings import Settings
@@ -30,17 +30,30 @@ def get_settings_dep(res: ResourcesDep) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def current_user(
-    res: ResourcesDep,
+def client_address(request: Request, res: ResourcesDep) -> str:
+    """The caller's network address (a trusted proxy's X-Forwarded-For, else the peer)."""
+    return clientip.client_address(request, res.settings)
+
+
+ClientAddress = Annotated[str, Depends(client_address)]
+
+
+def bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> int:
-    """The authenticated caller's id; counts the request against the hourly limit and marks
-    the caller active (one Redis round trip)."""
+) -> str:
+    """The bearer token the request carries; 401 when there is none."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise ApiError(401, "unauthorized", "missing bearer token", {"WWW-Authenticate": "Bearer"})
-    user_id = auth.user_for_token(res, credentials.credentials)
-    if user_id is None:
-        raise ApiError(401, "unauthorized", "invalid token", {"WWW-Authenticate": "Bearer"})
+    return credentials.credentials
+
+
+BearerToken = Annotated[str, Depends(bearer_token)]
+
+
+def current_user(res: ResourcesDep, token: BearerToken, address: ClientAddress) -> int:
+    """The authenticated caller's id; counts the request against the hourly limit and marks
+    the caller active (one Redis round trip)."""
+    user_id = auth.resolve(res, token, address).user_id
     limit = res.settings.requests_per_hour
     if ratelimit.check(res.redis, "requests", user_id, limit, mark=activity.active_mark(user_id)):
         activity.record_active(res, user_id)
@@ -50,10 +63,38 @@ def current_user(
 CurrentUser = Annotated[int, Depends(current_user)]
 
 
-MAX_ID = 2**63 - 1
+MAX_ID = cursor.MAX_ID
 IdPath = Annotated[int, Path(ge=0, le=MAX_ID, description="a decimal id")]
 """An id in a path: refused with 422 outside 64-bit range, before any store sees it."""
-CursorQuery = Annotated[str | None, Query(alias="cursor", max_length=512)]
+CursorQuery = Annotated[
+    str | None,
+    Query(
+        alias="cursor",
+        pattern=cursor.ID_PATTERN,
+        description="`next_cursor` of the previous page: the id of the last item served; "
+        "the page continues past it (an id beyond the 64-bit range reads as the largest)",
+        examples=["387654668131508224"],
+    ),
+]
+SearchCursorQuery = Annotated[
+    str | None,
+    Query(
+        alias="cursor",
+        pattern=cursor.SEARCH_PATTERN,
+        description="`next_cursor` of the previous page: `<sort value>~<id>` of its last hit "
+        "(time in ms for tweets, score for users)",
+        examples=["1796491033790~387654668131508224"],
+    ),
+]
+NotificationCursorQuery = Annotated[
+    str | None,
+    Query(
+        alias="cursor",
+        pattern=cursor.NOTIFICATION_PATTERN,
+        description="`next_cursor` of the previous page: `<time in ms>~<id>` of its last item",
+        examples=["1796491033790~like:387653999894994944:387654668131508224"],
+    ),
+]
 LimitQuery = Annotated[int, Query(ge=1, le=200)]
 
 

@@ -8,16 +8,16 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from stack import replication
 from stack.gateway.deps import ResourcesDep
 from stack.gateway.errors import error_body
+from stack.gateway.openapi import errors
 
 router = APIRouter(tags=["health"])
 _READY_CACHE_S = 0.5
 _last_ready: dict[str, float | bool] = {"at": 0.0, "ok": False}
 
 
-@router.get("/healthz", summary="Liveness: the process answers")
+@router.get("/healthz", summary="Liveness: the process answers", responses=errors(429))
 def get_healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -25,7 +25,7 @@ def get_healthz() -> dict[str, str]:
 @router.get(
     "/readyz",
     summary="Readiness: the stores of record answer",
-    responses={503: {"description": "PostgreSQL or DynamoDB unreachable"}},
+    responses=errors(429, 503, e503="PostgreSQL or DynamoDB unreachable"),
 )
 def get_readyz(res: ResourcesDep) -> Response:
     # Redis and OpenSearch are left out on purpose: without the cache the gateway serves
@@ -37,7 +37,11 @@ def get_readyz(res: ResourcesDep) -> Response:
         _last_ready["at"] = now
     if _last_ready["ok"]:
         return JSONResponse({"status": "ready"})
-    return JSONResponse(error_body("not_ready", "a store of record is unreachable"), 503)
+    return JSONResponse(
+        error_body("not_ready", "a store of record is unreachable"),
+        503,
+        headers={"Retry-After": "1"},
+    )
 
 
 def _stores_answer(res: ResourcesDep) -> bool:
@@ -61,17 +65,8 @@ def _postgres_answers(res: ResourcesDep) -> bool:
     return True
 
 
-@router.get("/metrics", summary="Prometheus metrics of this gateway process")
-def get_metrics(res: ResourcesDep) -> Response:
-    _refresh_replication_lag(res)
+@router.get("/metrics", summary="Prometheus metrics of this gateway", include_in_schema=False)
+def get_metrics() -> Response:
+    """Figures only: a scrape takes no database connection. HAProxy refuses this path, so
+    Prometheus reads it on the gateway's own port."""
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
-
-def _refresh_replication_lag(res: ResourcesDep) -> None:
-    if res.pg_read is res.pg:
-        return
-    try:
-        with res.pg.connection(timeout=0.5) as conn:
-            replication.export(replication.replica_lag(conn))
-    except Exception:  # no primary right now (a failover): keep the last figures
-        return

@@ -63,7 +63,8 @@ def route_template(scope: Scope) -> str:
 
 
 class BodyLimitMiddleware:
-    """Answers 413 to bodies over `max_bytes`, declared or streamed, before any handler runs."""
+    """Answers 413 to bodies over `max_bytes`, declared or streamed (chunked), before any
+    handler runs: the body is read whole first (it is small by definition), then handed on."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -77,24 +78,37 @@ class BodyLimitMiddleware:
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await _too_large(send, self.max_bytes)
             return
-        seen = 0
-
-        async def counting_receive() -> Message:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
-                raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, counting_receive, send)
-        except _TooLarge:
+        first = await self._read(receive)
+        if first is None:
             await _too_large(send, self.max_bytes)
+            return
+        handed = False
 
+        async def replay() -> Message:
+            nonlocal handed
+            if not handed:
+                handed = True
+                return first
+            return await receive()  # after the body: a disconnect, when it comes
 
-class _TooLarge(Exception):
-    pass
+        await self.app(scope, replay, send)
+
+    async def _read(self, receive: Receive) -> Message | None:
+        """The whole body as one message (or the disconnect that cut it short); None once
+        it passes the limit, the rest left unread."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return message
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
 
 
 async def _too_large(send: Any, max_bytes: int) -> None:

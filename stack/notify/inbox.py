@@ -5,7 +5,11 @@ notification's id, `{kind}:{actor_id}:{tweet_id}` (0 when there is no tweet),
 which is all a notification holds besides its time. The id is deterministic, so
 one event delivered twice adds nothing (ZADD NX keeps the first), and one actor
 liking, unliking and liking a tweet again notifies once. Each inbox keeps its
-newest INBOX_MAX and expires after INBOX_TTL_S without news.
+newest INBOX_MAX.
+
+An inbox has no time to live on purpose: Redis holds its only copy, and Redis evicts
+only keys that have one (`volatile-lru`), the caches. So memory pressure drops cached
+tweets and feeds, which are rebuilt, never notifications.
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ import redis
 Kind = Literal["mention", "follow", "like", "retweet"]
 KINDS: tuple[Kind, ...] = ("mention", "follow", "like", "retweet")
 INBOX_MAX = 500
-INBOX_TTL_S = 30 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ def deliver(client: redis.Redis, notifications: Iterable[Notification]) -> int:
         for user_id, members in by_user.items():
             pipe.zadd(_key(user_id), members, nx=True)  # type: ignore[arg-type]
             pipe.zremrangebyrank(_key(user_id), 0, -(INBOX_MAX + 1))
-            pipe.expire(_key(user_id), INBOX_TTL_S)
+            pipe.persist(_key(user_id))  # an inbox written when inboxes expired
         answers = pipe.execute()
     return sum(int(added) for added in answers[0::3])
 

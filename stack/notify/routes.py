@@ -8,8 +8,9 @@ import redis
 from fastapi import APIRouter
 
 from stack.gateway import cursor
-from stack.gateway.deps import CurrentUser, CursorQuery, LimitQuery, ResourcesDep
-from stack.gateway.errors import ApiError, unavailable
+from stack.gateway.deps import CurrentUser, LimitQuery, NotificationCursorQuery, ResourcesDep
+from stack.gateway.errors import unavailable
+from stack.gateway.openapi import AUTHENTICATED, errors
 from stack.notify import inbox
 from stack.notify.schemas import NotificationPublic
 from stack.users.schemas import Page
@@ -20,16 +21,18 @@ router = APIRouter(tags=["notifications"])
 @router.get(
     "/notifications",
     responses={
-        400: {"description": "a cursor this API did not issue"},
-        401: {"description": "missing or invalid bearer token"},
-        503: {"description": "notifications are unavailable; retry after Retry-After"},
+        **AUTHENTICATED,
+        **errors(503, e503="notifications are unavailable; retry after Retry-After seconds"),
     },
 )
 def list_notifications(
-    caller: CurrentUser, res: ResourcesDep, cursor_: CursorQuery = None, limit: LimitQuery = 20
+    caller: CurrentUser,
+    res: ResourcesDep,
+    cursor_: NotificationCursorQuery = None,
+    limit: LimitQuery = 20,
 ) -> Page[NotificationPublic]:
     """The caller's notifications, newest first; the inbox keeps the latest 500."""
-    before = _position(cursor.decode(cursor_))
+    before = cursor.decode_notification(cursor_)
     try:
         found = inbox.page(res.redis, caller, before, limit + 1)
     except redis.RedisError as error:
@@ -38,20 +41,10 @@ def list_notifications(
     more = len(found) > limit
     return Page[NotificationPublic](
         items=[_public(n) for n in page],
-        next_cursor=cursor.encode({"at": page[-1].created_at_ms, "id": page[-1].id})
+        next_cursor=cursor.encode_notification(page[-1].created_at_ms, page[-1].id)
         if more
         else None,
     )
-
-
-def _position(position: dict[str, object] | None) -> tuple[int, str] | None:
-    if position is None:
-        return None
-    at = cursor.int_field(position, "at")
-    last_id = position.get("id")
-    if at is None or not 0 <= at < 2**63 or not isinstance(last_id, str):
-        raise ApiError(400, "bad_cursor", "cursor is not one this API issued")
-    return at, last_id
 
 
 def _public(n: inbox.Notification) -> NotificationPublic:

@@ -7,7 +7,9 @@ is at least the stored one (`external_gte`).
 - a create is version `at_ms` (the tweet's created_at), an edit `at_ms` (its
   edited_at), so an old create replayed after an edit is refused;
 - a delete writes a tombstone (`deleted: true`, no text) at `DELETED_VERSION`,
-  above every time, so no create or edit replayed later can bring the text back.
+  above every time, so no create or edit replayed later can bring the text back. A
+  retweet's delete writes one too: retweets are not indexed as made, but a document
+  under a retweet's id (from an edit, before edits of retweets were refused) must go.
   A real delete would forget its version once OpenSearch collects the deletion
   (`index.gc_deletes`, 60 s), after which a replay would resurrect the tweet.
 
@@ -80,8 +82,8 @@ def actions_for(event: events.Event, usernames: dict[int, str]) -> list[dict[str
     """The bulk actions that apply `event` (none for events search does not show)."""
     if isinstance(event, events.TweetCreated | events.TweetEdited):
         return [_tweet_action(event, usernames.get(event.user_id))]
-    if isinstance(event, events.TweetDeleted) and event.retweet_of is None:
-        return [_tombstone_action(event)]  # retweets are never indexed: nothing to bury
+    if isinstance(event, events.TweetDeleted):
+        return [_tombstone_action(event)]
     if isinstance(event, events.UserCreated):
         return [_user_action(event)]
     return []

@@ -6,8 +6,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from stack.gateway.deps import CursorQuery, LimitQuery, ResourcesDep
+from stack.gateway.deps import LimitQuery, ResourcesDep, SearchCursorQuery
+from stack.gateway.openapi import errors
 from stack.search import service
+from stack.text import VISIBLE_PATTERN
 from stack.tweets.schemas import TweetPublic
 from stack.users.schemas import Page, UserPublic
 
@@ -17,7 +19,9 @@ SearchText = Annotated[
     str,
     Query(
         alias="q",
+        min_length=1,
         max_length=service.MAX_QUERY_CHARS,
+        pattern=VISIBLE_PATTERN,
         description="words, `#hashtags`, or both; for users a username or display name",
         examples=["#chirp hello"],
     ),
@@ -27,17 +31,19 @@ SearchType = Annotated[Literal["tweets", "users"], Query(alias="type")]
 
 @router.get(
     "/search",
-    responses={
-        400: {"description": "a cursor this API did not issue"},
-        422: {"description": "q empty or longer than 280 characters"},
-        503: {"description": "search is unavailable; retry after Retry-After seconds"},
-    },
+    responses=errors(
+        422,
+        503,
+        e422="q with nothing visible or longer than 280 characters, or a cursor outside "
+        "its pattern",
+        e503="search is unavailable; retry after Retry-After seconds",
+    ),
 )
 def search_content(
     res: ResourcesDep,
     q: SearchText,
     type_: SearchType = "tweets",
-    cursor_: CursorQuery = None,
+    cursor_: SearchCursorQuery = None,
     limit: LimitQuery = 20,
 ) -> Page[TweetPublic] | Page[UserPublic]:
     """Tweets newest first (hashtags match exactly, words as full text), or users best first."""

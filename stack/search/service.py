@@ -9,7 +9,7 @@ it was indexed is left out.
 
 from __future__ import annotations
 
-import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,8 @@ from stack.users import profiles
 from stack.users.schemas import Page, UserPublic
 
 MAX_QUERY_CHARS = 280
+_VISIBLE = re.compile(text_rules.VISIBLE_PATTERN)
+_MAX_LONG = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -35,10 +37,13 @@ class ParsedQuery:
 
 
 def valid_query(q: str) -> str:
-    """`q` without surrounding blanks; a 422 ApiError when that is empty or too long."""
+    """`q` without surrounding blanks; a 422 ApiError when nothing visible is left or it is
+    too long."""
     clean = q.strip()
-    if not clean or len(clean) > MAX_QUERY_CHARS:
-        raise ApiError(422, "invalid", f"q must be 1 to {MAX_QUERY_CHARS} characters")
+    if not _VISIBLE.search(clean) or len(clean) > MAX_QUERY_CHARS:
+        raise ApiError(
+            422, "invalid", f"q must be 1 to {MAX_QUERY_CHARS} characters, one of them visible"
+        )
     return clean
 
 
@@ -59,7 +64,7 @@ def parse_query(q: str) -> ParsedQuery:
 def search_tweets(res: Resources, q: str, raw_cursor: str | None, limit: int) -> Page[TweetPublic]:
     """Tweets matching `q`, newest first."""
     parsed = parse_query(q)
-    after = _search_after(raw_cursor, (int, str))
+    after = _search_after(raw_cursor, whole=True)
     body: dict[str, Any] = {
         "size": limit + 1,
         "query": _tweets_query(parsed),
@@ -75,7 +80,7 @@ def search_tweets(res: Resources, q: str, raw_cursor: str | None, limit: int) ->
 def search_users(res: Resources, q: str, raw_cursor: str | None, limit: int) -> Page[UserPublic]:
     """Users whose username or display name matches `q`, best match first."""
     text = valid_query(q)
-    after = _search_after(raw_cursor, (float, str))
+    after = _search_after(raw_cursor, whole=False)
     body: dict[str, Any] = {
         "size": limit + 1,
         "query": _users_query(text),
@@ -132,30 +137,16 @@ def _cut(hits: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]], 
     page = hits[:limit]
     if len(hits) <= limit:
         return page, None
-    return page, cursor.encode({"after": page[-1]["sort"]})
+    sort_value, item_id = page[-1]["sort"]
+    return page, cursor.encode_search(sort_value, str(item_id))
 
 
-def _search_after(raw_cursor: str | None, types: tuple[type, type]) -> list[Any] | None:
-    position = cursor.decode(raw_cursor)
+def _search_after(raw_cursor: str | None, *, whole: bool) -> list[Any] | None:
+    """OpenSearch's `search_after` for a cursor: a time in ms (`whole`) or a score, then an
+    id. A time past what OpenSearch can hold reads as the largest it can."""
+    position = cursor.decode_search(raw_cursor)
     if position is None:
         return None
-    after = position.get("after")
-    valid = (
-        isinstance(after, list)
-        and len(after) == len(types)
-        and all(_is(v, t) for v, t in zip(after, types, strict=True))
-    )
-    if not valid:
-        raise ApiError(400, "bad_cursor", "cursor is not one this API issued")
-    return after  # type: ignore[return-value]
-
-
-def _is(value: Any, kind: type) -> bool:
-    """Whether a cursor value is one OpenSearch could have given: finite, within a long."""
-    if isinstance(value, bool):
-        return False
-    if kind is float:  # a score may come back whole
-        return isinstance(value, int | float) and math.isfinite(value) and abs(value) < 2**63
-    if kind is int:
-        return isinstance(value, int) and -(2**63) <= value < 2**63
-    return isinstance(value, str) and len(value) <= 64
+    if whole:
+        return [min(int(position.sort_value), _MAX_LONG), position.item_id]
+    return [float(position.sort_value), position.item_id]

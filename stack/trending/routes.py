@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query
 
 from stack.gateway.deps import ResourcesDep
 from stack.gateway.errors import unavailable
+from stack.gateway.openapi import errors
 from stack.resources import Resources
 from stack.trending.schemas import Trending, TrendingItem
 from stack.trending.store import TrendingStore
@@ -69,10 +70,12 @@ def top_hashtags(res: Resources, scope: str) -> list[tuple[str, float]]:
 
 @router.get(
     "/trending",
-    responses={
-        422: {"description": "scope malformed or limit outside 1..50"},
-        503: {"description": "trending is unavailable; retry after Retry-After seconds"},
-    },
+    responses=errors(
+        422,
+        503,
+        e422="scope malformed or limit outside 1..50",
+        e503="trending is unavailable; retry after Retry-After seconds",
+    ),
 )
 def get_trending(
     res: ResourcesDep, scope: ScopeQuery = "global", limit: TrendingLimit = 10

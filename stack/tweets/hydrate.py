@@ -20,8 +20,9 @@ TweetKey = tuple[int, int]
 def load(res: Resources, keys: Iterable[TweetKey], *, use_cache: bool = True) -> dict[int, Tweet]:
     """Stored tweets for `keys` by id; deleted ones are absent."""
     wanted = list(dict.fromkeys(keys))
-    found = cache.get_many(res.redis, [t for _, t in wanted]) if use_cache else {}
-    missing = [(u, t) for u, t in wanted if t not in found]
+    known = cache.get_many(res.redis, [t for _, t in wanted]) if use_cache else {}
+    found = {t: tweet for t, tweet in known.items() if tweet is not None}
+    missing = [(u, t) for u, t in wanted if t not in known]  # a tombstone is known: deleted
     if missing:
         loaded = store.get_tweets(res.dynamo, missing)
         found.update(loaded)

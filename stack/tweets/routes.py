@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Response, status
 from stack.gateway import cursor
 from stack.gateway.deps import CurrentUser, CursorQuery, IdPath, LimitQuery, ResourcesDep
 from stack.gateway.errors import not_found
+from stack.gateway.openapi import AUTHENTICATED, errors
 from stack.tweets import hydrate, service, store
 from stack.tweets.model import Tweet
 from stack.tweets.schemas import TweetCreate, TweetEdit, TweetPublic
@@ -20,22 +21,33 @@ IdempotencyKey = Annotated[
     str | None,
     Header(alias="Idempotency-Key", max_length=128, description="retries with it post once"),
 ]
-_ERRORS = {404: {"description": "no such tweet"}, 403: {"description": "not the author"}}
+_NO_TWEET = errors(404, e404="no such tweet")
+_AUTHOR_ONLY = {**AUTHENTICATED, **errors(403, 404, e403="not the author", e404="no such tweet")}
+_ENGAGE = {**AUTHENTICATED, **_NO_TWEET}
 
 
 @router.post(
     "/tweets",
     status_code=status.HTTP_201_CREATED,
-    responses={429: {"description": "rate limited or fan-out backpressure"}},
+    responses={
+        **AUTHENTICATED,
+        **errors(
+            404,
+            409,
+            e404="the replied-to tweet does not exist",
+            e409="the tweet this Idempotency-Key made was deleted",
+        ),
+    },
 )
 def create_tweet(
     body: TweetCreate, caller: CurrentUser, res: ResourcesDep, key: IdempotencyKey = None
 ) -> TweetPublic:
-    """Post a tweet of 1 to 280 characters (after Unicode NFC normalisation)."""
+    """Post a tweet: 1 to 280 characters, at least one visible, stored NFC-normalised.
+    A 429 says the author's hourly limit or the fan-out's backpressure was reached."""
     return _shown(res, service.post_tweet(res, caller, body, key))
 
 
-@router.get("/tweets/{tweet_id}", responses=_ERRORS)
+@router.get("/tweets/{tweet_id}", responses=_NO_TWEET)
 def get_tweet(tweet_id: IdPath, res: ResourcesDep) -> TweetPublic:
     tweet = service.find(res, tweet_id)
     shown = hydrate.hydrate(res, [(tweet.user_id, tweet.tweet_id)], use_cache=False)
@@ -44,39 +56,48 @@ def get_tweet(tweet_id: IdPath, res: ResourcesDep) -> TweetPublic:
     return shown[0]
 
 
-@router.patch("/tweets/{tweet_id}", responses=_ERRORS)
+@router.patch(
+    "/tweets/{tweet_id}",
+    responses={**_AUTHOR_ONLY, **errors(409, e409="a retweet has no text to edit")},
+)
 def edit_tweet(
     tweet_id: IdPath, body: TweetEdit, caller: CurrentUser, res: ResourcesDep
 ) -> TweetPublic:
-    """Replace the text; only the author may."""
+    """Replace the text; only the author may, and not of a retweet (409)."""
     return _shown(res, service.edit_tweet(res, caller, tweet_id, body.text))
 
 
-@router.delete("/tweets/{tweet_id}", status_code=204, responses=_ERRORS)
+@router.delete("/tweets/{tweet_id}", status_code=204, responses=_AUTHOR_ONLY)
 def delete_tweet(tweet_id: IdPath, caller: CurrentUser, res: ResourcesDep) -> Response:
     """Delete; only the author may. It leaves feeds, search and timelines."""
     service.delete_tweet(res, caller, tweet_id)
     return Response(status_code=204)
 
 
-@router.post("/tweets/{tweet_id}/like", responses=_ERRORS)
+@router.post("/tweets/{tweet_id}/like", responses=_ENGAGE)
 def like_tweet(tweet_id: IdPath, caller: CurrentUser, res: ResourcesDep) -> TweetPublic:
     """Like once; liking again changes nothing."""
     return _shown(res, service.like(res, caller, tweet_id, liked=True))
 
 
-@router.delete("/tweets/{tweet_id}/like", responses=_ERRORS)
+@router.delete("/tweets/{tweet_id}/like", responses=_ENGAGE)
 def unlike_tweet(tweet_id: IdPath, caller: CurrentUser, res: ResourcesDep) -> TweetPublic:
     return _shown(res, service.like(res, caller, tweet_id, liked=False))
 
 
-@router.post("/tweets/{tweet_id}/retweet", responses=_ERRORS)
+@router.post(
+    "/tweets/{tweet_id}/retweet",
+    responses={**_ENGAGE, **errors(409, e409="a retweet cannot be retweeted")},
+)
 def retweet_tweet(tweet_id: IdPath, caller: CurrentUser, res: ResourcesDep) -> TweetPublic:
     """Retweet once; the retweet reaches the caller's followers."""
     return _shown(res, service.retweet(res, caller, tweet_id, retweeted=True))
 
 
-@router.delete("/tweets/{tweet_id}/retweet", responses=_ERRORS)
+@router.delete(
+    "/tweets/{tweet_id}/retweet",
+    responses={**_ENGAGE, **errors(409, e409="a retweet cannot be retweeted")},
+)
 def unretweet_tweet(tweet_id: IdPath, caller: CurrentUser, res: ResourcesDep) -> TweetPublic:
     return _shown(res, service.retweet(res, caller, tweet_id, retweeted=False))
 
@@ -85,19 +106,21 @@ def _shown(res: ResourcesDep, tweet: Tweet) -> TweetPublic:
     return hydrate.to_public(tweet, profiles.profiles(res, [tweet.user_id]))
 
 
-@router.get("/users/{user_id}/tweets", tags=["timelines"])
+@router.get(
+    "/users/{user_id}/tweets", tags=["timelines"], responses=errors(404, e404="no such user")
+)
 def list_user_tweets(
     user_id: IdPath, res: ResourcesDep, cursor_: CursorQuery = None, limit: LimitQuery = 20
 ) -> Page[TweetPublic]:
     """The author's own tweets and retweets, newest first."""
     if not profiles.profiles(res, [user_id]):
         raise not_found("User")
-    before = cursor.int_field(cursor.decode(cursor_), "before")
+    before = cursor.decode_id(cursor_)
     tweets = store.user_tweets(res.dynamo, user_id, before, limit + 1)
     more = len(tweets) > limit
     tweets = tweets[:limit]
     items = hydrate.hydrate(res, [(t.user_id, t.tweet_id) for t in tweets])
     return Page[TweetPublic](
         items=items,
-        next_cursor=cursor.encode({"before": tweets[-1].tweet_id}) if more else None,
+        next_cursor=cursor.encode_id(tweets[-1].tweet_id) if more else None,
     )

@@ -6,14 +6,24 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
-# Generous before normalisation; the 280-character rule is checked after NFC.
-_RAW_TEXT_MAX = 2_000
+from stack.text import MAX_TWEET_CHARS, VISIBLE_PATTERN
+
+_TEXT_RULES = (
+    f"1 to {MAX_TWEET_CHARS} characters with at least one visible one, stored NFC-normalised; "
+    "the first hashtags and mentions count, up to the documented cap"
+)
 
 
 class TweetCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(max_length=_RAW_TEXT_MAX, examples=["hello #chirp @ada"])
+    text: str = Field(
+        min_length=1,
+        max_length=MAX_TWEET_CHARS,
+        pattern=VISIBLE_PATTERN,
+        description=_TEXT_RULES,
+        examples=["hello #chirp @ada"],
+    )
     reply_to: str | None = Field(None, pattern=r"^\d{1,19}$", description="tweet id replied to")
     media_urls: list[HttpUrl] = Field(default_factory=list, max_length=4)
 
@@ -21,7 +31,13 @@ class TweetCreate(BaseModel):
 class TweetEdit(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(max_length=_RAW_TEXT_MAX)
+    text: str = Field(
+        min_length=1,
+        max_length=MAX_TWEET_CHARS,
+        pattern=VISIBLE_PATTERN,
+        description=_TEXT_RULES,
+        examples=["hello again #chirp"],
+    )
 
 
 class Author(BaseModel):

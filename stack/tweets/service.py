@@ -33,8 +33,8 @@ def post_tweet(
         user_id=author_id,
         text=clean,
         created_at_ms=_now_ms(),
-        hashtags=text_rules.hashtags(clean),
-        mentions=text_rules.mentions(clean),
+        hashtags=text_rules.hashtags(clean, res.settings.max_hashtags),
+        mentions=text_rules.mentions(clean, res.settings.max_mentions),
         media_urls=[str(u) for u in body.media_urls],
         reply_to=reply_to,
     )
@@ -60,15 +60,24 @@ def find(res: Resources, tweet_id: int) -> Tweet:
 
 
 def edit_tweet(res: Resources, caller: int, tweet_id: int, new_text: str) -> Tweet:
+    """Replace the text of the caller's own tweet. A retweet has no text of its own: editing
+    one would post unlimited text (past `tweets_per_hour`) and mentions under it."""
     tweet = _own(res, caller, tweet_id, "edit")
+    if tweet.retweet_of is not None:
+        raise ApiError(409, "conflict", "a retweet has no text to edit; delete it instead")
     clean = _valid_text(new_text)
     edited = store.edit_tweet(
-        res.dynamo, tweet, clean, text_rules.hashtags(clean), text_rules.mentions(clean), _now_ms()
+        res.dynamo,
+        tweet,
+        clean,
+        text_rules.hashtags(clean, res.settings.max_hashtags),
+        text_rules.mentions(clean, res.settings.max_mentions),
+        _now_ms(),
     )
     if edited is None:
         raise not_found("Tweet")
     nudge(res.redis)
-    cache.forget(res.redis, tweet_id)
+    cache.replace(res.redis, edited, res.settings.tweet_cache_ttl_s)
     return edited
 
 
@@ -82,11 +91,12 @@ def delete_tweet(res: Resources, caller: int, tweet_id: int) -> None:
             except store.AlreadyDone:
                 store.delete_tweet(res.dynamo, tweet)
             nudge(res.redis)
-            cache.forget(res.redis, tweet_id, original.tweet_id)
+            cache.bury(res.redis, tweet_id, res.settings.tweet_cache_ttl_s)
+            cache.forget(res.redis, original.tweet_id)
             return
     store.delete_tweet(res.dynamo, tweet)
     nudge(res.redis)
-    cache.forget(res.redis, tweet_id)
+    cache.bury(res.redis, tweet_id, res.settings.tweet_cache_ttl_s)
 
 
 def like(res: Resources, caller: int, tweet_id: int, liked: bool) -> Tweet:
@@ -106,7 +116,7 @@ def like(res: Resources, caller: int, tweet_id: int, liked: bool) -> Tweet:
 def retweet(res: Resources, caller: int, tweet_id: int, retweeted: bool) -> Tweet:
     original = find(res, tweet_id)
     if original.retweet_of is not None:
-        raise ApiError(400, "bad_request", "retweet the original tweet, not a retweet")
+        raise ApiError(409, "conflict", "retweet the original tweet, not a retweet")
     try:
         if retweeted:
             made = _retweet_of(res, caller, original)

@@ -7,8 +7,10 @@ import time
 import psycopg
 from fastapi import APIRouter, Response, status
 
-from stack.gateway import auth, cursor
+from stack.gateway import auth, clientip, cursor
 from stack.gateway.deps import (
+    BearerToken,
+    ClientAddress,
     CurrentUser,
     CursorQuery,
     IdPath,
@@ -16,19 +18,24 @@ from stack.gateway.deps import (
     ResourcesDep,
     require_self,
 )
-from stack.gateway.errors import ApiError, not_found
+from stack.gateway.errors import ApiError, forbidden, not_found
+from stack.gateway.openapi import AUTHENTICATED, errors
 from stack.relay.wakeup import nudge
 from stack.users import profiles, reads, store
-from stack.users.schemas import Page, UserCreate, UserCreated, UserPublic
+from stack.users.schemas import Page, TokenIssued, UserCreate, UserCreated, UserPublic
 
 router = APIRouter(prefix="/users", tags=["users"])
 
-_CONFLICT = {409: {"description": "username taken"}}
+_CONFLICT = errors(409, e409="the username is taken")
+_NO_USER = errors(404, e404="no such user")
+_AS_SELF = {**AUTHENTICATED, **errors(403, 404, e403="not acting as yourself", e404="no such user")}
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=_CONFLICT)
-def create_user(body: UserCreate, res: ResourcesDep) -> UserCreated:
-    """Sign up; the response carries the bearer token, shown this once."""
+def create_user(body: UserCreate, res: ResourcesDep, address: ClientAddress) -> UserCreated:
+    """Sign up; the response carries the bearer token, shown this once, and when it
+    expires. Each client address has a budget of sign-ups per window (429 past it)."""
+    clientip.count_signup(res.redis, res.settings, address)
     token, token_hash = auth.issue_token()
     try:
         with res.pg.connection() as conn:
@@ -39,10 +46,33 @@ def create_user(body: UserCreate, res: ResourcesDep) -> UserCreated:
         raise ApiError(409, "conflict", f"username {body.username!r} is taken") from error
     reads.note_write(res, row.id)
     nudge(res.redis)  # the sign-up's outbox event
-    return UserCreated(user_id=str(row.id), username=row.username, token=token)
+    grant = auth.grant_for(res, row.id, row.created_at)
+    auth.remember(res, token, grant)  # the new token answers at once, with no lookup
+    return UserCreated(
+        user_id=str(row.id), username=row.username, token=token, expires_at=grant.expires_at
+    )
 
 
-@router.get("/{user_id}", responses={404: {"description": "no such user"}})
+@router.post(
+    "/{user_id}/tokens",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **AUTHENTICATED,
+        **errors(403, 409, e403="not your own tokens", e409="the token was rotated already"),
+    },
+)
+def rotate_token(
+    user_id: IdPath, caller: CurrentUser, token: BearerToken, res: ResourcesDep
+) -> TokenIssued:
+    """Replace the caller's bearer token with a new one, shown this once. The token the
+    request carries is refused from now on, on every gateway: this is how a leaked
+    token is revoked, and how a token is renewed before it expires."""
+    require_self(caller, user_id, "rotate tokens")
+    new_token, grant = auth.rotate(res, user_id, token)
+    return TokenIssued(token=new_token, expires_at=grant.expires_at)
+
+
+@router.get("/{user_id}", responses=_NO_USER)
 def get_user(user_id: IdPath, res: ResourcesDep) -> UserPublic:
     found = profiles.profiles(res, [user_id]).get(user_id)
     if found is None:
@@ -50,7 +80,7 @@ def get_user(user_id: IdPath, res: ResourcesDep) -> UserPublic:
     return found
 
 
-@router.put("/{user_id}/following/{target_id}", status_code=204)
+@router.put("/{user_id}/following/{target_id}", status_code=204, responses=_AS_SELF)
 def follow_user(
     user_id: IdPath, target_id: IdPath, caller: CurrentUser, res: ResourcesDep
 ) -> Response:
@@ -59,7 +89,7 @@ def follow_user(
     return Response(status_code=204)
 
 
-@router.delete("/{user_id}/following/{target_id}", status_code=204)
+@router.delete("/{user_id}/following/{target_id}", status_code=204, responses=_AS_SELF)
 def unfollow_user(
     user_id: IdPath, target_id: IdPath, caller: CurrentUser, res: ResourcesDep
 ) -> Response:
@@ -73,7 +103,7 @@ def _set_follow(
 ) -> None:
     require_self(caller, user_id, "follow or unfollow")
     if target_id == user_id:
-        raise ApiError(400, "bad_request", "you cannot follow yourself")
+        raise forbidden("you cannot follow yourself")
     with res.pg.connection() as conn:
         if store.get_user(conn, target_id) is None:
             raise not_found("User")
@@ -85,7 +115,7 @@ def _set_follow(
         profiles.forget(res, user_id, target_id)
 
 
-@router.get("/{user_id}/followers")
+@router.get("/{user_id}/followers", responses=_NO_USER)
 def list_followers(
     user_id: IdPath,
     res: ResourcesDep,
@@ -95,7 +125,7 @@ def list_followers(
     return _follow_page(res, user_id, "followers", cursor_, limit)
 
 
-@router.get("/{user_id}/following")
+@router.get("/{user_id}/following", responses=_NO_USER)
 def list_following(
     user_id: IdPath,
     res: ResourcesDep,
@@ -108,7 +138,7 @@ def list_following(
 def _follow_page(
     res: ResourcesDep, user_id: int, direction: str, raw_cursor: str | None, limit: int
 ) -> Page[UserPublic]:
-    after = cursor.int_field(cursor.decode(raw_cursor), "after")
+    after = cursor.decode_id(raw_cursor)
 
     def page(conn: psycopg.Connection) -> list[int] | None:
         if store.get_user(conn, user_id) is None:
@@ -123,5 +153,5 @@ def _follow_page(
     found = profiles.profiles(res, ids)
     return Page[UserPublic](
         items=[found[i] for i in ids if i in found],
-        next_cursor=cursor.encode({"after": ids[-1]}) if more else None,
+        next_cursor=cursor.encode_id(ids[-1]) if more else None,
     )

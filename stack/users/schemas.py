@@ -7,6 +7,8 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from stack.text import NAME_PATTERN
+
 T = TypeVar("T")
 
 
@@ -19,13 +21,25 @@ class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     username: str = Field(pattern=r"^[A-Za-z0-9_]{1,32}$", examples=["ada"])
-    display_name: str = Field(min_length=1, max_length=50, examples=["Ada Lovelace"])
+    display_name: str = Field(
+        min_length=1,
+        max_length=50,
+        pattern=NAME_PATTERN,
+        description="something visible, and no control characters",
+        examples=["Ada Lovelace"],
+    )
 
 
 class UserCreated(BaseModel):
     user_id: str
     username: str
     token: str = Field(description="Bearer token; shown once, stored only hashed")
+    expires_at: datetime = Field(description="when the token stops working; rotate it before")
+
+
+class TokenIssued(BaseModel):
+    token: str = Field(description="Bearer token; shown once, stored only hashed")
+    expires_at: datetime = Field(description="when the token stops working")
 
 
 class UserPublic(BaseModel):

@@ -180,8 +180,16 @@ def follower_pairs(
             yield [(r[0], r[1]) for r in chunk]
 
 
-def followee_ids(conn: psycopg.Connection, user_id: int) -> list[int]:
-    rows = conn.execute("SELECT followee_id FROM follows WHERE follower_id = %s", (user_id,))
+def followee_ids(conn: psycopg.Connection, user_id: int, limit: int | None = None) -> list[int]:
+    """Whom `user_id` follows; with `limit`, only the most recently followed that many."""
+    if limit is None:
+        rows = conn.execute("SELECT followee_id FROM follows WHERE follower_id = %s", (user_id,))
+    else:
+        rows = conn.execute(
+            "SELECT followee_id FROM follows WHERE follower_id = %s"
+            " ORDER BY created_at DESC, followee_id LIMIT %s",
+            (user_id, limit),
+        )
     return [r[0] for r in rows.fetchall()]
 
 
@@ -201,6 +209,27 @@ def is_following(conn: psycopg.Connection, follower_id: int, followee_id: int) -
         (follower_id, followee_id),
     ).fetchone()
     return row is not None
+
+
+def token_owner(conn: psycopg.Connection, token_hash: str) -> tuple[int, datetime] | None:
+    """The user holding the token with this hash, and when it was issued."""
+    row = conn.execute(
+        "SELECT id, token_issued_at FROM users WHERE token_hash = %s", (token_hash,)
+    ).fetchone()
+    return None if row is None else (int(row[0]), row[1])
+
+
+def replace_token(
+    conn: psycopg.Connection, user_id: int, old_hash: str, new_hash: str
+) -> datetime | None:
+    """Swap the user's token for a new one, if `old_hash` is still its token; returns the
+    new token's time of issue (None when another rotation got there first)."""
+    row = conn.execute(
+        "UPDATE users SET token_hash = %s, token_issued_at = now()"
+        " WHERE id = %s AND token_hash = %s RETURNING token_issued_at",
+        (new_hash, user_id, old_hash),
+    ).fetchone()
+    return None if row is None else row[0]
 
 
 def touch_last_active(conn: psycopg.Connection, user_id: int) -> None:

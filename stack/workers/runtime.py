@@ -1,9 +1,11 @@
 """The loop every consumer-group worker runs.
 
 At-least-once: offsets are committed only after a batch was handled (or its
-poison messages were parked on the group's `.dlq` topic), so a crash replays
-the batch and handlers must be idempotent. SIGTERM stops after the batch in
-hand, commits, and leaves the group cleanly.
+poison messages were parked on the group's `.dlq` topic, and Kafka acknowledged
+them), so a crash replays the batch and handlers must be idempotent. A batch whose
+dead letters Kafka did not take is not committed: the consumer goes back to its
+start and tries again. SIGTERM stops after the batch in hand, commits, and leaves
+the group cleanly.
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ import opensearchpy
 import psycopg
 import psycopg_pool
 import redis
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer
+from confluent_kafka import (
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Message,
+    Producer,
+    TopicPartition,
+)
 from prometheus_client import Counter, Histogram
 from tenacity import Retrying, stop_after_attempt, wait_exponential
 
@@ -30,6 +39,8 @@ from stack.settings import Settings
 log = logging.getLogger(__name__)
 
 _BATCH = 500
+_DLQ_TIMEOUT_S = 10
+"""How long Kafka has to acknowledge a dead letter before the batch is tried again."""
 
 PROCESSED = Counter("chirp_worker_events_total", "Events handled", ["group", "topic"])
 PARKED = Counter("chirp_worker_dlq_total", "Events parked on the DLQ", ["group", "topic"])
@@ -91,7 +102,14 @@ class Worker:
                 "log_level": 3,
             }
         )
-        self._dlq = Producer({**clients.kafka_config(settings), "enable.idempotence": True})
+        self._dlq = Producer(
+            {
+                **clients.kafka_config(settings),
+                "enable.idempotence": True,
+                "message.timeout.ms": _DLQ_TIMEOUT_S * 1000,
+            }
+        )
+        self._dlq_failures: list[str] = []
 
     def stop(self, *_: object) -> None:
         self._stop.set()
@@ -146,7 +164,9 @@ class Worker:
                 tracing.consuming(self.handler.group, _traced(decoded)),
             ):
                 self._handle(decoded)
-        self._dlq.flush(30)
+        if not self._dead_letters_delivered():
+            self._rewind(messages)
+            return
         try:
             self._consumer.commit(asynchronous=False)
         except KafkaException as error:
@@ -154,6 +174,34 @@ class Worker:
             # the new owner replays the batch, which handlers tolerate.
             if error.args[0].code() != KafkaError._NO_OFFSET:
                 log.warning("commit failed: %s", error)
+
+    def _dead_letters_delivered(self) -> bool:
+        """Whether Kafka acknowledged every message parked since the last check."""
+        waiting = self._dlq.flush(_DLQ_TIMEOUT_S + 5)
+        failures, self._dlq_failures = self._dlq_failures, []
+        if waiting or failures:
+            reason = failures[0] if failures else f"{waiting} still unacknowledged"
+            log.error("dead letters not delivered (%s); the batch will be tried again", reason)
+            return False
+        return True
+
+    def _rewind(self, messages: list[Message]) -> None:
+        """Go back to the first offset of the batch in each partition, uncommitted."""
+        first: dict[tuple[str, int], int] = {}
+        for message in messages:
+            if message.error() is None:
+                place = (message.topic(), message.partition())
+                first[place] = min(first.get(place, message.offset()), message.offset())
+        for (topic, partition), offset in first.items():
+            try:
+                self._consumer.seek(TopicPartition(topic, partition, offset))
+            except KafkaException as error:  # the partition moved to another consumer
+                log.warning("could not rewind %s[%d]: %s", topic, partition, error)
+        self._stop.wait(1.0)
+
+    def _delivered(self, error: KafkaError | None, message: Message) -> None:
+        if error is not None:
+            self._dlq_failures.append(f"{message.topic()}: {error.str()}")
 
     def _handle(self, decoded: list[tuple[Message, events.Event]]) -> None:
         try:
@@ -217,6 +265,7 @@ class Worker:
                 "source_partition": str(message.partition()),
                 "source_offset": str(message.offset()),
             },
+            on_delivery=self._delivered,
         )
         PARKED.labels(self.handler.group, message.topic()).inc()
 

@@ -90,8 +90,11 @@ def test_text_rules(api):
     assert post("   ").status_code == 422
     assert post("x" * 281).status_code == 422
     assert post("x" * 280).status_code == 201
-    # "é" as e + combining accent is two code points, one after NFC.
-    assert post("e\u0301" * 280).status_code == 201
+    # "é" as e + combining accent is two code points as sent, stored as one after NFC.
+    composed = post("e\u0301" * 140)
+    assert composed.status_code == 201
+    assert composed.json()["text"] == "\u00e9" * 140
+    assert post("e\u0301" * 141).status_code == 422  # 282 characters as sent
     body = api.http.post(
         "/api/v1/tweets",
         content=b"x" * 20_000,
@@ -219,3 +222,85 @@ def test_past_the_limit_the_answer_is_429_with_retry_after(res):
         ratelimit.check(res.redis, "refused", user_id, limit=0)
     assert refused.value.status == 429
     assert 1 <= int(refused.value.headers["Retry-After"]) <= ratelimit.WINDOW_S
+
+
+@pytest.mark.parametrize("name", ["a\u0000b", "bell\u0007", "\u200b\u200d", "   "])
+def test_a_display_name_with_control_or_no_visible_characters_is_422(api, name):
+    answer = api.http.post(
+        "/api/v1/users", json={"username": "dn" + str(time.time_ns())[-12:], "display_name": name}
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["code"] == "invalid"
+
+
+def test_a_tweet_of_only_invisible_characters_is_422(api):
+    ada = api.sign_up("ada")
+    post = lambda text: api.http.post("/api/v1/tweets", json={"text": text}, headers=ada.auth)  # noqa: E731
+    assert post("\u200b\u200c\u200d\u2060\ufeff").status_code == 422
+    assert post("\u00ad\u180e \u3164").status_code == 422
+    assert post("\u200bvisible").status_code == 201
+
+
+def test_a_chunked_body_over_the_limit_is_413(api):
+    ada = api.sign_up("ada")
+
+    def chunks():
+        yield b'{"text": "'
+        for _ in range(20):
+            yield b"x" * 1_000
+        yield b'"}'
+
+    answer = api.http.post(
+        "/api/v1/tweets", content=chunks(), headers={**ada.auth, "content-type": "application/json"}
+    )
+    assert answer.status_code == 413
+    assert answer.json()["error"]["code"] == "too_large"
+
+
+def test_hashtags_and_mentions_past_the_cap_are_dropped(api, stack):
+    settings = stack.settings()
+    ada = api.sign_up("ada")
+    tags = [f"tag{i}" for i in range(settings.max_hashtags + 5)]
+    names = [f"name{i}" for i in range(settings.max_mentions + 5)]
+    text = " ".join([*(f"#{t}" for t in tags), *(f"@{n}" for n in names)])[:280]
+    tweet = api.post(ada, text)
+    assert tweet["hashtags"] == tags[: settings.max_hashtags]
+    assert tweet["mentions"] == names[: settings.max_mentions]
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "1" + "0" * 125,
+        "eyJiZWZvcmUiOiAxMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwfQ",
+        "-5",
+        "abc",
+    ],
+)
+def test_a_cursor_outside_the_documented_format_is_a_422(api, cursor):
+    ada = api.sign_up("ada")
+    answer = api.http.get(f"/api/v1/users/{ada.user_id}/tweets", params={"cursor": cursor})
+    assert answer.status_code == 422, answer.text
+
+
+@pytest.mark.parametrize("cursor", ["0", "9" * 19, "9223372036854775807"])
+def test_every_cursor_of_the_documented_format_is_answered(api, cursor):
+    ada = api.sign_up("ada")
+    api.post(ada, "one")
+    answer = api.http.get(f"/api/v1/users/{ada.user_id}/tweets", params={"cursor": cursor})
+    assert answer.status_code == 200, answer.text
+
+
+def test_a_retweet_cannot_be_edited(api):
+    ada, bob = api.sign_up("ada"), api.sign_up("bob")
+    tweet = api.post(ada, "original")
+    api.http.post(f"/api/v1/tweets/{tweet['tweet_id']}/retweet", headers=bob.auth)
+    (retweet,) = api.http.get(f"/api/v1/users/{bob.user_id}/tweets").json()["items"]
+    answer = api.http.patch(
+        f"/api/v1/tweets/{retweet['tweet_id']}",
+        json={"text": f"@{ada.username} hi"},
+        headers=bob.auth,
+    )
+    assert answer.status_code == 409
+    assert answer.json()["error"]["code"] == "conflict"
+    assert api.http.get(f"/api/v1/tweets/{retweet['tweet_id']}").json()["mentions"] == []

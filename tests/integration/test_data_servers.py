@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import ipaddress
+import stat
 import time
 import uuid
 
+import psutil
+import psycopg
 import pytest
+import redis
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import NewTopic
 
-from stack import clients
+from infra.local import postgres, process, provider, topology
+from infra.local.figures import scrape
+from stack import clients, secrets
 from stack.schema import indices, tables, topics
 
 pytestmark = pytest.mark.integration
@@ -103,3 +110,83 @@ def test_opensearch_index_search(stack):
         "hits"
     ]["hits"]
     assert [h["_id"] for h in hits] == ["test-1"]
+
+
+def _loopback(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
+
+
+def _stack_pids(stack) -> dict[int, str]:
+    """Every process of the stack (servers and their children) by pid, with its component."""
+    found: dict[int, str] = {}
+    for pid_file in (stack.run_dir / "pids").glob("*.pid"):
+        record = process.read_record(pid_file)
+        proc = record.process() if record else None
+        if proc is not None:
+            for member in [proc, *proc.children(recursive=True)]:
+                found[member.pid] = pid_file.stem
+    return found
+
+
+def test_every_listener_of_the_stack_is_on_loopback(stack):
+    """What `ss -ltn` shows after `chirp up`: no socket of the stack on 0.0.0.0 or ::."""
+    settings = stack.settings()
+    pids = _stack_pids(stack)
+    ports = {p.number: c.name for c in provider.components(settings) for p in c.ports()}
+    listeners = [c for c in psutil.net_connections("inet") if c.status == psutil.CONN_LISTEN]
+    ours = [c for c in listeners if c.pid in pids or c.laddr.port in ports]
+    assert {c.laddr.port for c in ours} >= set(ports), "every component listens"
+    exposed = sorted(
+        f"{pids.get(c.pid) or ports.get(c.laddr.port)} on {c.laddr.ip}:{c.laddr.port}"
+        for c in ours
+        if not _loopback(c.laddr.ip)
+    )
+    assert exposed == []
+
+
+def test_secrets_are_made_once_and_readable_only_by_their_owner(stack):
+    made = secrets.secrets_file(stack.settings())
+    assert stat.S_IMODE(made.stat().st_mode) == 0o600
+    loaded = secrets.load(stack.settings())
+    assert len(loaded.postgres_password) >= 32 and len(loaded.redis_password) >= 32
+    assert loaded.postgres_password != loaded.redis_password
+
+
+def test_postgres_refuses_clients_without_the_password(stack):
+    settings = topology.with_recorded_shape(stack.settings())
+    for name in postgres.node_names(settings):
+        port = postgres.node_port(settings, name)
+        for password in (None, "wrong"):
+            with pytest.raises(psycopg.OperationalError, match="password"):
+                psycopg.connect(
+                    host=settings.host,
+                    port=port,
+                    user=settings.postgres_user,
+                    password=password,
+                    dbname="postgres",
+                    connect_timeout=5,
+                )
+        with postgres.connect(settings, name) as conn:  # with it, every node answers
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_redis_and_sentinels_refuse_clients_without_the_password(stack):
+    settings = stack.settings()
+    ports = [settings.redis_port, settings.redis_replica_port]
+    ports += [port for _, port in settings.sentinel_addresses]
+    for port in ports:
+        anonymous = redis.Redis(host=settings.host, port=port, socket_timeout=5)
+        with pytest.raises(redis.AuthenticationError):
+            anonymous.ping()
+        anonymous.close()
+    assert clients.redis_client(settings).ping()
+
+
+def test_the_exporters_reach_their_databases_with_the_password(stack):
+    settings = stack.settings()
+    redis_up = scrape(f"http://127.0.0.1:{settings.redis_exporter_port}/metrics", timeout_s=10)
+    pg_up = scrape(f"http://127.0.0.1:{settings.postgres_exporter_port}/metrics", timeout_s=10)
+    assert ("redis_up", {}, 1.0) in redis_up
+    assert [v for name, _, v in pg_up if name == "pg_up"] == [1.0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import signal
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,9 +19,10 @@ import httpx
 import pytest
 
 from infra.chaos.faults import LocalFaults
-from infra.local import failover, postgres
+from infra.local import failover, postgres, process, topology
 from infra.local.figures import scrape
 from stack import clients
+from stack.errors import ComponentFailed
 from stack.users import profiles
 from stack.users import store as user_store
 from tests.api import Api, eventually
@@ -247,3 +249,29 @@ def test_failover_refuses_an_unknown_target_in_one_line(stack):
     assert done.returncode == 1
     assert "no PostgreSQL node named 'nosuch'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_node_is_never_wiped_without_proof_that_the_primary_is_newer(stack):
+    """A stopped replica whose data looks like a primary's (no standby.signal) and is on
+    the primary's own timeline may hold writes the primary never saw: nothing is deleted."""
+    settings = topology.with_recorded_shape(stack.settings())
+    replica = next(n for n in postgres.postgres_nodes(settings) if n.name == REPLICA)
+    with postgres.connect(settings, REPLICA) as conn:
+        conn.execute("CHECKPOINT")  # a restartpoint: its control file names the timeline
+    process.stop(replica.pid_file, grace_s=settings.stop_grace_s, sig=signal.SIGINT)
+    witness = replica.data_dir / "chirp-witness"
+    try:
+        witness.write_text("still here")
+        replica.standby_signal.unlink()
+        with pytest.raises(ComponentFailed, match="nothing deleted"):
+            replica.prepare()
+        assert witness.read_text() == "still here"
+        assert (replica.data_dir / "PG_VERSION").exists()
+    finally:
+        witness.unlink(missing_ok=True)
+        replica.follow(topology.postgres_primary_node(settings))
+        # Through the CLI, so the server is not a child of this test process (a drill that
+        # kills it later would leave it a zombie holding its pid).
+        restarted = stack.chirp("up")
+    assert restarted.returncode == 0, restarted.stderr
+    assert failover.postgres_standbys(settings) == [REPLICA]

@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from infra.local import process
+from infra.local import process, provider
 from stack import clients
 from tests.stackenv import StackEnv
 
@@ -111,6 +111,36 @@ def test_taken_port_is_named_and_nothing_starts():
     assert "Traceback" not in result.stderr
     assert _records(other) == []
     shutil.rmtree(other.run_dir, ignore_errors=True)
+
+
+def test_purge_refuses_a_run_dir_chirp_did_not_make():
+    """CHIRP_RUN_DIR pointing at someone's home: `down --purge` deletes nothing of it."""
+    home = StackEnv.create(prefix="chirp-test-home-")
+    mine = home.run_dir / "logs" / "mine.txt"
+    mine.parent.mkdir()
+    mine.write_text("not chirp's")
+    result = home.chirp("down", "--purge", timeout=120)
+    assert result.returncode == 1
+    line = result.stderr.strip().splitlines()[-1]
+    assert "nothing deleted" in line and str(home.run_dir) in line
+    assert "Traceback" not in result.stderr
+    assert mine.read_text() == "not chirp's"
+    shutil.rmtree(home.run_dir, ignore_errors=True)
+
+
+def test_purge_deletes_only_what_chirp_created(tmp_path):
+    home = StackEnv.create(prefix="chirp-test-home-")
+    mine = home.run_dir / "logs" / "mine.txt"
+    mine.parent.mkdir()
+    mine.write_text("not chirp's")
+    provider.claim_run_dir(home.settings())  # what `up` does first
+    made = home.run_dir / "redis" / "data"  # then a component makes its directory
+    made.mkdir(parents=True)
+    result = home.chirp("down", "--purge", timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert not made.parent.exists()
+    assert mine.read_text() == "not chirp's"
+    shutil.rmtree(home.run_dir, ignore_errors=True)
 
 
 def test_down_purge_removes_data_and_leaves_no_process(stack):

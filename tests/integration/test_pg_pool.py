@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from psycopg_pool import PoolTimeout
 
+from stack import clients
 from stack.resources import FailFastPool
 from tests.stackenv import StackEnv
 
@@ -43,7 +44,11 @@ def test_with_no_server_a_checkout_gives_up_early_and_the_next_sooner(nowhere: F
 
 
 def test_a_busy_pool_with_its_server_answering_keeps_its_timeout(stack: StackEnv):
-    pool = _open(stack.settings().postgres_write_dsn, timeout=1.5, kwargs={"autocommit": True})
+    settings = stack.settings()
+    password = clients.postgres_password(settings)
+    pool = _open(
+        settings.postgres_write_dsn, timeout=1.5, kwargs={"autocommit": True, "password": password}
+    )
     try:
         held = pool.getconn()
         with pytest.raises(PoolTimeout, match=r"after 1\.50 sec"):

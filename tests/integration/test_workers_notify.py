@@ -7,8 +7,12 @@ import time
 import httpx
 import pytest
 
-from stack import events
+from infra.local import process, provider
+from infra.local.ports import free_port
+from infra.local.redis import RedisServer
+from stack import clients, events, secrets
 from stack.notify import inbox
+from stack.notify.inbox import Notification, deliver
 from stack.notify.worker import NotifyWorker
 from tests.integration.workers_support import make_user, served
 
@@ -97,4 +101,36 @@ def test_the_route_pages_the_callers_inbox_newest_first(res, stack):
         assert rest["next_cursor"] is None
 
         forged = httpx.get(f"{url}/api/v1/notifications", params={"cursor": "e30"}, headers=headers)
-        assert forged.status_code == 400
+        assert forged.status_code == 422  # outside the cursor's documented pattern
+
+
+def test_inboxes_survive_memory_pressure_that_evicts_caches(stack, tmp_path):
+    """A Redis of this stack's config, small enough to evict: caches (keys with a TTL) go,
+    notifications (the inbox, its only copy) stay."""
+    base = stack.settings()
+    settings = base.model_copy(
+        update={
+            "run_dir": tmp_path,
+            "redis_port": free_port(),
+            "redis_sentinel": False,
+            "redis_maxmemory_mb": 4,
+        }
+    )
+    secrets.ensure(settings)
+    server = RedisServer(settings)
+    provider.start_component(server, lambda *_: None)
+    try:
+        client = clients.redis_client(settings)
+        told = [Notification(7, "follow", actor, None, 1_000 + actor) for actor in range(1, 51)]
+        assert deliver(client, told) == 50
+        filler = "x" * 10_000
+        for chunk in range(40):  # about 40 MB of cached tweets through a 4 MB Redis
+            with client.pipeline(transaction=False) as pipe:
+                for n in range(100):
+                    pipe.set(f"tweet:{chunk}:{n}", filler, ex=600)
+                pipe.execute()
+        assert int(client.info("stats")["evicted_keys"]) > 0
+        assert client.zcard("inbox:7") == 50
+        client.close()
+    finally:
+        process.stop(server.pid_file, grace_s=5)

@@ -191,3 +191,26 @@ def test_the_route_gives_json_errors_for_bad_queries_and_a_dead_opensearch(stack
         assert answer.status_code == 503
         assert answer.headers["Retry-After"]
         assert answer.json()["error"]["code"] == "unavailable"
+
+
+def test_a_deleted_retweet_leaves_no_document_behind(res, indexer):
+    """A retweet is never indexed as made, but an edit event could index it (before edits of
+    retweets were refused); its delete must bury whatever is there."""
+    author, retweeter = make_user(res), make_user(res)
+    word = f"rt{uuid.uuid4().hex[:12]}"
+    original = stored_tweet(res, author.id, "original", [])
+    retweet_id = res.ids.next_id()
+    planted = events.TweetEdited(
+        at_ms=original.created_at_ms + 1, tweet_id=retweet_id, user_id=retweeter.id, text=word
+    )
+    indexer.handle([planted])
+    deleted = events.TweetDeleted(
+        at_ms=original.created_at_ms + 2,
+        tweet_id=retweet_id,
+        user_id=retweeter.id,
+        retweet_of=original.tweet_id,
+    )
+    indexer.handle([deleted])
+    _refresh(res)
+    assert _doc(res, retweet_id)["_source"]["deleted"] is True
+    assert _found_ids(res, word) == []

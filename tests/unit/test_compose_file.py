@@ -23,6 +23,7 @@ from infra.compose.env import (
     opensearch_image_tag,
 )
 from infra.compose.provider import COMPOSE_FILE, DATA_SERVICES, REPO_ROOT
+from stack import secrets
 from stack.errors import ConfigError, MissingDependency
 from stack.settings import Settings
 
@@ -291,9 +292,36 @@ def test_the_replica_clones_the_primary_as_the_replication_role(settings: Settin
     assert mounts["./infra/compose/pg_hba.conf"] == "/etc/chirp/pg_hba.conf"
     assert mounts["./infra/compose/postgres-init"] == "/docker-entrypoint-initdb.d"
     hba = (REPO_ROOT / "infra/compose/pg_hba.conf").read_text()
-    assert re.search(r"^host\s+replication\s+replicator\s+all\s+trust$", hba, flags=re.M)
-    init = (REPO_ROOT / "infra/compose/postgres-init/replication.sql").read_text()
-    assert "CREATE ROLE replicator WITH REPLICATION LOGIN" in init
+    assert re.search(r"^host\s+replication\s+replicator\s+all\s+scram-sha-256$", hba, flags=re.M)
+    init = (REPO_ROOT / "infra/compose/postgres-init/replication.sh").read_text()
+    assert "CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD :'password'" in init
+    # The replica clones and streams with the stack's password.
+    assert replica["environment"]["PGPASSWORD"] == compose_env(settings)["CHIRP_POSTGRES_PASSWORD"]
+
+
+def test_every_server_asks_for_the_generated_passwords(settings: Settings) -> None:
+    """No trust: PostgreSQL with scram-sha-256, Redis and the Sentinels with requirepass,
+    each with the password chirp generated into the run directory (mode 600)."""
+    env = compose_env(settings)
+    made = secrets.load(settings)
+    assert env["CHIRP_POSTGRES_PASSWORD"] == made.postgres_password
+    assert env["CHIRP_REDIS_PASSWORD"] == made.redis_password
+    assert stat.S_IMODE(secrets.secrets_file(settings).stat().st_mode) == 0o600
+    services = _interpolated(settings)["services"]
+    for name in ("postgres", "postgres-replica"):
+        assert services[name]["environment"]["POSTGRES_PASSWORD"] == made.postgres_password
+    assert services["postgres"]["environment"]["POSTGRES_HOST_AUTH_METHOD"] == "scram-sha-256"
+    hba = (REPO_ROOT / "infra/compose/pg_hba.conf").read_text()
+    assert "trust" not in [line.split()[-1] for line in hba.splitlines() if line[:1].isalpha()]
+    for name in ("redis", "redis-replica"):
+        command = services[name]["command"]
+        assert command[command.index("--requirepass") + 1] == made.redis_password
+        assert command[command.index("--masterauth") + 1] == made.redis_password
+        assert command[command.index("--maxmemory-policy") + 1] == "volatile-lru"
+    for name in SENTINELS:
+        script = services[name]["command"][-1]
+        assert f'"requirepass {made.redis_password}"' in script
+        assert f'"sentinel auth-pass chirp {made.redis_password}"' in script
 
 
 def test_redis_replica_follows_the_primary_and_both_announce_their_names(
@@ -373,6 +401,18 @@ def test_haproxy_checks_readyz_every_second_on_every_gateway() -> None:
     }
     mount = _raw()["services"]["haproxy"]["volumes"][0]
     assert mount.startswith("./infra/compose/haproxy.cfg:")
+
+
+def test_haproxy_is_the_edge_with_chirps_limits(settings: Settings) -> None:
+    config = HAPROXY_CFG.read_text()
+    assert "option forwardfor" in config and "http-request del-header X-Forwarded-For" in config
+    assert 'timeout http-request "${CHIRP_LB_REQUEST_TIMEOUT_S}s"' in config
+    assert "path,url_dec -m reg ^/+metrics(/|$)" in config
+    assert 'sc_http_req_rate(0) gt "${CHIRP_LB_IP_REQUESTS}"' in config
+    assert 'sc_conn_cur(0) gt "${CHIRP_LB_IP_CONNECTIONS}"' in config
+    environment = _interpolated(settings)["services"]["haproxy"]["environment"]
+    assert environment["CHIRP_LB_IP_REQUESTS"] == settings.lb_ip_requests
+    assert environment["CHIRP_LB_REQUEST_TIMEOUT_S"] == settings.lb_request_timeout_s
 
 
 def _compose_config_commands() -> list[list[str]]:

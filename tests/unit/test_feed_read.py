@@ -16,7 +16,6 @@ from stack.feed.read import (
     merge_newest_first,
     parse_cursor,
 )
-from stack.gateway import cursor
 from stack.gateway.errors import ApiError
 from stack.tweets.schemas import TweetPublic
 
@@ -76,23 +75,15 @@ def test_cursor_round_trip_points_below_the_last_tweet():
     assert parse_cursor("") is None
 
 
-@pytest.mark.parametrize(
-    "raw",
-    [
-        "not-a-cursor!",
-        cursor.encode({"after": 5}),
-        cursor.encode({"before": "5"}),
-        cursor.encode({"before": 1.5}),
-        cursor.encode({"before": 0}),
-        cursor.encode({"before": -3}),
-        cursor.encode({"before": 2**63}),
-        cursor.encode({"before": 10**40}),
-    ],
-)
+@pytest.mark.parametrize("raw", ["not-a-cursor!", "eyJiZWZvcmUiOjV9", "-3", "1.5", "1" + "0" * 40])
 def test_forged_cursors_are_a_400(raw):
     with pytest.raises(ApiError) as caught:
         parse_cursor(raw)
     assert caught.value.status == 400
+
+
+def test_a_cursor_past_the_64_bit_range_reads_as_the_top():
+    assert parse_cursor("9" * 19) == 2**63 - 1
 
 
 class _Calls:

@@ -95,7 +95,7 @@ def test_a_standby_is_pointed_at_the_primary_by_name(tmp_path):
     assert lines[:2] == ["# managed", "work_mem = '8MB'"]
     assert lines[2] == (
         "primary_conninfo = 'host=127.0.0.1 port=15432 user=postgres "
-        "application_name=postgres-replica-1'"
+        f"passfile={node.passfile} application_name=postgres-replica-1'"
     )
     assert node.standby_signal.exists()
     assert node.name == "postgres-replica-1" and node.port == 15433

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from stack import text
@@ -34,3 +36,33 @@ def test_hashtags_and_mentions_are_distinct_lowercase_in_order():
     body = "Go #Kafka #redis #kafka @Ada @bob @ada email@example.com a#b"
     assert text.hashtags(body) == ["kafka", "redis"]
     assert text.mentions(body) == ["ada", "bob"]
+
+
+@pytest.mark.parametrize(
+    "blank", ["\u200b\u200c\u200d", "\ufeff\u2060", " \t\n", "\u3164\u115f", "\u00ad"]
+)
+def test_text_with_nothing_visible_is_rejected(blank):
+    with pytest.raises(text.TextRejected, match="visible"):
+        text.normalise(blank)
+    assert text.normalise(blank + "x").endswith("x")
+
+
+def test_hashtags_and_mentions_stop_at_their_cap():
+    many = " ".join(f"#t{i} @u{i}" for i in range(20))
+    assert text.hashtags(many, 3) == ["t0", "t1", "t2"]
+    assert text.mentions(many, 2) == ["u0", "u1"]
+
+
+@pytest.mark.parametrize(
+    ("name", "fine"),
+    [
+        ("Ada Lovelace", True),
+        ("a\u0000b", False),
+        ("tab\there", False),
+        ("\u200b", False),
+        ("é", True),
+        ("  x  ", True),
+    ],
+)
+def test_a_display_name_needs_something_visible_and_no_control_character(name, fine):
+    assert bool(re.search(text.NAME_PATTERN, name)) is fine

@@ -156,6 +156,7 @@ def test_an_unknown_tweet_is_one_line_naming_sampling(tmp_path):
 
 def test_traces_live_in_the_run_dir_and_down_purge_deletes_them(tmp_path):
     settings = Settings(run_dir=tmp_path / ".chirp")
+    provider.claim_run_dir(settings)  # as `chirp up` does first
     settings.traces_dir.mkdir(parents=True)
     _write(settings.traces_dir / "relay.1.jsonl", [JOURNEY[6]])
 
