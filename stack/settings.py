@@ -220,7 +220,6 @@ class Settings(BaseSettings):
         default=30.0, gt=1, description="a leased node id is free this long after its last renewal"
     )
 
-
     # Hardening: secrets, tokens and limits (docs/security.md explains each one).
     postgres_password: str | None = Field(
         default=None,

@@ -19,7 +19,7 @@ counts, the follow itself) and redelivery writes the same members again.
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -81,10 +81,17 @@ def fan_out_entries(res: Resources, entries: Sequence[Entry]) -> int:
                 timelines.add_to_celeb(pulled)
         # The author's own feed always gets the author's own tweet (a gone author's too).
         own = [(mine, [author_id]) for author_id, mine in by_author.items()]
-        followers = _to_followers(res.settings, conn, by_author, tiers)
-        pushed = {"chirp.feed": "followers", "chirp.authors": len(by_author)}
-        with tracing.hop("redis.feed_push", "feed", _ids(entries), pushed):
-            return timelines.deliver(itertools.chain(own, followers))
+        reached: Counter[int] = Counter()
+        followers = _to_followers(res.settings, conn, by_author, tiers, reached)
+        with tracing.hop(
+            "redis.feed_push", "feed", _ids(entries), {"chirp.feed": "followers"}
+        ) as spans:
+            written = timelines.deliver(itertools.chain(own, followers))
+            for tweet_id, span in spans.items():
+                author_id = next(e.author_id for e in entries if e.tweet_id == tweet_id)
+                span.set_attribute("chirp.followers", reached[author_id])
+                span.set_attribute("chirp.tier", tiers.get(author_id, Tier.PUSH_ALL).value)
+        return written
 
 
 def _to_followers(
@@ -92,9 +99,11 @@ def _to_followers(
     conn: psycopg.Connection,
     by_author: dict[int, list[Entry]],
     tiers: dict[int, Tier],
+    reached: Counter[int],
 ) -> Iterator[tuple[list[Entry], list[int]]]:
     """(an author's entries, some of their followers) pairs: every follower for the push
-    tier, those active lately for the middle tier, streamed in chunks."""
+    tier, those active lately for the middle tier, streamed in chunks; `reached` counts
+    each author's followers."""
     for tier, since in ((Tier.PUSH_ALL, None), (Tier.PUSH_ACTIVE, _active_since(settings))):
         chosen = [a for a, t in tiers.items() if t is tier]
         if not chosen:
@@ -104,6 +113,7 @@ def _to_followers(
             for followee_id, follower_id in chunk:
                 grouped[followee_id].append(follower_id)
             for author_id, followers in grouped.items():
+                reached[author_id] += len(followers)
                 yield by_author[author_id], followers
 
 

@@ -108,19 +108,28 @@ def hop(
     hop_name: str,
     tweet_ids: Iterable[int],
     attributes: Mapping[str, Any] | None = None,
-) -> Iterator[None]:
+) -> Iterator[dict[int, Span]]:
     """A span in the journey of each traced tweet among `tweet_ids` of the batch being
-    consumed, around one write made for them all; nothing when none is traced."""
+    consumed, around one write made for them all; nothing when none is traced. Yields the
+    spans by tweet id, for attributes only known once the write is done."""
     consumed = _CONSUMED.get()
     traced = [t for t in dict.fromkeys(tweet_ids) if t in consumed] if consumed else []
     if not consumed or not traced:
-        yield
+        yield {}
         return
     with ExitStack() as stack:
-        for tweet_id in traced:
-            _enter(stack, name, consumed[tweet_id], SpanKind.CLIENT, hop_name, tweet_id,
-                   attributes or {})  # fmt: skip
-        yield
+        yield {
+            tweet_id: _enter(
+                stack,
+                name,
+                consumed[tweet_id],
+                SpanKind.CLIENT,
+                hop_name,
+                tweet_id,
+                attributes or {},
+            )
+            for tweet_id in traced
+        }
 
 
 def _enter(
