@@ -111,8 +111,11 @@ def run_worker(master: MasterAddress, *, target: str | None = None) -> WorkerRep
             return
         message = hooks.stats_message(final)
         if not report_closed(message):
+            recorded = message["recorder"]
             report.requests_sent += sum(
-                e["requests"] for e in message["recorder"]["endpoints"].values()
+                e["requests"]
+                for section in ("endpoints", "warmup")
+                for e in recorded.get(section, {}).values()
             )
         runner.send_message(STATS_MESSAGE, message)
         if final:

@@ -103,7 +103,7 @@ def test_a_master_merges_the_requests_of_two_workers_that_joined_it(stack, popul
 def test_local_workers_get_the_plan_the_same_way(stack, population, tmp_path):
     report = tmp_path / "report"
     done = stack.chirp(
-        "load", "smoke", "--duration", "8", "--workers", "2", "--report-dir", str(report),
+        "load", "smoke", "--duration", "12", "--workers", "2", "--report-dir", str(report),
         "--json", timeout=300,
     )  # fmt: skip
     assert done.returncode in (0, 1), done.stderr
