@@ -70,7 +70,7 @@ def create_app(settings: Settings, services: list[str] | None = None) -> FastAPI
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, node_id=settings.node_id)
     app.include_router(health.router)
-    app.include_router(ping.router, prefix=API_PREFIX)
+    app.include_router(ping.router, prefix=API_PREFIX, responses=openapi.COMMON)
     for name in chosen:
         router = importlib.import_module(SERVICES[name]).router
         app.include_router(router, prefix=API_PREFIX, responses=openapi.COMMON)

@@ -11,10 +11,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from stack.gateway.deps import CurrentUser
+from stack.gateway.openapi import AUTHENTICATED
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/ping", summary="Authenticated no-op: the benchmark's ceiling")
+@router.get(
+    "/ping", summary="Authenticated no-op: the benchmark's ceiling", responses=AUTHENTICATED
+)
 def get_ping(caller: CurrentUser) -> dict[str, str]:
     return {"user_id": str(caller)}

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from prometheus_client import REGISTRY
 
 from stack import clients
+from stack.clients import kafka_config
 from stack.relay.publisher import Publisher
 from stack.relay.streams import StreamFollower, stream_shards
 from stack.relay.wakeup import WakeListener, nudge
@@ -36,7 +37,7 @@ def streams(res: Resources) -> Any:
 
 @pytest.fixture(scope="module")
 def publisher(res: Resources) -> Publisher:
-    return Publisher(res.settings.kafka_bootstrap)
+    return Publisher(kafka_config(res.settings))
 
 
 @pytest.fixture
