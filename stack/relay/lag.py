@@ -58,11 +58,12 @@ class LagMonitor:
         interval_s: float = 2.0,
         subscriptions: Mapping[str, Iterable[str]] = topics.SUBSCRIPTIONS,
     ) -> None:
+        self._bootstrap = bootstrap
         self._cache = cache
         self._interval_s = interval_s
         self._subscriptions = subscriptions
         self._stop = threading.Event()
-        self._admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
+        self._admin = self._connect()
 
     def start(self) -> threading.Thread:
         thread = threading.Thread(target=self._run, name="lag-monitor", daemon=True)
@@ -77,7 +78,13 @@ class LagMonitor:
             try:
                 self.measure_all()
             except Exception as error:  # Kafka or Redis down: try again next tick
-                log.warning("lag measurement failed: %s", error)
+                log.warning("lag measurement failed (%r); reconnecting", error)
+                # A client that lived through a broker restart may never get an answer
+                # about group offsets again; a new one does.
+                self._admin = self._connect()
+
+    def _connect(self) -> AdminClient:
+        return AdminClient({"bootstrap.servers": self._bootstrap, "log_level": 3})
 
     def measure_all(self) -> dict[str, int]:
         """Every group's total lag, also set as gauges and in Redis (`lag:{group}`)."""
@@ -128,5 +135,6 @@ class LagMonitor:
         request = [
             ConsumerGroupTopicPartitions(group, [TopicPartition(t, p) for t, p in partitions])
         ]
-        answer = self._admin.list_consumer_group_offsets(request)[group].result(timeout=_TIMEOUT_S)
+        answers = self._admin.list_consumer_group_offsets(request, request_timeout=_TIMEOUT_S)
+        answer = answers[group].result(timeout=_TIMEOUT_S)
         return {(tp.topic, tp.partition): tp.offset for tp in answer.topic_partitions}
