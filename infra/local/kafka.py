@@ -89,7 +89,12 @@ class KafkaServer(JvmComponent):
         return "".join(f"{key}={value}\n" for key, value in props.items())
 
     def jvm_options(self) -> list[str]:
-        return [f"-Dlog4j2.configurationFile={self.home / 'log4j2.properties'}"]
+        return [
+            f"-Dlog4j2.configurationFile={self.home / 'log4j2.properties'}",
+            # The quick compiler only: the broker's work here is small and batched, and
+            # C2 spent more CPU compiling in the first minutes than the idle broker uses.
+            "-XX:TieredStopAtLevel=1",
+        ]
 
     def prepare(self) -> None:
         super().prepare()

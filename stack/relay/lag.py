@@ -57,8 +57,17 @@ class GroupLags:
         connection: Mapping[str, str],
         subscriptions: Mapping[str, Iterable[str]] = topics.SUBSCRIPTIONS,
     ) -> None:
+        self._connection = dict(connection)
         self._subscriptions = subscriptions
-        self._admin = AdminClient({**connection, "log_level": 3})
+        self._admin = self._connect()
+
+    def reconnect(self) -> None:
+        """A client that lived through a broker restart may never get an answer about
+        group offsets again; a new one does."""
+        self._admin = self._connect()
+
+    def _connect(self) -> AdminClient:
+        return AdminClient({**self._connection, "log_level": 3})
 
     def measure(self) -> dict[str, dict[Partition, int]]:
         subscribed = self._subscribed_partitions()
@@ -103,7 +112,8 @@ class GroupLags:
         request = [
             ConsumerGroupTopicPartitions(group, [TopicPartition(t, p) for t, p in partitions])
         ]
-        answer = self._admin.list_consumer_group_offsets(request)[group].result(timeout=_TIMEOUT_S)
+        answers = self._admin.list_consumer_group_offsets(request, request_timeout=_TIMEOUT_S)
+        answer = answers[group].result(timeout=_TIMEOUT_S)
         return {(tp.topic, tp.partition): tp.offset for tp in answer.topic_partitions}
 
 
@@ -135,7 +145,8 @@ class LagMonitor:
             try:
                 self.measure_all()
             except Exception as error:  # Kafka or Redis down: try again next tick
-                log.warning("lag measurement failed: %s", error)
+                log.warning("lag measurement failed (%r); reconnecting", error)
+                self._lags.reconnect()
 
     def measure_all(self) -> dict[str, int]:
         """Every group's total lag, also set as gauges and in Redis (`lag:{group}`)."""

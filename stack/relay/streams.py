@@ -48,6 +48,8 @@ class _Shard:
     finished: bool = False
     from_horizon: bool = False
     """Its checkpoint was trimmed away: read from the oldest record still in the shard."""
+    after_checkpoint: bool = False
+    """The iterator starts just after the checkpoint and has read nothing yet."""
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ class StreamFollower:
     def _poll_shard(self, shard: _Shard) -> int:
         try:
             if shard.iterator is None:
-                shard.iterator = self._start_iterator(shard)
+                shard.iterator, shard.after_checkpoint = self._start_iterator(shard)
             answer = self._streams.get_records(ShardIterator=shard.iterator, Limit=BATCH)
         except ClientError as error:
             self._on_read_error(shard, error)
@@ -142,7 +144,7 @@ class StreamFollower:
             self._publish(shard.table, found)  # raises NotDelivered: iterator stays put
             last = records[-1]["dynamodb"]["SequenceNumber"]
             self._checkpoint(shard, last, finished=False)
-            shard.from_horizon = False
+            shard.from_horizon = shard.after_checkpoint = False
         next_iterator = answer.get("NextShardIterator")
         if next_iterator is None:
             shard.finished = True
@@ -160,7 +162,7 @@ class StreamFollower:
             self._refreshed_at = None
         elif code == "ExpiredIteratorException":
             shard.iterator = None  # next pass starts again from the checkpoint
-        elif code == "TrimmedDataAccessException" and not shard.from_horizon:
+        elif code == "TrimmedDataAccessException" and shard.after_checkpoint:
             TRIMMED.labels(shard.table).inc()
             log.error(
                 "%s shard %s: the checkpoint is older than the stream keeps (24 h); records "
@@ -170,7 +172,10 @@ class StreamFollower:
             )
             shard.iterator, shard.from_horizon = None, True
         elif code == "TrimmedDataAccessException":
-            shard.iterator = None  # trimmed again while we read: the horizon moved on
+            # Not past a checkpoint: the horizon moved on while we read, or (DynamoDB
+            # Local) the shard was empty when the iterator was taken and its first record
+            # got a later sequence number. Either way, start again from the checkpoint.
+            shard.iterator = None
         else:
             raise error
 
@@ -187,20 +192,19 @@ class StreamFollower:
         with tracing.publishing(messages) as headers:
             self._publisher.publish_events(batch, headers)
 
-    def _start_iterator(self, shard: _Shard) -> str:
+    def _start_iterator(self, shard: _Shard) -> tuple[str, bool]:
         """Just after the checkpoint; at the oldest record when there is none, or when the
-        checkpoint was trimmed away."""
+        checkpoint was trimmed away. Says whether it starts after a checkpoint."""
         checkpoint = None if shard.from_horizon else self._checkpoint_of(shard)
         position: dict[str, str] = (
             {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": checkpoint}
             if checkpoint
             else {"ShardIteratorType": "TRIM_HORIZON"}
         )
-        return str(
-            self._streams.get_shard_iterator(
-                StreamArn=shard.stream_arn, ShardId=shard.shard_id, **position
-            )["ShardIterator"]
-        )
+        iterator = self._streams.get_shard_iterator(
+            StreamArn=shard.stream_arn, ShardId=shard.shard_id, **position
+        )["ShardIterator"]
+        return str(iterator), checkpoint is not None
 
     def _checkpoint_of(self, shard: _Shard) -> str | None:
         """The last sequence number published from the shard (None before the first)."""

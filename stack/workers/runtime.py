@@ -99,6 +99,9 @@ class Worker:
                 "enable.auto.commit": False,
                 "auto.offset.reset": "earliest",
                 "partition.assignment.strategy": "cooperative-sticky",
+                # The broker answers a fetch as soon as a message is there; the wait only
+                # sets how often an idle consumer asks again.
+                "fetch.wait.max.ms": 2000,
                 "log_level": 3,
             }
         )

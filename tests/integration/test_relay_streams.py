@@ -131,6 +131,28 @@ def test_a_checkpoint_behind_the_trim_horizon_goes_on_from_the_oldest_record(
     assert REGISTRY.get_sample_value("chirp_relay_trimmed_total", {"table": table}) == counted + 1
 
 
+def test_a_shard_empty_when_first_read_is_followed_without_counting_a_loss(
+    res, streams, publisher, make_table
+):
+    table, other = make_table(), make_table()
+    follower = StreamFollower(res.dynamo, streams, res.pg, publisher, (table,))
+    assert follower.poll().records == 0  # its iterator is taken while the shard is empty
+    _put(res, other, "elsewhere")  # DynamoDB Local numbers records across every shard,
+    _put(res, table, "first")  # so this one lies past where that iterator points
+    arn, shard = _shard(res, streams, table)
+    first = _records(streams, arn, shard["ShardId"])[0]["dynamodb"]["SequenceNumber"]
+    counted = REGISTRY.get_sample_value("chirp_relay_trimmed_total", {"table": table}) or 0.0
+
+    def read() -> bool:
+        follower.poll()
+        return _checkpoint(res, arn, shard["ShardId"]) == first
+
+    eventually(read, what="the first record of a shard that was empty")
+    assert (REGISTRY.get_sample_value("chirp_relay_trimmed_total", {"table": table}) or 0.0) == (
+        counted
+    )
+
+
 def test_every_page_of_shards_is_read(res, streams, make_table):
     table = make_table()
     arn, shard = _shard(res, streams, table)
