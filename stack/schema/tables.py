@@ -11,6 +11,7 @@ IDEMPOTENCY = "idempotency_keys"
 # Idempotency keys expire a day after use; DynamoDB's TTL deletes items past this epoch second.
 IDEMPOTENCY_EXPIRES_AT = "expires_at"
 IDEMPOTENCY_KEEP_S = 24 * 3600
+MEDIA = "media"
 
 
 def _key(*parts: tuple[str, str, str]) -> dict[str, Any]:
@@ -43,6 +44,8 @@ TABLE_SPECS: dict[str, dict[str, Any]] = {
     IDEMPOTENCY: _key(
         ("key", "S", "HASH"),
     ),
+    # Uploaded media: owner, object key, and the one tweet that uses it.
+    MEDIA: _key(("media_id", "N", "HASH")),
 }
 
 

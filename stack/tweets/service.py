@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 
+from stack import edge, tracing
 from stack import text as text_rules
-from stack import tracing
 from stack.gateway import ratelimit
 from stack.gateway.errors import ApiError, forbidden, not_found
+from stack.media import service as media
 from stack.resources import Resources
 from stack.tweets import backpressure, cache, store
 from stack.tweets.model import Tweet
@@ -27,14 +28,17 @@ def post_tweet(
     reply_to = int(body.reply_to) if body.reply_to else None
     if reply_to is not None and store.get_tweet(res.dynamo, reply_to) is None:
         raise not_found("Replied-to tweet")
+    tweet_id = res.ids.next_id()
+    media_ids = [int(m) for m in body.media_ids]
+    media_urls = media.claim_for_post(res, author_id, media_ids, tweet_id, idempotency_key)
     tweet = Tweet(
-        tweet_id=res.ids.next_id(),
+        tweet_id=tweet_id,
         user_id=author_id,
         text=clean,
         created_at_ms=_now_ms(),
         hashtags=text_rules.hashtags(clean),
         mentions=text_rules.mentions(clean),
-        media_urls=[str(u) for u in body.media_urls],
+        media_urls=media_urls,
         reply_to=reply_to,
     )
     key = f"{author_id}:{idempotency_key}" if idempotency_key else None
@@ -44,9 +48,13 @@ def post_tweet(
             store.put_tweet(res.dynamo, tweet, key, tracing.current_carrier())
     except store.IdempotentReplay as replay:
         earlier = store.get_tweet(res.dynamo, replay.tweet_id)
+        media.settle_replay(res, author_id, media_ids, replay.tweet_id, idempotency_key)
         if earlier is None:
             raise ApiError(409, "conflict", "that idempotency key's tweet was deleted") from replay
         return earlier
+    except Exception:
+        media.detach(res, media_ids, tweet_id)
+        raise
     return tweet
 
 
@@ -66,6 +74,7 @@ def edit_tweet(res: Resources, caller: int, tweet_id: int, new_text: str) -> Twe
     if edited is None:
         raise not_found("Tweet")
     cache.forget(res.redis, tweet_id)
+    edge.purge_tweet(res.settings, tweet_id, caller)
     return edited
 
 
@@ -79,9 +88,12 @@ def delete_tweet(res: Resources, caller: int, tweet_id: int) -> None:
             except store.AlreadyDone:
                 store.delete_tweet(res.dynamo, tweet)
             cache.forget(res.redis, tweet_id, original.tweet_id)
+            edge.purge_tweet(res.settings, tweet_id, caller)
             return
     store.delete_tweet(res.dynamo, tweet)
     cache.forget(res.redis, tweet_id)
+    media.delete_urls(res, tweet.media_urls)
+    edge.purge_tweet(res.settings, tweet_id, caller)
 
 
 def like(res: Resources, caller: int, tweet_id: int, liked: bool) -> Tweet:
