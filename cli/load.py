@@ -76,6 +76,12 @@ def load(
     ] = None,
     workers: WorkersOption = 0,
     as_json: JsonOption = False,
+    aim: Annotated[
+        str,
+        typer.Option(
+            "--target", help="lb: HAProxy; edge: through the edge cache (Varnish) in front of it."
+        ),
+    ] = "lb",
 ) -> None:
     """Run a load scenario against the stack and judge it against its SLOs.
 
@@ -84,6 +90,8 @@ def load(
     CSVs and report.html into the report directory.
     """
     settings = get_settings()
+    if aim not in ("lb", "edge"):
+        _fail(f"--target {aim!r}: choose lb or edge")
     try:
         chosen = load_scenario(scenario).with_overrides(
             users=users, spawn_rate=spawn_rate, rate=rate, duration_s=duration
@@ -100,7 +108,7 @@ def load(
             _fail(str(error))
     target = report_dir or Path("reports") / f"{chosen.name}-{datetime.now():%Y%m%d-%H%M%S}"
     summary = run_guarded(
-        lambda: _run_load(chosen, settings, target, workers or 0, as_json), target
+        lambda: _run_load(chosen, settings, target, workers or 0, as_json, aim), target
     )
     if old is not None:
         from loadtests.summary import compare as compare_summaries
@@ -116,7 +124,7 @@ def load(
 
 
 def _run_load(
-    chosen: Any, settings: Any, target: Path, workers: int, quiet: bool
+    chosen: Any, settings: Any, target: Path, workers: int, quiet: bool, aim: str = "lb"
 ) -> dict[str, Any]:
     from loadtests.greenlets import patch_process
 
@@ -133,7 +141,7 @@ def _run_load(
                 live.update(live_table(tick, rates.update(time.monotonic(), tick.recorder), title))
                 live.refresh()
 
-            return run_load(chosen, settings, target, workers=workers, on_tick=redraw)
+            return run_load(chosen, settings, target, workers=workers, on_tick=redraw, target=aim)
     last = [0.0]
 
     def progress(tick: Any) -> None:
@@ -146,7 +154,7 @@ def _run_load(
                 highlight=False,
             )
 
-    return run_load(chosen, settings, target, workers=workers, on_tick=progress)
+    return run_load(chosen, settings, target, workers=workers, on_tick=progress, target=aim)
 
 
 def run_guarded(work: Any, target: Path) -> Any:

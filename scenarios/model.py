@@ -30,6 +30,7 @@ class Journey(StrEnum):
     search = "search"
     trending = "trending"
     celebrity_post = "celebrity_post"
+    media = "media"
 
 
 class Slo(BaseModel):

@@ -279,6 +279,7 @@ PROFILES: dict[str, dict[str, int]] = {
         "tweets_per_hour": 1_000_000,
         "requests_per_hour": 100_000_000,
         "backpressure_lag": 1_000_000,
+        "media_per_hour": 1_000_000,
     },
 }
 """Named sets of settings `chirp up --profile NAME` runs the stack's processes with."""
