@@ -15,6 +15,7 @@ import pulumi_aws as aws
 from infra.aws import cache, kafka, postgres, search
 from infra.aws.alarms import Alarms, AlarmsArgs
 from infra.aws.cache import Cache, CacheArgs
+from infra.aws.edge import Edge, EdgeArgs
 from infra.aws.kafka import Kafka, KafkaArgs
 from infra.aws.network import Network, NetworkArgs
 from infra.aws.postgres import Postgres, PostgresArgs
@@ -103,7 +104,7 @@ class ChirpAws(pulumi.ComponentResource):
                     "PGPASSWORD": pulumi.Output.concat(database.master_secret_arn, ":password::")
                 },
                 secret_arns=[database.master_secret_arn],
-                table_arns=[tables.tweets_arn, tables.engagements_arn],
+                table_arns=[tables.tweets_arn, tables.engagements_arn, tables.media_arn],
                 vpc_id=network.vpc_id,
                 public_subnet_ids=network.public_subnet_ids,
                 private_subnet_ids=private,
@@ -128,8 +129,12 @@ class ChirpAws(pulumi.ComponentResource):
             ),
             child,
         )
+        edge = Edge(f"{name}-edge", EdgeArgs(api_url=services.api_url), child)
         self.outputs = {
             "api_url": services.api_url,
+            "edge_url": edge.edge_url,
+            "edge_distribution_id": edge.distribution_id,
+            "media_bucket": edge.bucket_name,
             "ecs_cluster": services.cluster_name,
             "bootstrap_task_definition": services.bootstrap_task_definition_arn,
             "private_subnet_ids": private,

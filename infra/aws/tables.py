@@ -30,6 +30,7 @@ from stack.schema.tables import (
     ENGAGEMENTS,
     IDEMPOTENCY,
     IDEMPOTENCY_EXPIRES_AT,
+    MEDIA,
     TABLE_SPECS,
     TWEETS,
 )
@@ -120,6 +121,16 @@ class Tables(pulumi.ComponentResource):
             server_side_encryption=encryption,
             opts=child,
         )
+        media = aws.dynamodb.Table(
+            f"{name}-media",
+            name=MEDIA,
+            **table_shape(TABLE_SPECS[MEDIA], {}),
+            billing_mode="PAY_PER_REQUEST",
+            point_in_time_recovery=recovery,
+            server_side_encryption=encryption,
+            opts=child,
+        )
+        self.media_arn = media.arn
         self.tweets_arn = tweets.arn
         self.tweets_stream_arn = tweets.stream_arn
         self.engagements_arn = engagements.arn

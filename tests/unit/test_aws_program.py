@@ -39,6 +39,11 @@ _COMPUTED: dict[str, dict[str, Any]] = {
         "readerEndpointAddress": "replica.chirp.cache.example",
     },
     "aws:opensearch/domain:Domain": {"endpoint": "vpc-chirp.es.example"},
+    "aws:cloudfront/distribution:Distribution": {"domainName": "d111.cloudfront.example"},
+    "aws:s3/bucketV2:BucketV2": {
+        "bucket": "chirp-media",
+        "bucketRegionalDomainName": "chirp-media.s3.eu-west-1.example",
+    },
 }
 
 SETTINGS = Settings(postgres_db="chirp", postgres_user="postgres", kafka_partitions=6)
@@ -182,6 +187,7 @@ def test_components_are_grouped_as_component_resources(default_stack: Deployed) 
         "chirp:aws:Services",
         "chirp:aws:Autoscaling",
         "chirp:aws:Alarms",
+        "chirp:aws:Edge",
     }
 
 
@@ -596,3 +602,43 @@ def test_a_malformed_sizing_file_is_one_clear_error(
     assert expected in message
     assert str(path) in message
     assert "\n" not in message
+
+
+# --- the edge: media bucket and CloudFront -------------------------------------------------
+
+
+def test_media_bucket_is_private_and_read_by_cloudfront_only(default_stack: Deployed) -> None:
+    block = default_stack.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    assert all(
+        block[k]
+        for k in (
+            "blockPublicAcls",
+            "blockPublicPolicy",
+            "ignorePublicAcls",
+            "restrictPublicBuckets",
+        )
+    )
+    access = default_stack.one("aws:cloudfront/originAccessControl:OriginAccessControl")
+    assert (access["originAccessControlOriginType"], access["signingBehavior"]) == ("s3", "always")
+    policy = json.loads(default_stack.one("aws:s3/bucketPolicy:BucketPolicy")["policy"])
+    (statement,) = policy["Statement"]
+    assert statement["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert statement["Action"] == "s3:GetObject"
+    assert "AWS:SourceArn" in statement["Condition"]["StringEquals"]
+
+
+def test_cloudfront_serves_media_from_the_bucket_and_the_rest_from_the_alb(
+    default_stack: Deployed,
+) -> None:
+    cdn = default_stack.one("aws:cloudfront/distribution:Distribution")
+    origins = {o["originId"]: o for o in cdn["origins"]}
+    assert set(origins) == {"media", "api"}
+    assert origins["media"]["originAccessControlId"]
+    (media,) = cdn["orderedCacheBehaviors"]
+    assert (media["pathPattern"], media["targetOriginId"]) == ("/media/*", "media")
+    assert media["allowedMethods"] == ["GET", "HEAD"]
+    assert cdn["defaultCacheBehavior"]["targetOriginId"] == "api"
+    api_policy = default_stack.one("aws:cloudfront/cachePolicy:CachePolicy")
+    keyed = api_policy["parametersInCacheKeyAndForwardedToOrigin"]["headersConfig"]
+    assert keyed["headers"]["items"] == ["Authorization"]  # never one user's answer to another
+    assert api_policy["defaultTtl"] == 0  # only what Cache-Control allows
