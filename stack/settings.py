@@ -140,7 +140,7 @@ class Settings(BaseSettings):
     # The edge: media in an S3-compatible object store, Varnish in front of it and the API.
     objectstore_base_port: int = Field(
         default=8333,
-        description="S3 on base; its master, volume, filer and gRPC ports on base + 1 .. + 7",
+        description="S3 on base; its master, volume, filer, admin and gRPC ports up to base + 9",
     )
     objectstore_host: str | None = None
     objectstore_bucket: str = "chirp-media"

@@ -1,7 +1,7 @@
 """SeaweedFS (`weed mini`): the S3-compatible object store that holds media.
 
-One process runs its master, volume server, filer and S3 gateway, every one bound to
-127.0.0.1 on a block of ports from `objectstore_base_port` (S3 on the base). S3 checks
+One process runs its master, volume server, filer, S3 gateway and admin server, every
+one bound to 127.0.0.1 on a block of ten ports from `objectstore_base_port` (S3 first). S3 checks
 signatures against the credentials generated at first start (mode 600, in the run
 directory), handed to the server in its environment.
 """
@@ -26,6 +26,9 @@ _OFFSETS = {
     "volume.grpc": 5,
     "filer.grpc": 6,
     "s3.grpc": 7,
+    # The admin server runs even with its UI off.
+    "admin": 8,
+    "admin.grpc": 9,
 }
 
 
@@ -68,6 +71,9 @@ class ObjectStore(Component):
             "s3.port.lance": 0,
             "webdav": "false",
             "admin.ui": "false",
+            "admin.port": self.port_of("admin"),
+            "admin.port.grpc": self.port_of("admin.grpc"),
+            "admin.port.legacy": 0,
             "master.telemetry": "false",
             # Unix sockets in our own folder, not /tmp, so stacks never share one.
             "filer.localSocket": str(self.home / "filer.sock"),
