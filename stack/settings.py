@@ -155,6 +155,9 @@ class Settings(BaseSettings):
     edge_url: str | None = Field(
         default=None, description="how clients reach the edge; http://host:edge_port when unset"
     )
+    edge_cloudfront_distribution_id: str | None = Field(
+        default=None, description="on AWS: purges become invalidations of this distribution"
+    )
     media_max_bytes: int = 5 * 1024 * 1024
     media_per_hour: int = Field(default=100, description="uploads per user per hour")
     media_unused_keep_s: int = Field(

@@ -7,10 +7,16 @@ purging twice is harmless. The edge accepts these only from 127.0.0.1.
 
 from __future__ import annotations
 
+import functools
 import http.client
 import logging
+import uuid
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 
 from stack.settings import Settings
 
@@ -39,7 +45,11 @@ def purge_tweet(
 
 def purge_urls(settings: Settings, paths: Iterable[str], prefixes: Iterable[str] = ()) -> bool:
     """PURGE each path and BAN each prefix at the edge; False when any was not accepted
-    (the edge down, for instance): the worker's purge repeats it."""
+    (the edge down, for instance): the worker's purge repeats it. On AWS (a CloudFront
+    distribution is set) it is one invalidation instead."""
+    paths, prefixes = list(paths), list(prefixes)
+    if settings.edge_cloudfront_distribution_id:
+        return _invalidate(settings.edge_cloudfront_distribution_id, paths, prefixes)
     requests = [("PURGE", p) for p in paths] + [("BAN", p) for p in prefixes]
     ok = True
     connection = http.client.HTTPConnection(settings.host, settings.edge_port, timeout=_TIMEOUT_S)
@@ -49,6 +59,32 @@ def purge_urls(settings: Settings, paths: Iterable[str], prefixes: Iterable[str]
     finally:
         connection.close()
     return ok
+
+
+def invalidation_paths(paths: Iterable[str], prefixes: Iterable[str]) -> list[str]:
+    """CloudFront's invalidation paths: each path, and each prefix with its variants."""
+    return list(dict.fromkeys([*paths, *(f"{p}*" for p in prefixes)]))
+
+
+def _invalidate(distribution_id: str, paths: list[str], prefixes: list[str]) -> bool:
+    items = invalidation_paths(paths, prefixes)
+    try:
+        _cloudfront().create_invalidation(
+            DistributionId=distribution_id,
+            InvalidationBatch={
+                "Paths": {"Quantity": len(items), "Items": items},
+                "CallerReference": uuid.uuid4().hex,
+            },
+        )
+    except (BotoCoreError, ClientError) as error:
+        log.warning("CloudFront invalidation of %s failed: %s", items, error)
+        return False
+    return True
+
+
+@functools.cache
+def _cloudfront() -> Any:
+    return boto3.client("cloudfront")
 
 
 def _send(connection: http.client.HTTPConnection, method: str, path: str) -> bool:
