@@ -171,6 +171,14 @@ def load(
         int,
         typer.Option(min=1, max=65535, help="The web UI's port.", rich_help_panel=_GENERATOR),
     ] = 8089,
+    aim: Annotated[
+        str,
+        typer.Option(
+            "--target",
+            help="lb: HAProxy; edge: through the edge cache (Varnish) in front of it.",
+            rich_help_panel=_SHAPE,
+        ),
+    ] = "lb",
 ) -> None:
     """Run a load scenario against the stack and judge it against its SLOs and thresholds.
 
@@ -180,6 +188,8 @@ def load(
     Writes summary.json, Locust's CSVs and report.html into the report directory.
     """
     settings = get_settings()
+    if aim not in ("lb", "edge"):
+        _fail(f"--target {aim!r}: choose lb or edge")
     chosen = _scenario(scenario, users, spawn_rate, rate, duration, warmup)
     if web:
         raise typer.Exit(_web_ui(scenario, settings, web_port))
@@ -199,7 +209,8 @@ def load(
     target = report_dir or Path("reports") / f"{chosen.name}-{datetime.now():%Y%m%d-%H%M%S}"
     remote = _remote_workers(expect_workers, master_bind)
     summary = run_guarded(
-        lambda: _run_load(chosen, settings, target, workers or 0, as_json, gates, remote), target
+        lambda: _run_load(chosen, settings, target, workers or 0, as_json, gates, remote, aim),
+        target,
     )
     if "comparison" in summary:
         comparison = json.dumps(summary["comparison"], indent=2) + "\n"
@@ -297,6 +308,7 @@ def _run_load(
     quiet: bool,
     gates: Any,
     remote: Any = None,
+    aim: str = "lb",
 ) -> dict[str, Any]:
     from loadtests.greenlets import patch_process
 
@@ -316,7 +328,7 @@ def _run_load(
 
             return run_load(
                 chosen, settings, target, workers=workers, on_tick=redraw, gates=gates,
-                remote=remote,
+                remote=remote, target=aim,
             )  # fmt: skip
     last = [0.0]
 
@@ -331,8 +343,9 @@ def _run_load(
             )
 
     return run_load(
-        chosen, settings, target, workers=workers, on_tick=progress, gates=gates, remote=remote
-    )
+        chosen, settings, target, workers=workers, on_tick=progress, gates=gates,
+        remote=remote, target=aim,
+    )  # fmt: skip
 
 
 def run_guarded(work: Any, target: Path) -> Any:

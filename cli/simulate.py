@@ -286,6 +286,21 @@ def _flow_rows(plan: CapacityPlan) -> list[tuple[str, str]]:
         ),
         ("celebrity timelines merged per read", f"{fan.celebrity_merges_per_read:,.1f}"),
         ("DynamoDB WCU (table + GSIs) / RCU", _pair(plan.dynamodb.wcu, plan.dynamodb.rcu)),
+        *_edge_rows(plan),
+    ]
+
+
+def _edge_rows(plan: CapacityPlan) -> list[tuple[str, str]]:
+    edge = plan.edge
+    if edge is None:
+        return []
+    return [
+        ("edge media views/s (plan)", _n(edge.media_views_per_s)),
+        ("edge egress", _bytes(edge.egress_bytes_per_s) + "/s"),
+        (
+            "origin behind the edge: requests/s, egress",
+            f"{_n(edge.origin_requests_per_s)}, {_bytes(edge.origin_egress_bytes_per_s)}/s",
+        ),
     ]
 
 

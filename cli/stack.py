@@ -258,7 +258,11 @@ def _figures_line(figures: Figures) -> str:
     lag = ", ".join(f"{group} {lag}" for group, lag in figures.consumer_lag.items()) or "n/a"
     hit = "n/a" if figures.feed_cache_hit_rate is None else f"{figures.feed_cache_hit_rate:.1%}"
     p99 = "n/a" if figures.feed_read_p99_ms is None else f"≤{figures.feed_read_p99_ms:.0f} ms"
-    return f"consumer lag: {lag}\nfeed cache hit rate: {hit} · feed read p99: {p99}"
+    edge = "n/a" if figures.edge_hit_ratio is None else f"{figures.edge_hit_ratio:.1%}"
+    return (
+        f"consumer lag: {lag}\nfeed cache hit rate: {hit} · feed read p99: {p99}"
+        f" · edge hit ratio: {edge}"
+    )
 
 
 def _alerts_line(firing: list[Alert] | None) -> str:

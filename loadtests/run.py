@@ -65,12 +65,15 @@ def run_load(
     on_tick: Callable[[Any], None] | None = None,
     remote: RemoteWorkers | None = None,
     gates: Gates | None = None,
+    target: str = "lb",
 ) -> dict[str, Any]:
-    """Run `scenario`, write its report into `report_dir`, return the summary."""
+    """Run `scenario`, write its report into `report_dir`, return the summary; `target`
+    "edge" sends the load through the edge (Varnish) instead of HAProxy."""
     population_file = population_path(settings.run_dir)
     population = load_population(population_file)
     check_stack(settings)
-    plan = plan_scenario(scenario, host=base_url(settings), population_path=population_file)
+    host = settings.edge_base_url if target == "edge" else base_url(settings)
+    plan = plan_scenario(scenario, host=host, population_path=population_file)
     report_dir.mkdir(parents=True, exist_ok=True)
     probe = StackProbe(settings, gateway_count(settings))
 

@@ -39,6 +39,8 @@ ENDPOINTS = (
     "POST /tweets/{id}/like",
     "POST /tweets/{id}/retweet",
     "GET /ping",
+    "POST /media (upload)",
+    "GET /media/{key}",
 )
 """Every endpoint the journeys request, named as the reports name them (method, route)."""
 PERCENTILES = {"p50_ms": 0.5, "p95_ms": 0.95, "p99_ms": 0.99, "p999_ms": 0.999}
@@ -55,6 +57,7 @@ class Journey(StrEnum):
     search = "search"
     trending = "trending"
     celebrity_post = "celebrity_post"
+    media = "media"
 
 
 class Slo(BaseModel):

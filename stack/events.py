@@ -55,6 +55,7 @@ class TweetDeleted(_Event):
     user_id: int
     retweet_of: int | None = None
     hashtags: list[str] = []
+    media_urls: list[str] = []
 
 
 class TweetEdited(_Event):

@@ -13,7 +13,7 @@ import redis
 from opensearchpy import OpenSearch
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from stack import clients
+from stack import clients, objectstore
 from stack.ids import IdSource
 from stack.node_lease import LeasedIds, node_ids
 from stack.settings import Settings
@@ -141,6 +141,14 @@ class Resources:
     dynamo: Any
     search: OpenSearch
     ids: IdSource
+    _s3: Any = None
+
+    @property
+    def s3(self) -> Any:
+        """The object store's client, opened on first use (most workers never need it)."""
+        if self._s3 is None:
+            self._s3 = objectstore.s3_client(self.settings, max_pool=32)
+        return self._s3
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:

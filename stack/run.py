@@ -23,6 +23,7 @@ WORKER_MODULES = {
     "trending": "stack.trending.worker",
     "notify": "stack.notify.worker",
     "analytics": "stack.analytics.worker",
+    "edge-purger": "stack.edge.worker",
 }
 ROLES = ("relay", *WORKER_MODULES)
 

@@ -161,6 +161,36 @@ class Settings(BaseSettings):
         default=1.0, gt=0, le=10, description="a worker's longest wait for a message"
     )
 
+    # The edge: media in an S3-compatible object store, Varnish in front of it and the API.
+    objectstore_base_port: int = Field(
+        default=8333,
+        description="S3 on base; its master, volume, filer, admin and gRPC ports up to base + 9",
+    )
+    objectstore_host: str | None = None
+    objectstore_bucket: str = "chirp-media"
+    objectstore_access_key: str | None = Field(
+        default=None, description="S3 key; read from the run dir's credentials file when unset"
+    )
+    objectstore_secret_key: str | None = None
+    edge_port: int = 8088
+    edge_admin_port: int = 8087
+    edge_exporter_port: int = 9131
+    edge_cache_mb: int = Field(default=256, ge=16, description="Varnish's malloc storage")
+    edge_url: str | None = Field(
+        default=None, description="how clients reach the edge; http://host:edge_port when unset"
+    )
+    edge_cloudfront_distribution_id: str | None = Field(
+        default=None, description="on AWS: purges become invalidations of this distribution"
+    )
+    media_max_bytes: int = 5 * 1024 * 1024
+    media_per_hour: int = Field(default=100, description="uploads per user per hour")
+    media_unused_keep_s: int = Field(
+        default=24 * 3600, description="media never attached to a tweet is deleted after this"
+    )
+    public_cache_s: int = Field(
+        default=5, ge=0, description="edge and browser caching of public reads (seconds)"
+    )
+
     start_timeout_s: float = 180.0
     stop_grace_s: float = 20.0
 
@@ -337,6 +367,15 @@ class Settings(BaseSettings):
         return f"{self.opensearch_scheme}://{host}:{self.opensearch_port}"
 
     @property
+    def objectstore_endpoint(self) -> str:
+        return f"http://{self.objectstore_host or self.host}:{self.objectstore_base_port}"
+
+    @property
+    def edge_base_url(self) -> str:
+        """Where clients fetch media and cached public reads."""
+        return (self.edge_url or f"http://{self.host}:{self.edge_port}").rstrip("/")
+
+    @property
     def traces_dir(self) -> Path:
         """Where every stack process writes its finished spans (one JSON line each)."""
         return self.run_dir / "traces"
@@ -383,6 +422,7 @@ PROFILES: dict[str, dict[str, int]] = {
         "tweets_per_hour": 1_000_000,
         "requests_per_hour": 100_000_000,
         "backpressure_lag": 1_000_000,
+        "media_per_hour": 1_000_000,
     },
 }
 """Named sets of settings `chirp up --profile NAME` runs the stack's processes with."""

@@ -25,6 +25,9 @@ PORT_SETTINGS = (
     "redis_exporter_port",
     "postgres_exporter_port",
     "redis_replica_port",
+    "edge_port",
+    "edge_admin_port",
+    "edge_exporter_port",
 )
 
 
@@ -67,6 +70,7 @@ class StackEnv:
         env["CHIRP_WORKER_METRICS_BASE_PORT"] = str(_block(8, ports))
         env["CHIRP_POSTGRES_REPLICA_BASE_PORT"] = str(_block(4, ports))
         env["CHIRP_SENTINEL_BASE_PORT"] = str(_block(3, ports))
+        env["CHIRP_OBJECTSTORE_BASE_PORT"] = str(_block(10, ports))
         # A stack under test gets a little more time: CI machines are slow and shared.
         env["CHIRP_START_TIMEOUT_S"] = "300"
         return cls(env)

@@ -16,6 +16,7 @@ import pulumi_aws as aws
 from infra.aws import cache, kafka, postgres, search
 from infra.aws.alarms import Alarms, AlarmsArgs
 from infra.aws.cache import Cache, CacheArgs
+from infra.aws.edge import Edge, EdgeArgs
 from infra.aws.iam import TaskRoles
 from infra.aws.kafka import Kafka, KafkaArgs
 from infra.aws.network import Network, NetworkArgs
@@ -173,8 +174,12 @@ class ChirpAws(pulumi.ComponentResource):
             ),
             child,
         )
+        edge = Edge(f"{name}-edge", EdgeArgs(api_url=services.api_url), child)
         self.outputs = {
             "api_url": services.api_url,
+            "edge_url": edge.edge_url,
+            "edge_distribution_id": edge.distribution_id,
+            "media_bucket": edge.bucket_name,
             "ecs_cluster": services.cluster_name,
             "bootstrap_task_definition": services.bootstrap_task_definition_arn,
             "private_subnet_ids": private,

@@ -31,6 +31,7 @@ from stack.schema.tables import (
     ENGAGEMENTS,
     IDEMPOTENCY,
     IDEMPOTENCY_EXPIRES_AT,
+    MEDIA,
     TABLE_SPECS,
     TWEETS,
 )
@@ -106,6 +107,7 @@ class Tables(pulumi.ComponentResource):
         self.tweets_arn = tables[TWEETS].arn
         self.tweets_stream_arn = tables[TWEETS].stream_arn
         self.engagements_arn = tables[ENGAGEMENTS].arn
+        self.media_arn = tables[MEDIA].arn
         self.register_outputs({"arns": self.arns})
 
     def _table(

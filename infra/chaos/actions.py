@@ -312,3 +312,69 @@ register(
     validate_restore_backpressure,
     run_restore_backpressure,
 )
+
+
+# The edge drills (see infra/chaos/edge.py): traffic through the edge around its loss, and
+# deletes under traffic that the edge must not serve after their purge window.
+
+_EDGE_LOSS = {"before_s": 10, "down_s": 10, "recover_within_s": 60, "rate": 100}
+_EDGE_STALE = {"tweets": 5, "window_s": 1, "watch_s": 3}
+
+
+def _positive_numbers(params: Params, defaults: Mapping[str, float]) -> list[str]:
+    problems = _only(params, tuple(defaults))
+    for key in defaults:
+        value = params.get(key, defaults[key])
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            problems.append(f"{key}: must be a number above 0")
+    return problems
+
+
+def validate_edge_loss(params: Params, components: Collection[str] | None) -> list[str]:
+    return _positive_numbers(params, _EDGE_LOSS)
+
+
+def run_edge_loss(context: ActionContext, params: Params) -> str:
+    from infra.chaos import edge
+
+    settings = edge.settings_of(context.faults)
+    options = {key: float(params.get(key, value)) for key, value in _EDGE_LOSS.items()}
+    return edge.run_edge_loss(
+        settings,
+        lambda: context.faults.kill("edge"),
+        lambda: context.faults.restart(context.on_status),
+        context.stop,
+        **options,
+    )
+
+
+def validate_edge_stale(params: Params, components: Collection[str] | None) -> list[str]:
+    return _positive_numbers(params, _EDGE_STALE)
+
+
+def run_edge_stale(context: ActionContext, params: Params) -> str:
+    from infra.chaos import edge
+
+    settings = edge.settings_of(context.faults)
+    return edge.run_edge_stale(
+        settings,
+        context.stop,
+        tweets=int(params.get("tweets", _EDGE_STALE["tweets"])),
+        window_s=float(params.get("window_s", _EDGE_STALE["window_s"])),
+        watch_s=float(params.get("watch_s", _EDGE_STALE["watch_s"])),
+    )
+
+
+register(
+    "edge_loss",
+    "read media and tweets through the edge, SIGKILL the edge, read around it from the origin, "
+    "bring it back and wait for its hit ratio to pass 0.9 (fails past recover_within_s)",
+    validate_edge_loss,
+    run_edge_loss,
+)
+register(
+    "edge_stale",
+    "delete tweets the edge holds, under traffic; fails if the edge serves one after window_s",
+    validate_edge_stale,
+    run_edge_stale,
+)

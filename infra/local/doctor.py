@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import psutil
 
-from infra.local import jars
+from infra.local import jars, weed
 from infra.local import ports as port_probe
 from infra.local.component import Port, Problem
 from infra.local.jvm import JvmComponent
@@ -29,6 +29,8 @@ _APT_PACKAGES = {
     "prometheus": "prometheus",
     "prometheus-redis-exporter": "prometheus-redis-exporter",
     "prometheus-postgres-exporter": "prometheus-postgres-exporter",
+    "varnishd": "varnish",
+    "prometheus-varnish-exporter": "prometheus-varnish-exporter",
 }
 
 
@@ -103,7 +105,8 @@ def _disk_check(settings: Settings) -> Check:
 
 
 def fix(settings: Settings, on_step: Callable[[str], None]) -> None:
-    """Install what is missing: Debian packages (as root) and the JVM servers' jars."""
+    """Install what is missing: Debian packages (as root), the JVM servers' jars and the
+    SeaweedFS binary."""
     problems: list[Problem] = [p for c in components(settings) for p in c.problems()]
     packages = sorted({_APT_PACKAGES[p.what] for p in problems if p.what in _APT_PACKAGES})
     if any("Java" in p.what for p in problems):
@@ -119,6 +122,11 @@ def fix(settings: Settings, on_step: Callable[[str], None]) -> None:
         if isinstance(component, JvmComponent):
             on_step(f"resolving {component.name} {component.version} jars")
             jars.ensure(settings.cache_dir, component.name, component.version)
+    if not weed.is_built(settings.cache_dir):
+        on_step(
+            f"building SeaweedFS {weed.version()} with Go (once; minutes, a few GB of Go caches)"
+        )
+        weed.ensure(settings.cache_dir)
 
 
 def _apt_install(packages: list[str]) -> None:

@@ -22,6 +22,8 @@ class Figures:
     feed_cache_hit_rate: float | None = None
     feed_read_p99_ms: float | None = None
     requests_total: int = 0
+    edge_hit_ratio: float | None = None
+    """Hits over cacheable lookups at the edge since it started."""
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)

@@ -19,14 +19,16 @@ from http.client import HTTPException
 from pathlib import Path
 
 import stack.schema
-from infra.local import ownership, ports, process, stackproc, topology
+from infra.local import edgestats, ownership, ports, process, stackproc, topology
 from infra.local.component import Component
 from infra.local.dynamodb import DynamoDBServer
+from infra.local.edge import Edge, EdgeExporter
 from infra.local.env import settings_env
 from infra.local.exporters import PostgresExporter, RedisExporter
 from infra.local.figures import Figures, collect
 from infra.local.haproxy import HAProxy
 from infra.local.kafka import KafkaServer
+from infra.local.objectstore import ObjectStore
 from infra.local.opensearch import OpenSearchServer
 from infra.local.postgres import node_names, postgres_nodes
 from infra.local.prometheus import (
@@ -60,6 +62,7 @@ def data_components(settings: Settings) -> list[Component]:
         DynamoDBServer(settings),
         *postgres_nodes(settings),
         OpenSearchServer(settings),
+        ObjectStore(settings),
     ]
 
 
@@ -81,6 +84,7 @@ def components(settings: Settings) -> list[Component]:
         *data_components(settings),
         *app_components(settings),
         balancer(settings),
+        Edge(settings),
         *monitoring_components(settings),
     ]
 
@@ -209,7 +213,7 @@ def up(
     stages = [
         data_components(settings),
         app_components(settings),
-        [balancer(settings), *monitoring_components(settings)],
+        [balancer(settings), Edge(settings), *monitoring_components(settings)],
     ]
     to_start = [c for stage in stages for c in stage if running(c) is None]
     for component in components(settings):
@@ -338,7 +342,7 @@ def down(settings: Settings, on_status: StatusCallback) -> list[str]:
     watchers = sentinels(settings)
     watcher_names = {w.name for w in watchers}
     stages = [
-        [balancer(settings), *monitoring_components(settings)],
+        [balancer(settings), Edge(settings), *monitoring_components(settings)],
         app_components(settings),
         watchers,
         [c for c in data_components(settings) if c.name not in watcher_names],
@@ -449,7 +453,10 @@ def figures(settings: Settings) -> Figures:
         for g in stackproc.gateways(settings, gateway_count(settings))
     ]
     relay = f"http://{host}:{settings.worker_metrics_base_port}/metrics"
-    return collect(gateway_urls, relay)
+    found = collect(gateway_urls, relay)
+    counters = edgestats.read_counters(Edge(settings).work_dir)
+    found.edge_hit_ratio = counters.hit_ratio if counters else None
+    return found
 
 
 # Monitoring (issue 9): Prometheus and the exporters it scrapes.
@@ -472,12 +479,14 @@ def scrape_targets(settings: Settings) -> list[ScrapeTarget]:
 
 def _monitoring(settings: Settings) -> list[Component]:
     redis, postgres = RedisExporter(settings), PostgresExporter(settings)
+    edge = EdgeExporter(settings)
     targets = [
         *scrape_targets(settings),
         ScrapeTarget("redis", redis.name, settings.redis_exporter_port),
         ScrapeTarget("postgres", postgres.name, settings.postgres_exporter_port),
+        ScrapeTarget("edge", edge.name, settings.edge_exporter_port),
     ]
-    return [redis, postgres, PrometheusServer(settings, targets=targets)]
+    return [redis, postgres, edge, PrometheusServer(settings, targets=targets)]
 
 
 def monitoring_components(settings: Settings) -> list[Component]:

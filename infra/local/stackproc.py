@@ -16,7 +16,15 @@ from infra.local.env import settings_env
 from stack.settings import Settings
 
 # The relay first: it publishes what the workers consume. Order fixes metrics ports.
-WORKER_ROLES = ("relay", "fanout", "search-indexer", "trending", "notify", "analytics")
+WORKER_ROLES = (
+    "relay",
+    "fanout",
+    "search-indexer",
+    "trending",
+    "notify",
+    "analytics",
+    "edge-purger",
+)
 
 
 @dataclass

@@ -181,6 +181,16 @@ class Prices(_Section):
     dynamodb_storage_gb_month: float = Field(default=0.25, ge=0)
 
 
+class Edge(_Section):
+    media_per_read: float = Field(
+        default=0.5, ge=0, description="chirp: images viewed per timeline read"
+    )
+    media_bytes: int = Field(default=200_000, gt=0, description="chirp: 200 KB per image served")
+    hit_ratio: float = Field(
+        default=0.9, ge=0, le=1, description="chirp: edge hit ratio (the goal; a bench measures it)"
+    )
+
+
 class Assumptions(_Section):
     """Everything the capacity model reads; the defaults are the seed's world."""
 
@@ -194,6 +204,7 @@ class Assumptions(_Section):
     units: Units = Units()
     classes: Classes = Classes()
     prices: Prices = Prices()
+    edge: Edge = Edge()
 
     def with_overrides(self, overrides: dict[str, Any]) -> Assumptions:
         """A copy with ``{"section.field": value}`` replaced, validated whole."""

@@ -122,6 +122,15 @@ class Fleet(BaseModel):
     opensearch_data_nodes: int
 
 
+class EdgePlan(BaseModel):
+    """Media through the edge: what it serves, and what its misses ask of the origin."""
+
+    media_views_per_s: float
+    egress_bytes_per_s: float
+    origin_requests_per_s: float
+    origin_egress_bytes_per_s: float
+
+
 class CapacityPlan(BaseModel):
     """The derived plan; rates per second, sizes in bytes, cost in USD per month."""
 
@@ -135,6 +144,7 @@ class CapacityPlan(BaseModel):
     opensearch_bytes: float
     fleet: Fleet
     monthly_cost: dict[str, float]
+    edge: EdgePlan | None = None
 
 
 def plan_capacity(a: Assumptions) -> CapacityPlan:
@@ -177,7 +187,21 @@ def plan_capacity(a: Assumptions) -> CapacityPlan:
         monthly_cost={},
     )
     plan.monthly_cost = monthly_cost(a, plan)
+    plan.edge = edge_plan(a, load)
     return plan
+
+
+def edge_plan(a: Assumptions, load: LoadPlan) -> EdgePlan:
+    """At the planned read rate: images viewed, the edge's egress, and the origin's share
+    (the misses) in requests and bytes."""
+    views = load.reads_per_s.plan * a.edge.media_per_read
+    misses = views * (1 - a.edge.hit_ratio)
+    return EdgePlan(
+        media_views_per_s=views,
+        egress_bytes_per_s=views * a.edge.media_bytes,
+        origin_requests_per_s=misses,
+        origin_egress_bytes_per_s=misses * a.edge.media_bytes,
+    )
 
 
 def round_up_one_figure(x: float) -> float:

@@ -10,6 +10,7 @@ from loadtests.journeys.base import ChirpUser, RateLimited, UnexpectedStatus
 from loadtests.journeys.ceiling import CeilingProbe
 from loadtests.journeys.engagers import Engager
 from loadtests.journeys.feed_readers import FeedReader
+from loadtests.journeys.media import MediaUser
 from loadtests.journeys.posters import CelebrityPoster, Poster
 from loadtests.journeys.searchers import Searcher
 from loadtests.journeys.timeline_readers import TimelineReader
@@ -25,6 +26,7 @@ JOURNEYS: dict[str, type[ChirpUser]] = {
     "search": Searcher,
     "trending": TrendingViewer,
     "ceiling": CeilingProbe,
+    "media": MediaUser,
 }
 
 

@@ -73,6 +73,7 @@ class ChirpUser(FastHttpUser):
         actor: Member | None = None,
         query: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
+        data: bytes | None = None,
         headers: dict[str, str] | None = None,
         ok: Iterable[int] = (200,),
         under_api: bool = True,
@@ -86,14 +87,15 @@ class ChirpUser(FastHttpUser):
         if actor is not None:
             sent["Authorization"] = f"Bearer {actor.token}"
         url = (API if under_api else "") + path + (f"?{urlencode(query)}" if query else "")
+        payload = {"json": body} if data is None else {"data": data}
         late_ms, self._late_ms = self._late_ms, 0.0
         expected = set(ok)
         with self.client.request(
             method,
             url,
             name=name,
-            json=body,
             headers=sent,
+            **payload,
             catch_response=True,
             context={"late_ms": late_ms},
         ) as answer:

@@ -13,9 +13,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 
+from stack.edge.caching import CacheHeadersMiddleware, cache_policy
 from stack.gateway import errors, fleet, health, openapi, ping
 from stack.gateway.middleware import BodyLimitMiddleware, MetricsMiddleware
 from stack.gateway.poolstats import PoolStats
+from stack.media.routes import media_body_limits
 from stack.resources import Resources
 from stack.settings import Settings
 
@@ -26,6 +28,7 @@ SERVICES = {
     "search": "stack.search.routes",
     "trending": "stack.trending.routes",
     "notifications": "stack.notify.routes",
+    "media": "stack.media.routes",
 }
 API_PREFIX = "/api/v1"
 
@@ -67,7 +70,10 @@ def create_app(settings: Settings, services: list[str] | None = None) -> FastAPI
     )
     errors.install(app)
     fleet.install(app, settings)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, per_path=media_body_limits(settings)
+    )
+    app.add_middleware(CacheHeadersMiddleware, policy=cache_policy(settings))
     app.add_middleware(MetricsMiddleware, node_id=settings.node_id)
     app.include_router(health.router)
     app.include_router(ping.router, prefix=API_PREFIX, responses=openapi.COMMON)

@@ -63,24 +63,29 @@ def route_template(scope: Scope) -> str:
 
 
 class BodyLimitMiddleware:
-    """Answers 413 to bodies over `max_bytes`, declared or streamed (chunked), before any
-    handler runs: the body is read whole first (it is small by definition), then handed on."""
+    """Answers 413 to bodies over `max_bytes` (or the path's own limit in `per_path`),
+    declared or streamed (chunked), before any handler runs: the body is read whole first
+    (bounded by the limit), then handed on."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, per_path: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.per_path = per_path or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.per_path.get(scope.get("path", ""), self.max_bytes)
         declared = dict(scope.get("headers", ())).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _too_large(send, self.max_bytes)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(send, limit)
             return
-        first = await self._read(receive)
+        first = await self._read(receive, limit)
         if first is None:
-            await _too_large(send, self.max_bytes)
+            await _too_large(send, limit)
             return
         handed = False
 
@@ -93,7 +98,8 @@ class BodyLimitMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def _read(self, receive: Receive) -> Message | None:
+    @staticmethod
+    async def _read(receive: Receive, limit: int) -> Message | None:
         """The whole body as one message (or the disconnect that cut it short); None once
         it passes the limit, the rest left unread."""
         chunks: list[bytes] = []
@@ -104,7 +110,7 @@ class BodyLimitMiddleware:
                 return message
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
+            if size > limit:
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):

@@ -78,6 +78,7 @@ def _tweet_event(
             user_id=gone.user_id,
             retweet_of=gone.retweet_of,
             hashtags=gone.hashtags,
+            media_urls=gone.media_urls,
         )
     return None
 

@@ -13,6 +13,7 @@ IDEMPOTENCY_EXPIRES_AT = "expires_at"
 IDEMPOTENCY_KEEP_S = 24 * 3600
 # Which process holds which node id of the tweet and user ids (see stack/node_lease.py).
 NODE_LEASES = "node_leases"
+MEDIA = "media"
 
 
 def _key(*parts: tuple[str, str, str]) -> dict[str, Any]:
@@ -46,6 +47,8 @@ TABLE_SPECS: dict[str, dict[str, Any]] = {
         ("key", "S", "HASH"),
     ),
     NODE_LEASES: _key(("node_id", "N", "HASH")),
+    # Uploaded media: owner, object key, and the one tweet that uses it.
+    MEDIA: _key(("media_id", "N", "HASH")),
 }
 
 

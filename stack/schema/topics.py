@@ -29,6 +29,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "search-indexer": (TWEET_CREATED, TWEET_EDITED, TWEET_DELETED, USER_CREATED),
     "trending": (TWEET_CREATED, TWEET_EDITED, TWEET_DELETED),
     "notify": (TWEET_CREATED, TWEET_EDITED, FOLLOW_CHANGED, LIKE_ADDED, RETWEET_CREATED),
+    "edge-purger": (TWEET_EDITED, TWEET_DELETED),
     "analytics": (
         TWEET_CREATED,
         TWEET_EDITED,

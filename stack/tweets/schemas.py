@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from stack.text import MAX_TWEET_CHARS, VISIBLE_PATTERN
 
@@ -25,7 +26,28 @@ class TweetCreate(BaseModel):
         examples=["hello #chirp @ada"],
     )
     reply_to: str | None = Field(None, pattern=r"^\d{1,19}$", description="tweet id replied to")
-    media_urls: list[HttpUrl] = Field(default_factory=list, max_length=4)
+    media_ids: list[str] = Field(
+        default_factory=list,
+        max_length=4,
+        description="up to 4 of your unused uploads (POST /api/v1/media)",
+    )
+    media_urls: Any = Field(None, deprecated=True, description="refused: send media_ids")
+
+    @field_validator("media_ids")
+    @classmethod
+    def _decimal_ids(cls, ids: list[str]) -> list[str]:
+        if not all(i.isascii() and i.isdigit() and len(i) <= 19 for i in ids):
+            raise ValueError("media_ids are the decimal ids POST /api/v1/media returned")
+        return ids
+
+    @field_validator("media_urls")
+    @classmethod
+    def _no_urls(cls, urls: Any) -> None:
+        if urls:
+            raise ValueError(
+                "links to media are not taken; upload each image with POST /api/v1/media "
+                "and send the ids it returns in media_ids"
+            )
 
 
 class TweetEdit(BaseModel):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 
+from stack import edge, tracing
 from stack import text as text_rules
-from stack import tracing
 from stack.gateway import ratelimit
 from stack.gateway.errors import ApiError, forbidden, not_found
+from stack.media import service as media
 from stack.relay.wakeup import nudge
 from stack.resources import Resources
 from stack.tweets import backpressure, cache, store
@@ -28,14 +29,17 @@ def post_tweet(
     reply_to = int(body.reply_to) if body.reply_to else None
     if reply_to is not None and store.get_tweet(res.dynamo, reply_to) is None:
         raise not_found("Replied-to tweet")
+    tweet_id = res.ids.next_id()
+    media_ids = [int(m) for m in body.media_ids]
+    media_urls = media.claim_for_post(res, author_id, media_ids, tweet_id, idempotency_key)
     tweet = Tweet(
-        tweet_id=res.ids.next_id(),
+        tweet_id=tweet_id,
         user_id=author_id,
         text=clean,
         created_at_ms=_now_ms(),
         hashtags=text_rules.hashtags(clean, res.settings.max_hashtags),
         mentions=text_rules.mentions(clean, res.settings.max_mentions),
-        media_urls=[str(u) for u in body.media_urls],
+        media_urls=media_urls,
         reply_to=reply_to,
     )
     key = f"{author_id}:{idempotency_key}" if idempotency_key else None
@@ -45,9 +49,13 @@ def post_tweet(
             store.put_tweet(res.dynamo, tweet, key, tracing.current_carrier())
     except store.IdempotentReplay as replay:
         earlier = store.get_tweet(res.dynamo, replay.tweet_id)
+        media.settle_replay(res, author_id, media_ids, replay.tweet_id, idempotency_key)
         if earlier is None:
             raise ApiError(409, "conflict", "that idempotency key's tweet was deleted") from replay
         return earlier
+    except Exception:
+        media.detach(res, media_ids, tweet_id)
+        raise
     nudge(res.redis)
     return tweet
 
@@ -78,6 +86,7 @@ def edit_tweet(res: Resources, caller: int, tweet_id: int, new_text: str) -> Twe
         raise not_found("Tweet")
     nudge(res.redis)
     cache.replace(res.redis, edited, res.settings.tweet_cache_ttl_s)
+    edge.purge_tweet(res.settings, tweet_id, caller)
     return edited
 
 
@@ -93,10 +102,13 @@ def delete_tweet(res: Resources, caller: int, tweet_id: int) -> None:
             nudge(res.redis)
             cache.bury(res.redis, tweet_id, res.settings.tweet_cache_ttl_s)
             cache.forget(res.redis, original.tweet_id)
+            edge.purge_tweet(res.settings, tweet_id, caller)
             return
     store.delete_tweet(res.dynamo, tweet)
     nudge(res.redis)
     cache.bury(res.redis, tweet_id, res.settings.tweet_cache_ttl_s)
+    media.delete_urls(res, tweet.media_urls)
+    edge.purge_tweet(res.settings, tweet_id, caller)
 
 
 def like(res: Resources, caller: int, tweet_id: int, liked: bool) -> Tweet:

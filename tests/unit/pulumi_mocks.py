@@ -35,6 +35,11 @@ _COMPUTED: dict[str, dict[str, Any]] = {
         "readerEndpointAddress": "replica.chirp.cache.example",
     },
     "aws:opensearch/domain:Domain": {"endpoint": "vpc-chirp.es.example"},
+    "aws:cloudfront/distribution:Distribution": {"domainName": "d111.cloudfront.example"},
+    "aws:s3/bucketV2:BucketV2": {
+        "bucket": "chirp-media",
+        "bucketRegionalDomainName": "chirp-media.s3.eu-west-1.example",
+    },
     "random:index/randomId:RandomId": {"hex": "0a1b2c3d"},
     "random:index/randomPassword:RandomPassword": {"result": "generated-by-random"},
 }

@@ -238,9 +238,9 @@ def test_the_task_role_reaches_every_table_and_lists_them(deployed):
     (policy,) = [p for name, p in _policies(deployed) if name == "chirp-app-tables"]
     tables, listing = policy["Statement"]
     named = {r.rsplit(":", 1)[1] for r in tables["Resource"] if not r.endswith("*")}
-    assert named == {f"chirp-tables-{t}" for t in ("tweets", "engagements", "idempotency")} | {
-        "chirp-tables-node-leases"
-    }
+    assert named == {
+        f"chirp-tables-{t}" for t in ("tweets", "engagements", "idempotency", "media")
+    } | {"chirp-tables-node-leases"}
     assert listing == {"Effect": "Allow", "Action": ["dynamodb:ListTables"], "Resource": ["*"]}
 
 

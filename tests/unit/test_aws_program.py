@@ -90,6 +90,7 @@ def test_components_are_grouped_as_component_resources(default_stack: Deployed) 
         "chirp:aws:TaskRoles",
         "chirp:aws:Autoscaling",
         "chirp:aws:Alarms",
+        "chirp:aws:Edge",
     }
 
 
@@ -515,3 +516,43 @@ def test_a_malformed_sizing_file_is_one_clear_error(
     assert expected in message
     assert str(path) in message
     assert "\n" not in message
+
+
+# --- the edge: media bucket and CloudFront -------------------------------------------------
+
+
+def test_media_bucket_is_private_and_read_by_cloudfront_only(default_stack: Deployed) -> None:
+    block = default_stack.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    assert all(
+        block[k]
+        for k in (
+            "blockPublicAcls",
+            "blockPublicPolicy",
+            "ignorePublicAcls",
+            "restrictPublicBuckets",
+        )
+    )
+    access = default_stack.one("aws:cloudfront/originAccessControl:OriginAccessControl")
+    assert (access["originAccessControlOriginType"], access["signingBehavior"]) == ("s3", "always")
+    policy = json.loads(default_stack.one("aws:s3/bucketPolicy:BucketPolicy")["policy"])
+    (statement,) = policy["Statement"]
+    assert statement["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert statement["Action"] == "s3:GetObject"
+    assert "AWS:SourceArn" in statement["Condition"]["StringEquals"]
+
+
+def test_cloudfront_serves_media_from_the_bucket_and_the_rest_from_the_alb(
+    default_stack: Deployed,
+) -> None:
+    cdn = default_stack.one("aws:cloudfront/distribution:Distribution")
+    origins = {o["originId"]: o for o in cdn["origins"]}
+    assert set(origins) == {"media", "api"}
+    assert origins["media"]["originAccessControlId"]
+    (media,) = cdn["orderedCacheBehaviors"]
+    assert (media["pathPattern"], media["targetOriginId"]) == ("/media/*", "media")
+    assert media["allowedMethods"] == ["GET", "HEAD"]
+    assert cdn["defaultCacheBehavior"]["targetOriginId"] == "api"
+    api_policy = default_stack.one("aws:cloudfront/cachePolicy:CachePolicy")
+    keyed = api_policy["parametersInCacheKeyAndForwardedToOrigin"]["headersConfig"]
+    assert keyed["headers"]["items"] == ["Authorization"]  # never one user's answer to another
+    assert api_policy["defaultTtl"] == 0  # only what Cache-Control allows

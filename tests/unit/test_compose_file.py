@@ -29,7 +29,7 @@ from stack.settings import Settings
 
 HAPROXY_CFG = REPO_ROOT / "infra" / "compose" / "haproxy.cfg"
 GATEWAYS = ("gateway-1", "gateway-2")
-WORKERS = ("relay", "fanout", "search-indexer", "trending", "notify", "analytics")
+WORKERS = ("relay", "fanout", "search-indexer", "trending", "notify", "analytics", "edge-purger")
 CHIRP_SERVICES = (*GATEWAYS, *WORKERS)
 SENTINELS = ("sentinel-1", "sentinel-2", "sentinel-3")
 REPLICAS = ("postgres-replica", "redis-replica")
