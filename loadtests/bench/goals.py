@@ -42,6 +42,10 @@ DEFINITIONS: dict[str, str] = {
     "fanout_lag_p99_ms": "post acknowledged -> in the follower's feed, p99 of exact samples at "
     "50 % of post_rps",
     "index_lag_p99_ms": "post acknowledged -> searchable, p99 of exact samples at 50 % of post_rps",
+    "edge_hit_ratio": "edge (Varnish) cache hits / lookups for Zipf-popular media and public "
+    "reads, open loop at 50 % of the edge's measured capacity",
+    "edge_p99_ms": "edge p99 of that open loop, from the intended start",
+    "edge_origin_saved": "share of edge requests that never reached an origin",
 }
 
 
@@ -61,6 +65,8 @@ GOALS = (
     Goal("fanout_ratio", ">=", 0.2),
     Goal("fanout_lag_p99_ms", "<=", 1_000.0),
     Goal("index_lag_p99_ms", "<=", 2_000.0),
+    Goal("edge_hit_ratio", ">=", 0.9),
+    Goal("edge_p99_ms", "<=", 20.0),
 )
 
 

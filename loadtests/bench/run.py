@@ -47,12 +47,13 @@ class BenchConfig:
     fractions: tuple[float, ...] = FRACTIONS
     lag_min_s: float = 15.0
     drain_deliveries: int = 50_000
+    edge_s: float = 20.0
 
     @classmethod
     def preset(cls, quick: bool) -> BenchConfig:
         if quick:
             return cls(quick=True, saturation_s=6.0, open_s=8.0, open_max_s=8.0,
-                       fractions=(HEADLINE_FRACTION,), lag_min_s=10.0)  # fmt: skip
+                       fractions=(HEADLINE_FRACTION,), lag_min_s=10.0, edge_s=8.0)  # fmt: skip
         return cls()
 
     def open_duration(self, rate: float, fraction: float) -> float:
@@ -127,6 +128,8 @@ def run_bench(
         settings, concurrency=saturation["post"].users, processes=gateway_count(settings)
     )
     update(2)
+    update = progress.phase("edge", config.edge_s)
+    edge = _edge(settings, population, config, update)
     return _assemble(
         settings=settings,
         config=config,
@@ -139,7 +142,21 @@ def run_bench(
         drained=drained,
         fanout_ceiling=fanout_ceiling,
         post_ceiling=post_ceiling,
+        edge=edge,
     )
+
+
+def _edge(
+    settings: Settings, population: Any, config: BenchConfig, update: Callable[[float], None]
+) -> dict[str, Any] | None:
+    """The edge phase, or None on a stack that runs no edge."""
+    from loadtests.bench.edge import measure_edge
+
+    if not probes.get_json(settings.edge_base_url, "/healthz"):
+        return None
+    figures = measure_edge(settings, settings.edge_base_url, population, config.edge_s)
+    update(config.edge_s)
+    return figures
 
 
 def _plan(base: str, population_file: Path, config: BenchConfig) -> LoadPlan:
@@ -224,6 +241,7 @@ def _assemble(
     drained: drain.Drain,
     fanout_ceiling: ceilings.Ceiling,
     post_ceiling: ceilings.Ceiling,
+    edge: dict[str, Any] | None,
 ) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     not_judged: dict[str, str] = {}
@@ -263,6 +281,7 @@ def _assemble(
     samples, lag_rate, lag_s = lags
     _lag_figures("fanout_lag", samples.fanout_ms, figures, not_judged)
     _lag_figures("index_lag", samples.index_ms, figures, not_judged)
+    _edge_figures(edge, figures, not_judged, unreliable)
     goal_results = goals.judge_goals(figures, not_judged, unreliable)
     reliable = not unreliable
     return {
@@ -298,6 +317,7 @@ def _assemble(
         },
         "operations": operations,
         "drain": drained.as_dict(),
+        "edge": edge,
         "goals": goal_results,
         "definitions": goals.DEFINITIONS,
     }
@@ -334,6 +354,22 @@ def _lag_figures(
         figures[key] = round(float(np.percentile(values, percentile)), 3) if values else None
         if values and not enough_samples(percentile, len(values)):
             not_judged[key] = _too_few(percentile, len(values))
+
+
+def _edge_figures(
+    edge: dict[str, Any] | None,
+    figures: dict[str, Any],
+    not_judged: dict[str, str],
+    unreliable: set[str],
+) -> None:
+    latency = (edge or {}).get("latency_ms") or {}
+    figures["edge_hit_ratio"] = None if edge is None else edge["hit_ratio"]
+    figures["edge_p99_ms"] = latency.get("p99")
+    figures["edge_origin_saved"] = None if edge is None else edge["origin_saved"]
+    if edge is not None and not edge["p99_enough_samples"]:
+        not_judged["edge_p99_ms"] = _too_few(99.0, edge["requests"])
+    if edge is not None and not edge["reliable"]:
+        unreliable |= {"edge_hit_ratio", "edge_p99_ms"}
 
 
 def _too_few(percentile: float, count: int) -> str:
