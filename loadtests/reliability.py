@@ -126,3 +126,15 @@ def judge_reliability(
         "system_mean_percent": None if system_mean is None else round(system_mean, 1),
     }
     return Reliability(not reasons, reasons, warnings, cpu, schedule_data)
+
+
+def judge_phase(phase: Any) -> Reliability:
+    """`judge_reliability` of a generator phase's result (a `runner.PhaseResult`)."""
+    totals = phase.recorder.totals()
+    return judge_reliability(
+        phase.cpu,
+        phase.system_cpu,
+        phase.schedule,
+        requests=totals.requests,
+        rate_limited=totals.rate_limited,
+    )

@@ -23,7 +23,7 @@ from loadtests.latency import percentiles
 from loadtests.outcome import Gates
 from loadtests.plan import plan_scenario
 from loadtests.population import load_population, population_path
-from loadtests.reliability import judge_reliability
+from loadtests.reliability import judge_phase
 from loadtests.report_html import write_report
 from loadtests.stackmetrics import StackProbe
 from loadtests.summary import RunFacts, build_summary, write_summary
@@ -99,14 +99,7 @@ def run_load(
         result = generator.run_phase(
             plan.user_stages, probe=probe, on_tick=on_tick, until=watch.breached
         )
-        totals = result.recorder.totals()
-        reliability = judge_reliability(
-            result.cpu,
-            result.system_cpu,
-            result.schedule,
-            requests=totals.requests,
-            rate_limited=totals.rate_limited,
-        )
+        reliability = judge_phase(result)
         facts = RunFacts(
             scenario=scenario,
             generator_mode=generator.mode,

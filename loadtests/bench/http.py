@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loadtests.latency import Percentiles, percentiles
-from loadtests.reliability import Reliability, judge_reliability
+from loadtests.reliability import Reliability, judge_phase
 
 ERROR_SHARE_LIMIT = 0.01
 MIN_SATURATION_USERS = 6
@@ -133,13 +133,7 @@ def _figures(
     recorder = result.recorder
     stats = recorder.endpoints.get(operation.endpoint)
     totals = recorder.totals()
-    reliability = judge_reliability(
-        result.cpu,
-        result.system_cpu,
-        result.schedule,
-        requests=totals.requests,
-        rate_limited=totals.rate_limited,
-    )
+    reliability = judge_phase(result)
     if totals.requests and totals.rate_limited / totals.requests > ERROR_SHARE_LIMIT:
         reliability.reliable = False
         reliability.reasons.append(

@@ -145,19 +145,8 @@ def follower_ids(
 ) -> Iterator[list[int]]:
     """Every follower of `user_id` (only those active since `active_since` when given),
     in chunks, with a server-side cursor so a large audience is never held at once."""
-    query = "SELECT f.follower_id FROM follows f"
-    params: tuple[object, ...] = (user_id,)
-    if active_since is not None:
-        query += " JOIN users u ON u.id = f.follower_id WHERE f.followee_id = %s"
-        query += " AND u.last_active_at >= %s"
-        params = (user_id, active_since)
-    else:
-        query += " WHERE f.followee_id = %s"
-    with conn.transaction(), conn.cursor(name=f"followers_{user_id}") as cursor:
-        cursor.itersize = 5000
-        cursor.execute(query, params)
-        while chunk := cursor.fetchmany(5000):
-            yield [r[0] for r in chunk]
+    for chunk in follower_pairs(conn, [user_id], active_since):
+        yield [follower for _, follower in chunk]
 
 
 def follower_pairs(
