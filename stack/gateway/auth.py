@@ -136,7 +136,7 @@ def _stored_grant(res: Resources, token_hash: str) -> TokenGrant | None:
 
     found = reads.read(res, (), query)
     LOOKUPS.labels("replica" if res.pg_read is not res.pg else "primary").inc()
-    stale = found is not None and reads.must_read_primary(res, [found[0]])
+    stale = found is not None and reads.written_lately(res, found[0])
     if res.pg_read is not res.pg and (found is None or stale):
         LOOKUPS.labels("primary").inc()
         with res.pg.connection() as conn:

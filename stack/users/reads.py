@@ -63,6 +63,17 @@ def must_read_primary(res: Resources, user_ids: Iterable[int]) -> bool:
         return True  # no way to know: correctness over offloading the primary
 
 
+def written_lately(res: Resources, user_id: int) -> bool:
+    """Whether the user was written within the window; False when Redis cannot say (a
+    check on the side, unlike `must_read_primary`, which errs towards the primary)."""
+    if res.settings.read_your_writes_s <= 0 or res.pg_read is res.pg:
+        return False
+    try:
+        return bool(res.redis.exists(_key(user_id)))
+    except redis.RedisError:
+        return False
+
+
 def read(res: Resources, about: Iterable[int], query: Callable[[psycopg.Connection], T]) -> T:
     """Run `query` on a replica (the primary for users just written), falling back once
     to the primary when the replica fails."""
