@@ -145,3 +145,21 @@ def test_list_names_every_drill(stack):
     assert done.returncode == 0, done.stderr
     names = {d["name"] for d in json.loads(done.stdout)}
     assert {"gateway-failover", "worker-crash", "cache-loss", "kafka-lag"} <= names
+
+
+def test_edge_loss_end_to_end(stack, tmp_path, healthy_after):
+    code, summary, journal = _drill(stack, "edge-loss", tmp_path / "edge-loss")
+    _assert_sound(code, summary, journal, "edge-loss")
+    loss = journal["actions"][0]
+    assert loss["type"] == "edge_loss" and "SIGKILL to edge" in loss["detail"]
+    assert "hit ratio above 0.9 again" in loss["detail"]
+    assert "req/s without it" in loss["detail"]  # the origin's load, reported
+    assert _components(stack)["edge"] == "up"
+
+
+def test_edge_stale_end_to_end(stack, tmp_path, healthy_after):
+    code, summary, journal = _drill(stack, "edge-stale", tmp_path / "edge-stale")
+    _assert_sound(code, summary, journal, "edge-stale")
+    stale = journal["actions"][0]
+    assert stale["type"] == "edge_stale" and stale["ok"]
+    assert "none served by the edge" in stale["detail"]
