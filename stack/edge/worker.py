@@ -1,7 +1,9 @@
 """The edge purger worker: the backstop to the gateway's purge, and the media sweeper.
 
 - tweet_edited, tweet_deleted: purge the tweet, its author's timeline pages and (for a
-  delete) its media from the edge again, in case the gateway's purge was lost;
+  delete) its media from the edge again, in case the gateway's purge was lost; a
+  delete's media objects are deleted again too (the gateway may have died between the
+  tweet and its media; deleting what is gone is success);
 - every `_SWEEP_EVERY_S`, media no tweet claimed within a day is deleted.
 
 Purging twice is harmless, so a redelivered event changes nothing. A purge the edge did
@@ -44,6 +46,7 @@ class EdgePurger:
         for event in batch:
             if isinstance(event, events.TweetDeleted | events.TweetEdited):
                 urls = event.media_urls if isinstance(event, events.TweetDeleted) else []
+                media.delete_urls(self.res, urls)
                 ok = purge_tweet(self.res.settings, event.tweet_id, event.user_id, urls)
                 PURGES.labels(str(ok).lower()).inc()
         self._sweep_now_and_then()

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from stack import objectstore
+from stack.tweets import store
 from tests.api import Api, eventually
 
 pytestmark = pytest.mark.integration
@@ -199,3 +200,19 @@ def test_purge_is_taken_only_from_127_0_0_1(api, edge, stack):
 def test_credentials_file_is_private(stack):
     path = objectstore.credentials_file(stack.settings())
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_worker_purges_what_the_gateway_did_not(api, edge, res):
+    """A delete that never went through a gateway (so no gateway purge): the edge-purger
+    worker purges the tweet and deletes its image from the Kafka event."""
+    moe = api.sign_up("moe")
+    media = upload(api, moe, png(seed=11)).json()
+    tweet = api.post(moe, "behind the gateway's back", media_ids=[media["media_id"]])
+    path, image = f"/api/v1/tweets/{tweet['tweet_id']}", httpx.URL(media["url"]).path
+    edge.get(path), edge.get(image)
+    assert edge.get(path).headers["X-Cache"] == "HIT"
+    stored = store.get_tweet(res.dynamo, int(tweet["tweet_id"]))
+    assert stored is not None
+    store.delete_tweet(res.dynamo, stored)
+    eventually(lambda: edge.get(path).status_code == 404, what="the worker's purge of the tweet")
+    eventually(lambda: edge.get(image).status_code == 404, what="the worker's delete of the image")

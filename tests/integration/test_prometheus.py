@@ -35,6 +35,8 @@ COMPONENTS = {
     "analytics",
     "redis-exporter",
     "postgres-exporter",
+    "edge-purger",
+    "edge-exporter",
 }
 
 
