@@ -1,4 +1,4 @@
-"""`chirp simulate capacity|fanout|lag`: models past one machine (DESIGN.md section 6).
+"""`chirp simulate capacity|fanout|lag`: models past one machine (see the README).
 
 Each command parses options, calls into ``infra.sizing`` and renders: rich tables
 for people, ``--json`` for scripts, ``--plot DIR`` for a PNG and a self-contained

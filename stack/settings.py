@@ -106,7 +106,7 @@ class Settings(BaseSettings):
 
     node_id: int = Field(default=0, ge=0, le=1023, description="this process's id in tweet ids")
 
-    # The stack's behaviour (DESIGN.md sections 3 to 5).
+    # The stack's behaviour: limits, tiers, caches.
     feed_max: int = 800
     push_threshold: int = Field(default=1_000, description="below: push to every follower")
     celebrity_threshold: int = Field(default=100_000, description="above: no push, merged on read")

@@ -2,7 +2,7 @@
 
 `chirp simulate capacity --emit-pulumi-config FILE` writes that file (schema
 `chirp.sizing/v1`, translated by `infra.aws.plan_sizing`); without one every
-size is the seed's "Component Sizing" (seed/twitter-design-review.md). The
+size is the seed's "Component Sizing" (the design review the capacity model checks). The
 default location is `<run dir>/aws-sizing.json` (or `.yaml`/`.yml`). A file
 may also use this module's own keys directly, alone or beside the
 simulation's. Missing keys take their defaults and unknown keys are ignored.

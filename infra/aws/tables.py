@@ -1,4 +1,4 @@
-"""DynamoDB tables, keyed as DESIGN.md section 4 says.
+"""DynamoDB tables, keyed as the local stack's table specs say.
 
 `tweets`: partition key `user_id`, sort key `tweet_id`, both numbers. Tweet
 ids are time-sortable 64-bit integers, so a numeric sort key keeps a user's

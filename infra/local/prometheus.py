@@ -187,7 +187,7 @@ def _alert(raw: dict[str, Any]) -> Alert:
     )
 
 
-# Alert history (issue 9): what fired during a load run or a drill, and a link to see it.
+# Alert history: what fired during a load run or a drill, and a link to see it.
 
 FIRING = 'ALERTS{alertstate="firing"}'
 _MAX_POINTS = 10_000

@@ -459,7 +459,7 @@ def figures(settings: Settings) -> Figures:
     return found
 
 
-# Monitoring (issue 9): Prometheus and the exporters it scrapes.
+# Monitoring: Prometheus and the exporters it scrapes.
 
 
 def prometheus_enabled(settings: Settings) -> bool:

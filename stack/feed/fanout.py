@@ -1,6 +1,6 @@
 """Fan-out on write: a new tweet or retweet into the feeds of those who should see it.
 
-The hybrid of DESIGN.md section 5, by the author's follower count:
+The hybrid fan-out (README: Architecture), by the author's follower count:
 
 - below `push_threshold`: push to every follower;
 - up to `celebrity_threshold`: push to followers active within `active_days`

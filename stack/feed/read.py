@@ -1,4 +1,4 @@
-"""The home timeline read path (DESIGN.md section 5, "Read").
+"""The home timeline read path.
 
 feed sorted set → on a miss, regenerate from DynamoDB (followees' recent tweets,
 one rebuild at a time per user) → merge followed celebrities' lists → hydrate

@@ -1,4 +1,4 @@
-"""OpenSearch indices of the stack (DESIGN.md section 4) and their idempotent creation."""
+"""OpenSearch indices of the stack and their idempotent creation."""
 
 from __future__ import annotations
 

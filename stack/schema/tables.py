@@ -1,4 +1,4 @@
-"""DynamoDB tables of the stack (DESIGN.md section 4) and their idempotent creation."""
+"""DynamoDB tables of the stack and their idempotent creation."""
 
 from __future__ import annotations
 

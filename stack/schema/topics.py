@@ -1,4 +1,4 @@
-"""Kafka topics of the stack (DESIGN.md section 4) and their idempotent creation."""
+"""Kafka topics of the stack and their idempotent creation."""
 
 from __future__ import annotations
 
