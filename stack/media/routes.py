@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from stack.gateway.deps import CurrentUser, ResourcesDep
 from stack.gateway.errors import ApiError
+from stack.gateway.openapi import AUTHENTICATED
 from stack.media import service
 from stack.settings import Settings
 
@@ -27,6 +28,7 @@ class MediaPublic(BaseModel):
     UPLOAD_PATH,
     status_code=status.HTTP_201_CREATED,
     responses={
+        **AUTHENTICATED,
         413: {"description": "over the size limit"},
         415: {"description": "not a PNG, JPEG, GIF or WebP image"},
         429: {"description": "upload rate limit"},

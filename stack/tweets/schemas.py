@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from stack.text import MAX_TWEET_CHARS, VISIBLE_PATTERN
 
@@ -31,7 +32,9 @@ class TweetCreate(BaseModel):
         max_length=4,
         description="up to 4 of your unused uploads (POST /api/v1/media)",
     )
-    media_urls: Any = Field(None, deprecated=True, description="refused: send media_ids")
+    # Not in the schema (no client should build one); one sent anyway is refused with a
+    # message that names media_ids.
+    media_urls: SkipJsonSchema[Any] = None
 
     @field_validator("media_ids")
     @classmethod
