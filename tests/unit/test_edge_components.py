@@ -46,8 +46,8 @@ def test_varnish_listens_on_loopback_and_its_manager_stays_in_the_foreground(tmp
     settings = _settings(tmp_path)
     argv = Edge(settings).command()
     assert "-F" in argv
-    assert argv[argv.index("-a") + 1] == "127.0.0.1:8088"
-    assert argv[argv.index("-T") + 1] == "127.0.0.1:8089"
+    assert argv[argv.index("-a") + 1] == f"127.0.0.1:{settings.edge_port}"
+    assert argv[argv.index("-T") + 1] == f"127.0.0.1:{settings.edge_admin_port}"
     assert argv[argv.index("-n") + 1].startswith(str(settings.run_dir.resolve()))
     exporter = EdgeExporter(settings).command()
     assert "-web.listen-address=127.0.0.1:9131" in exporter
