@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from stack.text import MAX_TWEET_CHARS, VISIBLE_PATTERN
@@ -27,7 +27,7 @@ class TweetCreate(BaseModel):
         examples=["hello #chirp @ada"],
     )
     reply_to: str | None = Field(None, pattern=r"^\d{1,19}$", description="tweet id replied to")
-    media_ids: list[str] = Field(
+    media_ids: list[Annotated[str, StringConstraints(pattern=r"^\d{1,19}$")]] = Field(
         default_factory=list,
         max_length=4,
         description="up to 4 of your unused uploads (POST /api/v1/media)",
@@ -35,13 +35,6 @@ class TweetCreate(BaseModel):
     # Not in the schema (no client should build one); one sent anyway is refused with a
     # message that names media_ids.
     media_urls: SkipJsonSchema[Any] = None
-
-    @field_validator("media_ids")
-    @classmethod
-    def _decimal_ids(cls, ids: list[str]) -> list[str]:
-        if not all(i.isascii() and i.isdigit() and len(i) <= 19 for i in ids):
-            raise ValueError("media_ids are the decimal ids POST /api/v1/media returned")
-        return ids
 
     @field_validator("media_urls")
     @classmethod
