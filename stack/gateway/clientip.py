@@ -54,7 +54,7 @@ def client_address(request: Request, settings: Settings) -> str:
 
 
 def is_trusted(peer: str, settings: Settings) -> bool:
-    """Whether `peer` is one of `trusted_proxies` (an address or a network like 10.0.0.0/8)."""
+    """Whether `peer` is one of `trusted_proxies` (an address or a network like 192.168.1.0/24)."""
     try:
         address = ipaddress.ip_address(peer)
     except ValueError:
