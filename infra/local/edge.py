@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from infra.local.component import Component, Port, Problem
+from infra.local.exporters import Exporter
 from infra.local.vcl import EdgeConfig, render_vcl
 from stack.errors import ComponentFailed, MissingDependency
 
@@ -97,40 +98,24 @@ class Edge(Component):
 
 
 @dataclass
-class EdgeExporter(Component):
+class EdgeExporter(Exporter):
     """prometheus-varnish-exporter: varnishstat's counters as /metrics."""
 
     name: ClassVar[str] = "edge-exporter"
     binary: ClassVar[str] = "prometheus-varnish-exporter"
-
-    def ports(self) -> list[Port]:
-        return [Port(self.settings.edge_exporter_port, "edge_exporter_port")]
-
-    def problems(self) -> list[Problem]:
-        if shutil.which(self.binary):
-            return []
-        return [Problem(self.binary, f"apt-get install -y {self.binary}")]
+    port_setting: ClassVar[str] = "edge_exporter_port"
 
     def prepare(self) -> None:
-        if self.problems():
-            raise MissingDependency(self.binary, f"apt-get install -y {self.binary}")
-        self.home.mkdir(parents=True, exist_ok=True)
+        super().prepare()
         _wait_for_shared_memory(Edge(self.settings).work_dir, self.settings.start_timeout_s)
 
     def command(self) -> list[str]:
-        s = self.settings
         return [
             shutil.which(self.binary) or self.binary,
-            f"-web.listen-address={s.host}:{s.edge_exporter_port}",
+            f"-web.listen-address={self.listen_address()}",
             "-n",
-            str(Edge(s).work_dir),
+            str(Edge(self.settings).work_dir),
         ]
-
-    def probe(self) -> None:
-        url = f"http://{self.settings.host}:{self.settings.edge_exporter_port}/metrics"
-        with urllib.request.urlopen(url, timeout=5) as answer:
-            if answer.status != 200:
-                raise RuntimeError(f"{url} answered {answer.status}")
 
 
 def _wait_for_shared_memory(work_dir: Path, timeout_s: float) -> None:

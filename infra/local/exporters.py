@@ -19,7 +19,7 @@ from stack.errors import MissingDependency
 
 
 @dataclass
-class _Exporter(Component):
+class Exporter(Component):
     """A Debian `prometheus-*-exporter` binary serving /metrics on one port."""
 
     binary: ClassVar[str]
@@ -48,7 +48,7 @@ class _Exporter(Component):
 
 
 @dataclass
-class RedisExporter(_Exporter):
+class RedisExporter(Exporter):
     name: ClassVar[str] = "redis-exporter"
     binary: ClassVar[str] = "prometheus-redis-exporter"
     port_setting: ClassVar[str] = "redis_exporter_port"
@@ -69,7 +69,7 @@ class RedisExporter(_Exporter):
 
 
 @dataclass
-class PostgresExporter(_Exporter):
+class PostgresExporter(Exporter):
     name: ClassVar[str] = "postgres-exporter"
     binary: ClassVar[str] = "prometheus-postgres-exporter"
     port_setting: ClassVar[str] = "postgres_exporter_port"
