@@ -1,7 +1,7 @@
 # One image for every chirp process; the command picks the role:
-#   python -m stack.run gateway --port 8101
-#   python -m stack.run fanout | relay | search-indexer | trending | notify | analytics
-#   python -m stack.bootstrap
+#   python -m chirp.stack.run gateway --port 8101
+#   python -m chirp.stack.run fanout | relay | search-indexer | trending | notify | analytics
+#   python -m chirp.stack.bootstrap
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -26,4 +26,4 @@ RUN pip install --no-deps .
 
 USER chirp
 EXPOSE 8101
-CMD ["python", "-m", "stack.run", "gateway", "--port", "8101"]
+CMD ["python", "-m", "chirp.stack.run", "gateway", "--port", "8101"]

@@ -28,12 +28,12 @@ demo: setup
 
 # The report test opens report.html in Debian's headless Chromium. The compose test
 # loads docker-compose.yml with compose-go (Docker Compose's own loader), built from
-# infra/compose/configcheck with Go, since this machine's docker CLI has no compose plugin.
+# infra/provision/compose/configcheck with Go, since this machine's docker CLI has no compose plugin.
 CONFIGCHECK := $(VENV)/bin/compose-configcheck
 
-$(CONFIGCHECK): $(wildcard infra/compose/configcheck/*)
+$(CONFIGCHECK): $(wildcard infra/provision/compose/configcheck/*)
 	@command -v go >/dev/null || { echo "go is missing: the compose file test will be skipped"; exit 0; }; \
-		cd infra/compose/configcheck && go build -o $(abspath $@) .
+		cd infra/provision/compose/configcheck && go build -o $(abspath $@) .
 
 test-deps: $(CONFIGCHECK)
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && \

@@ -16,9 +16,9 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.console import err, out
-from cli.load import JsonOption, run_guarded
-from stack.settings import get_settings
+from chirp.cli.console import err, out
+from chirp.cli.load import JsonOption, run_guarded
+from chirp.core.settings import get_settings
 
 _VERDICT_STYLE = {"PASS": "green", "FAIL": "red"}
 
@@ -83,12 +83,12 @@ def bench(
     target = work_dir or Path("reports") / f"bench-{datetime.now():%Y%m%d-%H%M%S}"
 
     def run() -> dict[str, Any]:
-        from loadtests.greenlets import patch_process
+        from chirp.loadtests.greenlets import patch_process
 
         patch_process()
-        from loadtests.bench import BenchConfig, run_bench
-        from loadtests.bench.goals import exit_code
-        from loadtests.bench.report import write_bench_report
+        from chirp.loadtests.bench import BenchConfig, run_bench
+        from chirp.loadtests.bench.goals import exit_code
+        from chirp.loadtests.bench.report import write_bench_report
 
         with _phase_bars(quiet=as_json) as progress:
             figures = run_bench(
@@ -97,8 +97,8 @@ def bench(
         figures["exit_code"] = exit_code(figures["goals"], figures["reliable"], allow_unreliable)
         write_bench_report(figures, target)
         if junit is not None:
-            from loadtests.bench.goals import junit_cases
-            from loadtests.junit import write_junit
+            from chirp.loadtests.bench.goals import junit_cases
+            from chirp.loadtests.junit import write_junit
 
             cases = junit_cases(figures["goals"], figures["unreliable"], allow_unreliable)
             write_junit(junit, "chirp bench", cases)

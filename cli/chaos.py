@@ -21,9 +21,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from cli.alerts import print_alerts
-from cli.console import err, fail, out
-from stack.settings import get_settings
+from chirp.cli.alerts import print_alerts
+from chirp.cli.console import err, fail, out
+from chirp.core.settings import get_settings
 
 _PLAIN_SAMPLE_EVERY_S = 5.0
 
@@ -66,7 +66,7 @@ def chaos(
 
     Rollbacks always run, on Ctrl-C too. Writes journal.json and summary.md.
     """
-    from infra.chaos import DrillError, available, load_drill, run_drill
+    from chirp.infra.chaos import DrillError, available, load_drill, run_drill
 
     if name == "list":
         _list(available(), as_json)
@@ -99,8 +99,8 @@ def chaos(
 
 
 def _write_junit(path: Path, journal: dict[str, Any]) -> None:
-    from infra.chaos.summary import junit_cases
-    from loadtests.junit import write_junit
+    from chirp.infra.chaos.summary import junit_cases
+    from chirp.loadtests.junit import write_junit
 
     try:
         write_junit(path, f"chirp chaos {journal['drill']}", junit_cases(journal))
@@ -109,7 +109,7 @@ def _write_junit(path: Path, journal: dict[str, Any]) -> None:
 
 
 def _list(drills: dict[str, Path], as_json: bool) -> None:
-    from infra.chaos import DrillError, parse_drill
+    from chirp.infra.chaos import DrillError, parse_drill
 
     rows = []
     for drill_name, path in drills.items():
@@ -222,7 +222,7 @@ def _sample_line(sample: dict[str, Any]) -> str:
 
 
 def _print_results(journal: dict[str, Any]) -> None:
-    from infra.chaos.summary import ledger_rows, measure_rows, phase_rows
+    from chirp.infra.chaos.summary import ledger_rows, measure_rows, phase_rows
 
     checks = Table(title=f"chirp chaos {journal['drill']}: checks", title_justify="left")
     for column in ("verdict", "check", "observed", "wanted"):

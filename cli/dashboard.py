@@ -17,9 +17,10 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from infra.local import provider
-from infra.local.figures import scrape
-from infra.local.live import (
+from chirp.core.settings import Settings
+from chirp.infra.provision.local import provider
+from chirp.infra.provision.local.figures import scrape
+from chirp.infra.provision.local.live import (
     LAG_TARGET,
     LagState,
     LiveFigures,
@@ -28,8 +29,7 @@ from infra.local.live import (
     Scrape,
     live_figures,
 )
-from infra.local.prometheus import Alert, ScrapeTarget
-from stack.settings import Settings
+from chirp.infra.provision.local.prometheus import Alert, ScrapeTarget
 
 REFRESH_S = 1.0
 WINDOW_S = 10.0

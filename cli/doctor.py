@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cli.console import err, out
-from infra.local import doctor as checks
-from stack.settings import get_settings
+from chirp.cli.console import err, out
+from chirp.core.settings import get_settings
+from chirp.infra.provision.local import doctor as checks
 
 
 def doctor(

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from cli.console import err, out
-from infra.local import failover as steps
-from stack.settings import get_settings
+from chirp.cli.console import err, out
+from chirp.core.settings import get_settings
+from chirp.infra.provision.local import failover as steps
 
 app = typer.Typer(
     help="Move a primary role to a replica, with the services running (no restart).",

@@ -17,11 +17,11 @@ import typer
 from rich.live import Live
 from rich.markup import escape
 
-from cli.alerts import print_alerts
-from cli.console import err, fail, out
-from scenarios import ScenarioError, available, load_scenario
-from stack.errors import ChirpError
-from stack.settings import get_settings
+from chirp.cli.alerts import print_alerts
+from chirp.cli.console import err, fail, out
+from chirp.core.errors import ChirpError
+from chirp.core.settings import get_settings
+from chirp.scenarios import ScenarioError, available, load_scenario
 
 _PROGRESS_EVERY_S = 10.0
 _LOG_WIDTH = 132
@@ -197,13 +197,13 @@ def load(
         _fail("--tolerance needs --compare OLD: a stored report to compare with")
     old = None
     if compare is not None:
-        from loadtests.summary import read_summary
+        from chirp.loadtests.summary import read_summary
 
         try:
             old = read_summary(compare)
         except ChirpError as error:
             _fail(str(error))
-    from loadtests.outcome import Gates
+    from chirp.loadtests.outcome import Gates
 
     gates = Gates(allow_unreliable=allow_unreliable, baseline=old, tolerance=tolerance)
     target = report_dir or Path("reports") / f"{chosen.name}-{datetime.now():%Y%m%d-%H%M%S}"
@@ -231,9 +231,9 @@ def _web_ui(scenario: str, settings: Any, port: int) -> int:
     import subprocess
     import sys
 
-    import loadtests
-    from loadtests.plan import SCENARIO_VARIABLE
-    from loadtests.population import load_population, population_path
+    from chirp import loadtests
+    from chirp.loadtests.plan import SCENARIO_VARIABLE
+    from chirp.loadtests.population import load_population, population_path
 
     try:
         load_population(population_path(settings.run_dir))
@@ -262,7 +262,7 @@ def _remote_workers(expected: int, bind: str) -> Any:
     """Workers on other hosts to wait for, or None; says where they must connect."""
     if not expected:
         return None
-    from loadtests.worker import DEFAULT_MASTER_PORT, MasterAddress, RemoteWorkers
+    from chirp.loadtests.worker import DEFAULT_MASTER_PORT, MasterAddress, RemoteWorkers
 
     try:
         address = MasterAddress.parse(bind, default_port=DEFAULT_MASTER_PORT)
@@ -288,7 +288,7 @@ def _scenario(
 ) -> Any:
     from pydantic import ValidationError
 
-    from scenarios.toml_files import describe
+    from chirp.scenarios.toml_files import describe
 
     try:
         return load_scenario(name).with_overrides(
@@ -310,11 +310,11 @@ def _run_load(
     remote: Any = None,
     aim: str = "lb",
 ) -> dict[str, Any]:
-    from loadtests.greenlets import patch_process
+    from chirp.loadtests.greenlets import patch_process
 
     patch_process()
-    from loadtests.run import run_load
-    from loadtests.tables import RecentRates, live_table
+    from chirp.loadtests.run import run_load
+    from chirp.loadtests.tables import RecentRates, live_table
 
     rates = RecentRates()
     title = f"chirp load {chosen.name} ({chosen.model} model) → {target}"
@@ -369,8 +369,8 @@ def _fail(message: str) -> NoReturn:
 
 
 def _write_junit(path: Path, summary: dict[str, Any]) -> None:
-    from loadtests.junit import write_junit
-    from loadtests.outcome import junit_cases
+    from chirp.loadtests.junit import write_junit
+    from chirp.loadtests.outcome import junit_cases
 
     try:
         write_junit(path, f"chirp load {summary['scenario']['name']}", junit_cases(summary))
@@ -379,7 +379,7 @@ def _write_junit(path: Path, summary: dict[str, Any]) -> None:
 
 
 def _print_results(summary: dict[str, Any], target: Path) -> None:
-    from loadtests.tables import comparison_table, endpoints_table, slo_table, unjudged_line
+    from chirp.loadtests.tables import comparison_table, endpoints_table, slo_table, unjudged_line
 
     if not out.is_terminal:  # CI logs and pipes: no need to squeeze into 80 columns
         out.width = max(out.width, _LOG_WIDTH)

@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from cli.console import err, fail
-from stack.errors import ChirpError
+from chirp.cli.console import err, fail
+from chirp.core.errors import ChirpError
 
 
 def load_worker(
@@ -36,10 +36,10 @@ def load_worker(
     ] = None,
 ) -> None:
     """Join a load master, run the virtual users it assigns, report to it until it quits."""
-    from loadtests.greenlets import patch_process
+    from chirp.loadtests.greenlets import patch_process
 
     patch_process()
-    from loadtests.worker import MasterAddress, run_worker
+    from chirp.loadtests.worker import MasterAddress, run_worker
 
     try:
         report = run_worker(MasterAddress.parse(master), target=target)

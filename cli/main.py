@@ -6,9 +6,20 @@ import sys
 
 import typer
 
-from cli import bench, chaos, doctor, failover, load, load_worker, seed, simulate, stack, trace
-from cli.console import err
-from stack.errors import ChirpError
+from chirp.cli import (
+    bench,
+    chaos,
+    doctor,
+    failover,
+    load,
+    load_worker,
+    seed,
+    simulate,
+    stack,
+    trace,
+)
+from chirp.cli.console import err
+from chirp.core.errors import ChirpError
 
 app = typer.Typer(
     name="chirp",

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-from cli.console import err
+from chirp.cli.console import err
 
 _DONE_WORDS = ("ready", "already running", "stopped", "was not running")
 

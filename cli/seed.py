@@ -18,8 +18,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from cli.console import err, fail, out
-from stack.settings import get_settings
+from chirp.cli.console import err, fail, out
+from chirp.core.settings import get_settings
 
 
 def seed(
@@ -44,10 +44,10 @@ def seed(
     Feeds are built by the fan-out's own code with the same tiers; the tokens the
     load needs land in <run dir>/seed/population.json. Needs a running stack (`chirp up`).
     """
-    from stack.resources import Resources
-    from stack.seed import GraphSpec
-    from stack.seed import seed as load
-    from stack.seed.load import AlreadySeeded
+    from chirp.stack.resources import Resources
+    from chirp.stack.seed import GraphSpec
+    from chirp.stack.seed import seed as load
+    from chirp.stack.seed.load import AlreadySeeded
 
     spec = GraphSpec(
         users=users,

@@ -23,8 +23,9 @@ from rich.table import Table
 from typer.core import TyperCommand
 from typer.exceptions import TyperException
 
-from cli.console import err, fail, out
-from infra.sizing import (
+from chirp.cli.console import err, fail, out
+from chirp.core.errors import ChirpError
+from chirp.infra.sizing import (
     SCENARIO_3,
     SEED_LAG_LEVELS,
     Assumptions,
@@ -47,9 +48,8 @@ from infra.sizing import (
     standard_policies,
     write_pulumi_config,
 )
-from infra.sizing.capacity import CapacityPlan
-from infra.sizing.seed_review import SeedFigure
-from stack.errors import ChirpError
+from chirp.infra.sizing.capacity import CapacityPlan
+from chirp.infra.sizing.seed_review import SeedFigure
 
 _T = TypeVar("_T")
 
@@ -475,7 +475,7 @@ def fanout(
 
 
 def _fanout_plot(directory: Path, results: list[Any], summary: dict[str, Any]) -> tuple[Path, Path]:
-    from infra.sizing import plots
+    from chirp.infra.sizing import plots
 
     title = f"Fan-out policies on {summary['users']:,} users, {summary['edges']:,} follows"
     png = plots.fanout_png(results, title)
@@ -584,7 +584,7 @@ def _run_json(run: LagRun, series: bool) -> dict[str, Any]:
 
 
 def _lag_plot(directory: Path, runs: list[LagRun], scenario: LagScenario) -> tuple[Path, Path]:
-    from infra.sizing import plots
+    from chirp.infra.sizing import plots
 
     title = (
         f"Consumer lag: {scenario.producer_per_s:,.0f}/s in, {scenario.consumer_per_s:,.0f}/s out"

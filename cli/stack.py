@@ -12,13 +12,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli import dashboard
-from cli.console import err, fail, out
-from cli.progress import component_progress
-from infra.local import idle, provider
-from infra.local.figures import Figures
-from infra.local.prometheus import Alert
-from stack.settings import Settings, get_settings
+from chirp.cli import dashboard
+from chirp.cli.console import err, fail, out
+from chirp.cli.progress import component_progress
+from chirp.core.settings import Settings, get_settings
+from chirp.infra.provision.local import idle, provider
+from chirp.infra.provision.local.figures import Figures
+from chirp.infra.provision.local.prometheus import Alert
 
 
 class Provider(StrEnum):
@@ -288,21 +288,21 @@ class _Remote:
 
     def up(self, settings: Settings, console: Console, yes: bool) -> None:
         if self.choice is Provider.compose:
-            from infra.compose import compose_up
+            from chirp.infra.provision.compose import compose_up
 
             compose_up(settings, console)
         else:
-            from infra.aws import aws_up
+            from chirp.infra.provision.aws import aws_up
 
             aws_up(settings, console, yes)
 
     def down(self, settings: Settings, console: Console, yes: bool, purge: bool) -> None:
         if self.choice is Provider.compose:
-            from infra.compose import compose_down
+            from chirp.infra.provision.compose import compose_down
 
             compose_down(settings, purge, console)
         else:
-            from infra.aws import aws_down
+            from chirp.infra.provision.aws import aws_down
 
             aws_down(settings, console, yes)
 

@@ -9,9 +9,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from cli.console import out
-from infra.local import traces
-from stack.settings import get_settings
+from chirp.cli.console import out
+from chirp.core.settings import get_settings
+from chirp.infra.provision.local import traces
 
 _FIXED_WIDTH = 96
 """Roughly what the table takes without its timeline column."""

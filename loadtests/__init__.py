@@ -7,17 +7,17 @@ What this package exports imports neither Locust nor gevent. `loadtests.journeys
 
 from __future__ import annotations
 
-from loadtests.compare import compare
-from loadtests.junit import JUnitCase, write_junit
-from loadtests.latency import Percentiles, percentiles
-from loadtests.outcome import Gates
-from loadtests.pacing import RateProfile, ScheduleStats, UserSchedule
-from loadtests.plan import JourneyPlan, LoadPlan, allocate, plan_scenario
-from loadtests.population import Member, Population, PopulationError, load_population
-from loadtests.recorder import Outcome, Recorder
-from loadtests.slo import Objective, Verdict, judge, min_samples
-from loadtests.summary import build_summary, read_summary, validate
-from loadtests.zipf import ZipfPicker
+from chirp.loadtests.compare import compare
+from chirp.loadtests.junit import JUnitCase, write_junit
+from chirp.loadtests.latency import Percentiles, percentiles
+from chirp.loadtests.outcome import Gates
+from chirp.loadtests.pacing import RateProfile, ScheduleStats, UserSchedule
+from chirp.loadtests.plan import JourneyPlan, LoadPlan, allocate, plan_scenario
+from chirp.loadtests.population import Member, Population, PopulationError, load_population
+from chirp.loadtests.recorder import Outcome, Recorder
+from chirp.loadtests.slo import Objective, Verdict, judge, min_samples
+from chirp.loadtests.summary import build_summary, read_summary, validate
+from chirp.loadtests.zipf import ZipfPicker
 
 __all__ = [
     "Gates",

@@ -32,7 +32,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from stack.settings import Settings, get_settings
+from chirp.core.settings import Settings, get_settings
 
 _SCRATCH_USER_BASE = 2**62  # far above any snowflake id a stack mints or seeds
 FANOUT_BATCH = 500  # tweets per call, as the fan-out worker takes them from a backlog
@@ -68,8 +68,8 @@ def post_ceiling(
     settings: Settings, *, concurrency: int, processes: int = 2, seconds: float = 5.0
 ) -> Ceiling:
     """Keyed-post writes per second (TransactWriteItems) on scratch tables of the same shape."""
-    from stack.clients import dynamodb_client
-    from stack.schema import tables
+    from chirp.stack.clients import dynamodb_client
+    from chirp.stack.schema import tables
 
     suffix = uuid.uuid4().hex[:10]
     names = {
@@ -114,9 +114,9 @@ def _without_stream(spec: dict[str, Any]) -> dict[str, Any]:
 
 def _run_processes(args: list[str], seconds: float, processes: int, settings: Settings) -> float:
     """Operations per second summed over `processes` measuring processes."""
-    from infra.local.env import settings_env
+    from chirp.infra.provision.local.env import settings_env
 
-    command = [sys.executable, "-m", "loadtests.ceilings", *args, "--seconds", str(seconds)]
+    command = [sys.executable, "-m", "chirp.loadtests.ceilings", *args, "--seconds", str(seconds)]
     env = settings_env(settings)
     running = [
         subprocess.Popen(
@@ -139,10 +139,10 @@ def _run_processes(args: list[str], seconds: float, processes: int, settings: Se
 
 
 def _fanout_loop(followers: int, seconds: float) -> dict[str, float]:
-    from stack.clients import redis_client
-    from stack.feed.entries import Entry
-    from stack.feed.timeline import Timelines, feed_ttl_s
-    from stack.ids import IdGenerator
+    from chirp.stack.clients import redis_client
+    from chirp.stack.feed.entries import Entry
+    from chirp.stack.feed.timeline import Timelines, feed_ttl_s
+    from chirp.stack.ids import IdGenerator
 
     settings = get_settings()
     client = redis_client(settings)
@@ -173,11 +173,11 @@ def _fanout_loop(followers: int, seconds: float) -> dict[str, float]:
 def _post_loop(
     tweets_table: str, keys_table: str, threads: int, seconds: float
 ) -> dict[str, float]:
-    from stack.clients import dynamodb_client
-    from stack.ids import IdGenerator
-    from stack.text import hashtags, mentions
-    from stack.tweets.model import Tweet
-    from stack.tweets.store import post_transaction
+    from chirp.stack.clients import dynamodb_client
+    from chirp.stack.ids import IdGenerator
+    from chirp.stack.text import hashtags, mentions
+    from chirp.stack.tweets.model import Tweet
+    from chirp.stack.tweets.store import post_transaction
 
     client = dynamodb_client(get_settings(), max_pool=threads, attempts=1)
     ids = IdGenerator(1022)

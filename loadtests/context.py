@@ -12,12 +12,12 @@ import random
 import time
 from pathlib import Path
 
-from loadtests.content import DEFAULT_HASHTAGS, TweetPool
-from loadtests.pacing import RateProfile, ScheduleStats, UserSchedule
-from loadtests.plan import LoadPlan
-from loadtests.population import Member, Population, load_population
-from loadtests.recorder import Recorder
-from loadtests.zipf import ZipfPicker
+from chirp.loadtests.content import DEFAULT_HASHTAGS, TweetPool
+from chirp.loadtests.pacing import RateProfile, ScheduleStats, UserSchedule
+from chirp.loadtests.plan import LoadPlan
+from chirp.loadtests.population import Member, Population, load_population
+from chirp.loadtests.recorder import Recorder
+from chirp.loadtests.zipf import ZipfPicker
 
 
 class RunContext:

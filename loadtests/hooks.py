@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from loadtests.context import current
-from loadtests.recorder import Outcome, RateLimited, UnexpectedStatus
+from chirp.loadtests.context import current
+from chirp.loadtests.recorder import Outcome, RateLimited, UnexpectedStatus
 
 
 def outcome_of(exception: BaseException | None) -> tuple[Outcome, str | None]:

@@ -15,17 +15,17 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
-from loadtests.greenlets import patch_process
+from chirp.loadtests.greenlets import patch_process
 
 patch_process()
 
-from loadtests.context import configure  # noqa: E402
-from loadtests.journeys import user_classes  # noqa: E402
-from loadtests.plan import SCENARIO_VARIABLE, JourneyPlan, LoadPlan, plan_scenario  # noqa: E402
-from loadtests.population import population_path  # noqa: E402
-from scenarios import load_scenario  # noqa: E402
-from stack.errors import ChirpError  # noqa: E402
-from stack.settings import get_settings  # noqa: E402
+from chirp.core.errors import ChirpError  # noqa: E402
+from chirp.core.settings import get_settings  # noqa: E402
+from chirp.loadtests.context import configure  # noqa: E402
+from chirp.loadtests.journeys import user_classes  # noqa: E402
+from chirp.loadtests.plan import SCENARIO_VARIABLE, JourneyPlan, LoadPlan, plan_scenario  # noqa: E402
+from chirp.loadtests.population import population_path  # noqa: E402
+from chirp.scenarios import load_scenario  # noqa: E402
 
 DEFAULT_SCENARIO = "mixed"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from loadtests.junit import JUnitCase, Status
+from chirp.loadtests.junit import JUnitCase, Status
 
 _SKIPPED = {"NOT_MEASURED": "not measured", "NOT_ENOUGH_SAMPLES": "not enough samples"}
 

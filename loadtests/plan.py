@@ -12,9 +12,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loadtests.pacing import pool_size
-from loadtests.recorder import bucket_seconds
-from scenarios.model import Journey, Scenario
+from chirp.loadtests.pacing import pool_size
+from chirp.loadtests.recorder import bucket_seconds
+from chirp.scenarios.model import Journey, Scenario
 
 _MAX_SPAWN_RATE = 100.0
 SCENARIO_VARIABLE = "CHIRP_LOAD_SCENARIO"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from stack.errors import ConfigError
+from chirp.core.errors import ConfigError
 
 POPULATION_FILE = Path("seed") / "population.json"
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
-from loadtests.latency import encode, merge_encoded, new_histogram, record_ms
+from chirp.loadtests.latency import encode, merge_encoded, new_histogram, record_ms
 
 _MAX_ERROR_KINDS = 20
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import psutil
 
-from loadtests.pacing import ScheduleStats
+from chirp.loadtests.pacing import ScheduleStats
 
 CPU_SATURATED_PERCENT = 90.0
 CPU_SUSTAINED_S = 5  # consecutive one-second samples above the line

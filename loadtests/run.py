@@ -17,20 +17,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from infra.local.provider import alert_history, gateway_count
-from loadtests import slo
-from loadtests.latency import percentiles
-from loadtests.outcome import Gates
-from loadtests.plan import plan_scenario
-from loadtests.population import load_population, population_path
-from loadtests.reliability import judge_phase
-from loadtests.report_html import write_report
-from loadtests.stackmetrics import StackProbe
-from loadtests.summary import RunFacts, build_summary, write_summary
-from loadtests.worker import RemoteWorkers
-from scenarios.model import Scenario
-from stack.errors import ChirpError
-from stack.settings import Settings
+from chirp.core.errors import ChirpError
+from chirp.core.settings import Settings
+from chirp.infra.provision.local.provider import alert_history, gateway_count
+from chirp.loadtests import slo
+from chirp.loadtests.latency import percentiles
+from chirp.loadtests.outcome import Gates
+from chirp.loadtests.plan import plan_scenario
+from chirp.loadtests.population import load_population, population_path
+from chirp.loadtests.reliability import judge_phase
+from chirp.loadtests.report_html import write_report
+from chirp.loadtests.stackmetrics import StackProbe
+from chirp.loadtests.summary import RunFacts, build_summary, write_summary
+from chirp.loadtests.worker import RemoteWorkers
+from chirp.scenarios.model import Scenario
 
 
 class RunFailed(ChirpError):
@@ -77,7 +77,7 @@ def run_load(
     report_dir.mkdir(parents=True, exist_ok=True)
     probe = StackProbe(settings, gateway_count(settings))
 
-    from loadtests.runner import LOCUST_VERSION, Generator
+    from chirp.loadtests.runner import LOCUST_VERSION, Generator
 
     generator = Generator(
         plan,

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loadtests.greenlets import patch_process
+from chirp.loadtests.greenlets import patch_process
 
 patch_process()
 
@@ -34,18 +34,19 @@ from locust.env import Environment  # noqa: E402
 from locust.runners import STATE_STOPPED, MasterRunner  # noqa: E402
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSVFileWriter  # noqa: E402
 
-from infra.local.ports import free_port  # noqa: E402
-from loadtests import hooks  # noqa: E402
-from loadtests.context import RunContext, configure  # noqa: E402
-from loadtests.journeys import user_classes  # noqa: E402
-from loadtests.latency import warm_up  # noqa: E402
-from loadtests.pacing import ScheduleStats  # noqa: E402
-from loadtests.plan import LoadPlan  # noqa: E402
-from loadtests.population import Population  # noqa: E402
-from loadtests.recorder import Recorder  # noqa: E402
-from loadtests.reliability import CpuWatch  # noqa: E402
-from loadtests.stackmetrics import StackProbe, StackSample  # noqa: E402
-from loadtests.worker import (  # noqa: E402
+from chirp.core.errors import ChirpError  # noqa: E402
+from chirp.infra.provision.local.ports import free_port  # noqa: E402
+from chirp.loadtests import hooks  # noqa: E402
+from chirp.loadtests.context import RunContext, configure  # noqa: E402
+from chirp.loadtests.journeys import user_classes  # noqa: E402
+from chirp.loadtests.latency import warm_up  # noqa: E402
+from chirp.loadtests.pacing import ScheduleStats  # noqa: E402
+from chirp.loadtests.plan import LoadPlan  # noqa: E402
+from chirp.loadtests.population import Population  # noqa: E402
+from chirp.loadtests.recorder import Recorder  # noqa: E402
+from chirp.loadtests.reliability import CpuWatch  # noqa: E402
+from chirp.loadtests.stackmetrics import StackProbe, StackSample  # noqa: E402
+from chirp.loadtests.worker import (  # noqa: E402
     CONFIGURED_MESSAGE,
     HELLO_MESSAGE,
     PHASE_MESSAGE,
@@ -54,7 +55,6 @@ from loadtests.worker import (  # noqa: E402
     MasterAddress,
     RemoteWorkers,
 )
-from stack.errors import ChirpError  # noqa: E402
 
 LOCUST_VERSION = locust.__version__
 _WORKER_CONNECT_S = 90.0
@@ -339,7 +339,7 @@ class Generator:
         master = f"{bind.connect_host}:{port}"
         for index in range(1, self.local_workers + 1):
             log = (self.work_dir / f"worker-{index}.log").open("wb")
-            command = [sys.executable, "-m", "loadtests.worker", "--master", master]
+            command = [sys.executable, "-m", "chirp.loadtests.worker", "--master", master]
             self._processes.append(
                 subprocess.Popen(
                     command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL

@@ -18,9 +18,9 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
-from loadtests.latency import Percentiles
-from loadtests.recorder import Counts
-from scenarios.model import PERCENTILES, Slo, Threshold
+from chirp.loadtests.latency import Percentiles
+from chirp.loadtests.recorder import Counts
+from chirp.scenarios.model import PERCENTILES, Slo, Threshold
 
 WRITE_ENDPOINT = "POST /tweets"
 FEED_ENDPOINT = "GET /feed"

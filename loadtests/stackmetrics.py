@@ -18,7 +18,7 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from stack.settings import Settings
+from chirp.core.settings import Settings
 
 LAG = "chirp_consumer_group_lag"
 CACHE_HITS = "chirp_feed_cache_hits_total"

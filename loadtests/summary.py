@@ -19,16 +19,16 @@ from typing import Any
 
 import jsonschema
 
-from infra.local.prometheus import NOT_GATHERED
-from loadtests import slo
-from loadtests.compare import compare
-from loadtests.latency import Percentiles, percentiles, spectrum, value_ms
-from loadtests.outcome import Gates, outcome
-from loadtests.recorder import EndpointStats, Recorder
-from loadtests.reliability import Reliability
-from loadtests.stackmetrics import StackSample, cache_summary, lag_summary
-from scenarios.model import Scenario
-from stack.errors import ConfigError
+from chirp.core.errors import ConfigError
+from chirp.infra.provision.local.prometheus import NOT_GATHERED
+from chirp.loadtests import slo
+from chirp.loadtests.compare import compare
+from chirp.loadtests.latency import Percentiles, percentiles, spectrum, value_ms
+from chirp.loadtests.outcome import Gates, outcome
+from chirp.loadtests.recorder import EndpointStats, Recorder
+from chirp.loadtests.reliability import Reliability
+from chirp.loadtests.stackmetrics import StackSample, cache_summary, lag_summary
+from chirp.scenarios.model import Scenario
 
 SCHEMA_FILE = Path(__file__).with_name("summary.schema.json")
 SCHEMA_VERSION = 2

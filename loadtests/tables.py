@@ -10,8 +10,8 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from loadtests.latency import percentiles
-from loadtests.recorder import Recorder
+from chirp.loadtests.latency import percentiles
+from chirp.loadtests.recorder import Recorder
 
 _RECENT_S = 5.0
 _VERDICT_STYLE = {

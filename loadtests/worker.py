@@ -20,8 +20,8 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from loadtests.greenlets import patch_process
-from stack.errors import ChirpError, ConfigError
+from chirp.core.errors import ChirpError, ConfigError
+from chirp.loadtests.greenlets import patch_process
 
 STATS_MESSAGE = "chirp_stats"
 PHASE_MESSAGE = "chirp_phase"
@@ -90,7 +90,7 @@ def run_worker(master: MasterAddress, *, target: str | None = None) -> WorkerRep
     import gevent
     from locust.env import Environment
 
-    from loadtests import hooks
+    from chirp.loadtests import hooks
 
     if master.port is None:
         raise ConfigError(f"the master address {master} needs a port, e.g. {master}:5557")
@@ -159,10 +159,10 @@ def run_worker(master: MasterAddress, *, target: str | None = None) -> WorkerRep
 
 def _configure(environment: Any, data: dict[str, Any], target: str | None) -> Any:
     """This process's load context from the master's setup message."""
-    from loadtests.context import configure
-    from loadtests.journeys import user_classes
-    from loadtests.plan import LoadPlan
-    from loadtests.population import Population
+    from chirp.loadtests.context import configure
+    from chirp.loadtests.journeys import user_classes
+    from chirp.loadtests.plan import LoadPlan
+    from chirp.loadtests.population import Population
 
     plan = LoadPlan.from_json(data["plan"])
     if target:

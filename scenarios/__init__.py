@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from scenarios.loader import ScenarioError, available, load_scenario, parse_scenario
-from scenarios.model import ENDPOINTS, Journey, Load, Scenario, Slo, Stage, Threshold
+from chirp.scenarios.loader import ScenarioError, available, load_scenario, parse_scenario
+from chirp.scenarios.model import ENDPOINTS, Journey, Load, Scenario, Slo, Stage, Threshold
 
 __all__ = [
     "ENDPOINTS",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scenarios.model import Scenario
-from scenarios.toml_files import TomlCatalog, TomlFileError
+from chirp.scenarios.model import Scenario
+from chirp.scenarios.toml_files import TomlCatalog, TomlFileError
 
 SHIPPED_DIR = Path(__file__).resolve().parent
 

@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from stack.errors import ConfigError
+from chirp.core.errors import ConfigError
 
 Model = TypeVar("Model", bound=BaseModel)
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sys
 
-from stack import clients
-from stack.schema import indices, sql, tables, topics
-from stack.settings import get_settings
+from chirp.core.settings import get_settings
+from chirp.stack import clients
+from chirp.stack.schema import indices, sql, tables, topics
 
 
 def main() -> int:

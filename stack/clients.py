@@ -14,9 +14,9 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from redis.sentinel import Sentinel
 
-from stack import secrets
-from stack.errors import ConfigError
-from stack.settings import Settings
+from chirp.core.errors import ConfigError
+from chirp.core.settings import Settings
+from chirp.stack import secrets
 
 # DynamoDB Local accepts any credentials, but the key id must be letters and digits.
 DYNAMODB_LOCAL_KEYS = {"aws_access_key_id": "chirp", "aws_secret_access_key": "chirp"}

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 
-from stack.schema import topics
+from chirp.stack.schema import topics
 
 
 class _Event(BaseModel):

@@ -36,10 +36,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from stack.errors import ChirpError, ConfigError
-from stack.ids import MAX_NODE, IdGenerator, IdSource
-from stack.schema.tables import NODE_LEASES
-from stack.settings import Settings
+from chirp.core.errors import ChirpError, ConfigError
+from chirp.core.settings import Settings
+from chirp.stack.ids import MAX_NODE, IdGenerator, IdSource
+from chirp.stack.schema.tables import NODE_LEASES
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from stack.errors import ConfigError
-from stack.settings import Settings
+from chirp.core.errors import ConfigError
+from chirp.core.settings import Settings
 
 _REGION = "us-east-1"
 

@@ -13,10 +13,10 @@ import redis
 from opensearchpy import OpenSearch
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from stack import clients, objectstore
-from stack.ids import IdSource
-from stack.node_lease import LeasedIds, node_ids
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.stack import clients, objectstore
+from chirp.stack.ids import IdSource
+from chirp.stack.node_lease import LeasedIds, node_ids
 
 _ON_PRIMARY_MAX_S = 5.0
 """How long a read-pool connection may stay on a primary before it is swapped for one to

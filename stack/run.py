@@ -12,18 +12,18 @@ import sys
 
 from prometheus_client import start_http_server
 
-from stack import tracing
-from stack.settings import Settings, get_settings
+from chirp.core.settings import Settings, get_settings
+from chirp.stack import tracing
 
 # Worker role → module with `build_handler(settings) -> Handler`. The relay is not a
 # consumer; it has a loop of its own.
 WORKER_MODULES = {
-    "fanout": "stack.feed.worker",
-    "search-indexer": "stack.search.indexer",
-    "trending": "stack.trending.worker",
-    "notify": "stack.notify.worker",
-    "analytics": "stack.analytics.worker",
-    "edge-purger": "stack.edge.worker",
+    "fanout": "chirp.stack.feed.worker",
+    "search-indexer": "chirp.stack.search.indexer",
+    "trending": "chirp.stack.trending.worker",
+    "notify": "chirp.stack.notify.worker",
+    "analytics": "chirp.stack.analytics.worker",
+    "edge-purger": "chirp.stack.edge.worker",
 }
 ROLES = ("relay", *WORKER_MODULES)
 
@@ -43,12 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.role == "gateway":
         return _run_gateway(settings, args.port, args.services)
     if args.role == "relay":
-        from stack.relay.loop import run_relay
+        from chirp.stack.relay.loop import run_relay
 
         start_http_server(args.port, addr=settings.host)
         run_relay(settings)
         return 0
-    from stack.workers.runtime import Worker
+    from chirp.stack.workers.runtime import Worker
 
     # Built before the metrics port opens, so a worker that cannot start fails its probe.
     module = importlib.import_module(WORKER_MODULES[args.role])
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run_gateway(settings: Settings, port: int, services: str) -> int:
     import uvicorn
 
-    from stack.gateway.app import create_app
+    from chirp.stack.gateway.app import create_app
 
     chosen = None if services == "all" else [s.strip() for s in services.split(",") if s.strip()]
     uvicorn.run(

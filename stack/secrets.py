@@ -15,8 +15,8 @@ import secrets as random
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from stack.errors import ConfigError
-from stack.settings import Settings
+from chirp.core.errors import ConfigError
+from chirp.core.settings import Settings
 
 SECRETS_FILE = "secrets.json"
 _PLACEHOLDERS = frozenset({"", "changeme", "change-me", "password", "secret", "chirp"})

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from infra.local import process
-from stack.resources import Resources
+from chirp.infra.provision.local import process
+from chirp.stack.resources import Resources
 from tests.stackenv import StackEnv
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from infra.local.ports import free_port
+from chirp.infra.provision.local.ports import free_port
 from tests.api import eventually
 from tests.stackenv import StackEnv
 
@@ -34,7 +34,7 @@ def gateways(stack: StackEnv, count: int, **env: str) -> Iterator[list[Gateway]]
     logs = [(stack.run_dir / f"extra-gateway-{port}.log").open("wb") for port in ports]
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "stack.run", "gateway", "--port", str(port)],
+            [sys.executable, "-m", "chirp.stack.run", "gateway", "--port", str(port)],
             env=base_env,
             cwd=REPO,
             stdout=log,

@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.local.ports import free_range
+from chirp.infra.provision.local.ports import free_range
 
 PORT_SETTINGS = (
     "redis_port",
@@ -85,7 +85,7 @@ class StackEnv:
     def chirp(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         """Run the chirp CLI as a subprocess against this stack."""
         return subprocess.run(
-            [sys.executable, "-m", "cli.main", *args],
+            [sys.executable, "-m", "chirp.cli.main", *args],
             env=self.env,
             capture_output=True,
             text=True,
@@ -94,7 +94,7 @@ class StackEnv:
         )
 
     def settings(self):
-        from stack.settings import Settings
+        from chirp.core.settings import Settings
 
         overrides = {
             key.removeprefix("CHIRP_").lower(): value

@@ -20,14 +20,14 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from infra.chaos.faults import ROLES, FaultProvider, StatusCallback
-from infra.local.dynamodb import DynamoDBServer
-from infra.local.haproxy import HAProxy
-from infra.local.kafka import KafkaServer
-from infra.local.opensearch import OpenSearchServer
-from infra.local.postgres import PostgresServer
-from infra.local.redis import RedisServer
-from infra.local.stackproc import WORKER_ROLES
+from chirp.infra.chaos.faults import ROLES, FaultProvider, StatusCallback
+from chirp.infra.provision.local.dynamodb import DynamoDBServer
+from chirp.infra.provision.local.haproxy import HAProxy
+from chirp.infra.provision.local.kafka import KafkaServer
+from chirp.infra.provision.local.opensearch import OpenSearchServer
+from chirp.infra.provision.local.postgres import PostgresServer
+from chirp.infra.provision.local.redis import RedisServer
+from chirp.infra.provision.local.stackproc import WORKER_ROLES
 
 Params = Mapping[str, Any]
 Validator = Callable[[Params, Collection[str] | None], list[str]]
@@ -100,8 +100,8 @@ _GATEWAY = re.compile(r"^gateway-\d+$")
 def _default_components() -> tuple[str, ...]:
     """Component names a default stack has, when no running stack is at hand to ask."""
     try:
-        from infra.local import provider
-        from stack.settings import Settings
+        from chirp.core.settings import Settings
+        from chirp.infra.provision.local import provider
 
         return tuple(c.name for c in provider.components(Settings()))
     except Exception:  # a broken environment must not hide the static names
@@ -335,7 +335,7 @@ def validate_edge_loss(params: Params, components: Collection[str] | None) -> li
 
 
 def run_edge_loss(context: ActionContext, params: Params) -> str:
-    from infra.chaos import edge
+    from chirp.infra.chaos import edge
 
     settings = edge.settings_of(context.faults)
     options = {key: float(params.get(key, value)) for key, value in _EDGE_LOSS.items()}
@@ -353,7 +353,7 @@ def validate_edge_stale(params: Params, components: Collection[str] | None) -> l
 
 
 def run_edge_stale(context: ActionContext, params: Params) -> str:
-    from infra.chaos import edge
+    from chirp.infra.chaos import edge
 
     settings = edge.settings_of(context.faults)
     return edge.run_edge_stale(

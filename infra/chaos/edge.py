@@ -19,10 +19,10 @@ import zlib
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from infra.chaos.faults import FaultFailed
-from infra.local.edge import Edge
-from infra.local.edgestats import EdgeCounters, read_counters
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.infra.chaos.faults import FaultFailed
+from chirp.infra.provision.local.edge import Edge
+from chirp.infra.provision.local.edgestats import EdgeCounters, read_counters
 
 _TIMEOUT_S = 3.0
 

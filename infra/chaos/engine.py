@@ -23,18 +23,20 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from infra.chaos import journal, preflight, verdict
-from infra.chaos.actions import ACTIONS, ActionContext, ActionRecord
-from infra.chaos.client import Api, Reply
-from infra.chaos.faults import LocalFaults
-from infra.chaos.follows import (
+from chirp.core.errors import ChirpError
+from chirp.core.settings import Settings
+from chirp.infra.chaos import journal, preflight, verdict
+from chirp.infra.chaos.actions import ACTIONS, ActionContext, ActionRecord
+from chirp.infra.chaos.client import Api, Reply
+from chirp.infra.chaos.faults import LocalFaults
+from chirp.infra.chaos.follows import (
     FollowCast,
     FollowVerification,
     FollowWriter,
     create_follow_cast,
     verify_follows,
 )
-from infra.chaos.integrity import (
+from chirp.infra.chaos.integrity import (
     Cast,
     CastFailed,
     LedgerWriter,
@@ -44,14 +46,12 @@ from infra.chaos.integrity import (
     verify,
     warm_feeds,
 )
-from infra.chaos.ledger import FollowWrite, LedgerReport, Write
-from infra.chaos.loadproc import BackgroundLoad
-from infra.chaos.metrics import Sample
-from infra.chaos.model import ActionSpec, Drill
-from infra.chaos.preflight import DrillCannotRun
-from infra.chaos.probes import Prober, Target
-from stack.errors import ChirpError
-from stack.settings import Settings
+from chirp.infra.chaos.ledger import FollowWrite, LedgerReport, Write
+from chirp.infra.chaos.loadproc import BackgroundLoad
+from chirp.infra.chaos.metrics import Sample
+from chirp.infra.chaos.model import ActionSpec, Drill
+from chirp.infra.chaos.preflight import DrillCannotRun
+from chirp.infra.chaos.probes import Prober, Target
 
 _TICK_S = 0.2
 _LOAD_GRACE_S = 30.0

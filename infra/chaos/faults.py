@@ -21,14 +21,14 @@ import signal
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from infra.local import failover, process, provider
-from infra.local.component import Component
-from stack import clients
-from stack.errors import ChirpError
-from stack.feed.read import regenerate_feed
-from stack.resources import Resources
-from stack.settings import Settings
-from stack.tweets import backpressure
+from chirp.core.errors import ChirpError
+from chirp.core.settings import Settings
+from chirp.infra.provision.local import failover, process, provider
+from chirp.infra.provision.local.component import Component
+from chirp.stack import clients
+from chirp.stack.feed.read import regenerate_feed
+from chirp.stack.resources import Resources
+from chirp.stack.tweets import backpressure
 
 StatusCallback = Callable[[str, str], None]
 

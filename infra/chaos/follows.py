@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from infra.chaos.client import Api, Reply
-from infra.chaos.integrity import Member, PacedWriter, all_pages, sign_up
-from infra.chaos.ledger import FollowReport, FollowWrite, classify_follows, follow_outcome
+from chirp.infra.chaos.client import Api, Reply
+from chirp.infra.chaos.integrity import Member, PacedWriter, all_pages, sign_up
+from chirp.infra.chaos.ledger import FollowReport, FollowWrite, classify_follows, follow_outcome
 
 _FOLLOW_TIMEOUT_S = 10.0
 _POLL_S = 2.0

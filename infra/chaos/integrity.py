@@ -18,9 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
-from infra.chaos.client import Api, Reply
-from infra.chaos.ledger import LedgerReport, Observation, Outcome, Write, classify, outcome_of
-from stack.errors import ChirpError
+from chirp.core.errors import ChirpError
+from chirp.infra.chaos.client import Api, Reply
+from chirp.infra.chaos.ledger import LedgerReport, Observation, Outcome, Write, classify, outcome_of
 
 _POST_TIMEOUT_S = 10.0
 _POSTERS = 8

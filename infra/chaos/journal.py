@@ -12,16 +12,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from infra.chaos.actions import FAILOVER_ACTIONS, ActionRecord
-from infra.chaos.follows import FollowVerification
-from infra.chaos.integrity import Verification
-from infra.chaos.metrics import Sample, aggregate
-from infra.chaos.model import Drill
-from infra.chaos.summary import summary_markdown
-from infra.chaos.verdict import PHASES, CheckResult, in_phase, phase_figures
-from infra.local import provider
-from infra.local.prometheus import NOT_GATHERED, AlertHistory
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.infra.chaos.actions import FAILOVER_ACTIONS, ActionRecord
+from chirp.infra.chaos.follows import FollowVerification
+from chirp.infra.chaos.integrity import Verification
+from chirp.infra.chaos.metrics import Sample, aggregate
+from chirp.infra.chaos.model import Drill
+from chirp.infra.chaos.summary import summary_markdown
+from chirp.infra.chaos.verdict import PHASES, CheckResult, in_phase, phase_figures
+from chirp.infra.provision.local import provider
+from chirp.infra.provision.local.prometheus import NOT_GATHERED, AlertHistory
 
 SCHEMA_VERSION = 1
 _SETTINGS_SHOWN = (

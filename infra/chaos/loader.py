@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from pathlib import Path
 
-import scenarios
-from infra.chaos.model import Drill
-from scenarios.toml_files import TomlCatalog, TomlFileError
+from chirp import scenarios
+from chirp.infra.chaos.model import Drill
+from chirp.scenarios.toml_files import TomlCatalog, TomlFileError
 
 SHIPPED_DIR = Path(scenarios.__file__).resolve().parent / "drills"
 

@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from infra.local.env import settings_env
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.infra.provision.local.env import settings_env
 
 _POPULATION = Path("seed") / "population.json"  # where `chirp seed` leaves it (its contract)
 
@@ -47,7 +47,7 @@ class BackgroundLoad:
         return [
             sys.executable,
             "-m",
-            "cli.main",
+            "chirp.cli.main",
             "load",
             self.scenario,
             "--duration",

@@ -31,8 +31,8 @@ from pydantic import (
     model_validator,
 )
 
-from infra.chaos import actions
-from infra.chaos.metrics import is_metric
+from chirp.infra.chaos import actions
+from chirp.infra.chaos.metrics import is_metric
 
 Phase = Literal["baseline", "during", "after"]
 Op = Literal["<", "<=", ">", ">=", "=="]

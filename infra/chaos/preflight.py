@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.chaos.actions import ACTIONS
-from infra.chaos.client import Api, Reply
-from infra.chaos.faults import FaultProvider
-from infra.chaos.loadproc import population_file
-from infra.chaos.model import Drill
-from infra.local import provider
-from stack.errors import ChirpError
-from stack.settings import Settings
+from chirp.core.errors import ChirpError
+from chirp.core.settings import Settings
+from chirp.infra.chaos.actions import ACTIONS
+from chirp.infra.chaos.client import Api, Reply
+from chirp.infra.chaos.faults import FaultProvider
+from chirp.infra.chaos.loadproc import population_file
+from chirp.infra.chaos.model import Drill
+from chirp.infra.provision.local import provider
 
 
 class DrillCannotRun(ChirpError):

@@ -16,13 +16,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import count
 
-from infra.chaos.client import Api, Reply
-from infra.chaos.integrity import Cast, Member
-from infra.chaos.ledger import FollowWrite, Outcome, Write
-from infra.chaos.metrics import Sample
-from infra.local import provider, stackproc
-from infra.local.figures import scrape
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.infra.chaos.client import Api, Reply
+from chirp.infra.chaos.integrity import Cast, Member
+from chirp.infra.chaos.ledger import FollowWrite, Outcome, Write
+from chirp.infra.chaos.metrics import Sample
+from chirp.infra.provision.local import provider, stackproc
+from chirp.infra.provision.local.figures import scrape
 
 _HIT_WINDOW = 5
 """Seconds of gateway feed-cache counters the hit rate is computed over."""

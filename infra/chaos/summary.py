@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.local.prometheus import label_text
-from loadtests.junit import JUnitCase
+from chirp.infra.provision.local.prometheus import label_text
+from chirp.loadtests.junit import JUnitCase
 
 _PHASES = ("baseline", "during", "after")
 PHASE_ROWS = (

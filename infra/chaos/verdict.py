@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from infra.chaos.actions import ActionRecord
-from infra.chaos.ledger import FollowReport, LedgerReport
-from infra.chaos.metrics import Sample, aggregate
-from infra.chaos.model import Check, Condition, Drill, Guard
+from chirp.infra.chaos.actions import ActionRecord
+from chirp.infra.chaos.ledger import FollowReport, LedgerReport
+from chirp.infra.chaos.metrics import Sample, aggregate
+from chirp.infra.chaos.model import Check, Condition, Drill, Guard
 
 PASS, FAIL, ABORTED, ERROR = "PASS", "FAIL", "ABORTED", "ERROR"
 PHASES = ("baseline", "during", "after")

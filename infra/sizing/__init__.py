@@ -16,9 +16,9 @@ Pure models, no I/O except the explicit readers and writers:
 
 from __future__ import annotations
 
-from infra.sizing.assumptions import Assumptions, load_assumptions, parse_assumptions
-from infra.sizing.capacity import CapacityPlan, plan_capacity
-from infra.sizing.fanout import (
+from chirp.infra.sizing.assumptions import Assumptions, load_assumptions, parse_assumptions
+from chirp.infra.sizing.capacity import CapacityPlan, plan_capacity
+from chirp.infra.sizing.fanout import (
     FanoutModel,
     Policy,
     PolicyKind,
@@ -26,9 +26,9 @@ from infra.sizing.fanout import (
     compare_policies,
     standard_policies,
 )
-from infra.sizing.followers import FollowerDistribution
-from infra.sizing.graph import FollowerGraph, GraphSpec, generate_graph
-from infra.sizing.lag import (
+from chirp.infra.sizing.followers import FollowerDistribution
+from chirp.infra.sizing.graph import FollowerGraph, GraphSpec, generate_graph
+from chirp.infra.sizing.lag import (
     SCENARIO_3,
     SEED_LAG_LEVELS,
     Autoscale,
@@ -40,9 +40,9 @@ from infra.sizing.lag import (
     compare_rules,
     simulate_lag,
 )
-from infra.sizing.measured import MeasuredCapacities, load_report, parse_report
-from infra.sizing.pulumi_config import pulumi_sizes, write_pulumi_config
-from infra.sizing.seed_review import SeedFigure, compare_with_seed, inconsistencies
+from chirp.infra.sizing.measured import MeasuredCapacities, load_report, parse_report
+from chirp.infra.sizing.pulumi_config import pulumi_sizes, write_pulumi_config
+from chirp.infra.sizing.seed_review import SeedFigure, compare_with_seed, inconsistencies
 
 __all__ = [
     "SCENARIO_3",

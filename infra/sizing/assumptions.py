@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from stack.errors import ConfigError
+from chirp.core.errors import ConfigError
 
 
 class _Section(BaseModel):

@@ -27,9 +27,9 @@ import math
 
 from pydantic import BaseModel
 
-from infra.sizing.assumptions import Assumptions
-from infra.sizing.followers import FollowerDistribution
-from stack.errors import ConfigError
+from chirp.core.errors import ConfigError
+from chirp.infra.sizing.assumptions import Assumptions
+from chirp.infra.sizing.followers import FollowerDistribution
 
 SECONDS_PER_DAY = 86_400
 GB = 1e9

@@ -39,8 +39,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from infra.sizing.graph import FollowerGraph, Progress
-from stack.errors import ConfigError
+from chirp.core.errors import ConfigError
+from chirp.infra.sizing.graph import FollowerGraph, Progress
 
 SECONDS_PER_DAY = 86_400.0
 SEED_SMALL_MAX = 1_000

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stack.errors import ConfigError
+from chirp.core.errors import ConfigError
 
 _BISECTION_STEPS = 200
 

@@ -28,8 +28,8 @@ from itertools import pairwise
 
 import numpy as np
 
-from infra.sizing.followers import FollowerDistribution
-from stack.errors import ConfigError
+from chirp.core.errors import ConfigError
+from chirp.infra.sizing.followers import FollowerDistribution
 
 Progress = Callable[[str], None]
 """Called with the name of each stage as it starts."""

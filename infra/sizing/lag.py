@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from stack.errors import ConfigError
+from chirp.core.errors import ConfigError
 
 SEED_LAG_LEVELS = (1_000.0, 5_000.0, 50_000.0)
 """The seed's lag target, alert and critical levels (messages)."""

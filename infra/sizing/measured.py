@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stack.errors import ConfigError
+from chirp.core.errors import ConfigError
 
 BENCH_KEYS = ("feed_read_rps", "post_rps", "fanout_capacity_per_s")
 _POST_NAME = re.compile(r"/api/v1/tweets/?$")

@@ -17,9 +17,9 @@ from typing import Any
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from infra.sizing.fanout import PolicyResult
-from infra.sizing.lag import SEED_LAG_LEVELS, LagRun
-from stack.errors import ConfigError
+from chirp.core.errors import ConfigError
+from chirp.infra.sizing.fanout import PolicyResult
+from chirp.infra.sizing.lag import SEED_LAG_LEVELS, LagRun
 
 _FAMILY_COLOURS = {
     "push-all": "tab:red",

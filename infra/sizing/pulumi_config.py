@@ -51,9 +51,9 @@ from typing import Any
 
 import yaml
 
-from infra.sizing.assumptions import Assumptions
-from infra.sizing.capacity import CapacityPlan, RedisCluster
-from stack.errors import ConfigError
+from chirp.core.errors import ConfigError
+from chirp.infra.sizing.assumptions import Assumptions
+from chirp.infra.sizing.capacity import CapacityPlan, RedisCluster
 
 SCHEMA = "chirp.sizing/v1"
 

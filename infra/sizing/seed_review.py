@@ -24,8 +24,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from infra.sizing.assumptions import Assumptions
-from infra.sizing.capacity import (
+from chirp.infra.sizing.assumptions import Assumptions
+from chirp.infra.sizing.capacity import (
     GB,
     GIB,
     CapacityPlan,

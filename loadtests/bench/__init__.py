@@ -7,7 +7,7 @@ process for gevent.
 
 from __future__ import annotations
 
-from loadtests.bench.goals import DEFINITIONS, GOALS, SCHEMA_VERSION
-from loadtests.bench.run import BenchConfig, BenchProgress, run_bench
+from chirp.loadtests.bench.goals import DEFINITIONS, GOALS, SCHEMA_VERSION
+from chirp.loadtests.bench.run import BenchConfig, BenchProgress, run_bench
 
 __all__ = ["DEFINITIONS", "GOALS", "SCHEMA_VERSION", "BenchConfig", "BenchProgress", "run_bench"]

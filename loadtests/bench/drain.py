@@ -23,10 +23,10 @@ from dataclasses import dataclass
 import gevent
 import gevent.pool
 
-from loadtests.bench.probes import post_json
-from loadtests.population import Member
-from loadtests.stackmetrics import FANOUT_DELIVERIES, by_label, scrape, total
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.loadtests.bench.probes import post_json
+from chirp.loadtests.population import Member
+from chirp.loadtests.stackmetrics import FANOUT_DELIVERIES, by_label, scrape, total
 
 FANOUT_GROUP = "fanout"
 BACKLOG_POST_S = 25.0  # the paused consumer must be back before its session times out
@@ -94,7 +94,7 @@ def measure_drain(
     on_progress: Callable[[str], None] = lambda _: None,
 ) -> Drain:
     """Build a backlog of at least `deliveries` with the fan-out paused, then time its drain."""
-    from infra.chaos.faults import LocalFaults
+    from chirp.infra.chaos.faults import LocalFaults
 
     faults = LocalFaults(settings)
     metrics_url = _fanout_metrics_url(settings)
@@ -175,7 +175,7 @@ def _wait_for_relay(lag: _GroupLag, target: int) -> None:
 
 
 def _fanout_metrics_url(settings: Settings) -> str:
-    from loadtests.stackmetrics import FANOUT_OFFSET
+    from chirp.loadtests.stackmetrics import FANOUT_OFFSET
 
     return f"http://{settings.host}:{settings.worker_metrics_base_port + FANOUT_OFFSET}/metrics"
 
@@ -184,9 +184,9 @@ class _GroupLag:
     """Messages the fan-out group has not committed yet, over all its partitions."""
 
     def __init__(self, settings: Settings) -> None:
-        from stack.clients import kafka_config
-        from stack.relay.lag import GroupLags
-        from stack.schema import topics
+        from chirp.stack.clients import kafka_config
+        from chirp.stack.relay.lag import GroupLags
+        from chirp.stack.schema import topics
 
         subscribed = {FANOUT_GROUP: topics.SUBSCRIPTIONS[FANOUT_GROUP]}
         self._lags = GroupLags(kafka_config(settings), subscribed)

@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from infra.local.edge import Edge
-from infra.local.edgestats import EdgeCounters, read_counters
-from loadtests.bench.probes import get_json
-from loadtests.latency import enough_samples, new_histogram, percentiles, record_ms
-from loadtests.population import Member, Population
-from loadtests.zipf import ZipfPicker
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.infra.provision.local.edge import Edge
+from chirp.infra.provision.local.edgestats import EdgeCounters, read_counters
+from chirp.loadtests.bench.probes import get_json
+from chirp.loadtests.latency import enough_samples, new_histogram, percentiles, record_ms
+from chirp.loadtests.population import Member, Population
+from chirp.loadtests.zipf import ZipfPicker
 
 LOAD_SHARE = 0.5
 ZIPF_EXPONENT = 1.0

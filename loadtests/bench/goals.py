@@ -107,7 +107,7 @@ def junit_cases(
     goals: list[dict[str, Any]], unreliable: list[str], allow_unreliable: bool
 ) -> list[Any]:
     """One JUnit case per goal, and one for the run's reliability."""
-    from loadtests.junit import JUnitCase
+    from chirp.loadtests.junit import JUnitCase
 
     status = {"PASS": "pass", "FAIL": "fail"}
     cases = [

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from loadtests.latency import Percentiles, percentiles
-from loadtests.reliability import Reliability, judge_phase
+from chirp.loadtests.latency import Percentiles, percentiles
+from chirp.loadtests.reliability import Reliability, judge_phase
 
 ERROR_SHARE_LIMIT = 0.01
 MIN_SATURATION_USERS = 6

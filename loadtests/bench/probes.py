@@ -27,8 +27,8 @@ from typing import Any
 import gevent
 import gevent.pool
 
-from loadtests.population import Member
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.loadtests.population import Member
 
 MAX_PROBE_FOLLOWERS = 100
 FANOUT_POLL_S = 0.02
@@ -120,8 +120,8 @@ def measure_lags(
 ) -> LagSamples:
     """Post at `rate` per second for `duration_s` (open loop: starts on schedule, however
     slow the answers) and watch each acknowledged post until delivered and searchable."""
-    from stack.clients import opensearch_client, redis_client
-    from stack.feed.timeline import Timelines
+    from chirp.stack.clients import opensearch_client, redis_client
+    from chirp.stack.feed.timeline import Timelines
 
     samples = LagSamples()
     fanout_pending: dict[int, Probe] = {}
@@ -147,7 +147,7 @@ def measure_lags(
         index_pending[word] = probe
 
     def watch_fanout() -> None:
-        from stack.feed.entries import Entry
+        from chirp.stack.feed.entries import Entry
 
         while posting[0] or fanout_pending:
             gevent.sleep(FANOUT_POLL_S)
@@ -170,7 +170,7 @@ def measure_lags(
                     del fanout_pending[probe.tweet_id]
 
     def watch_index() -> None:
-        from stack.schema.indices import TWEETS_INDEX
+        from chirp.stack.schema.indices import TWEETS_INDEX
 
         while posting[0] or index_pending:
             gevent.sleep(INDEX_POLL_S)

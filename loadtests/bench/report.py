@@ -8,7 +8,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from loadtests.report_html import _CSS, _e, _figure, _num, _table
+from chirp.loadtests.report_html import _CSS, _e, _figure, _num, _table
 
 _RATIOS = (
     ("feed_read_ratio", "feed_read_rps", "ceiling_rps"),

@@ -18,17 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from infra.local.provider import gateway_count
-from infra.local.stackproc import WORKER_ROLES
-from infra.local.topology import recorded_profile, with_recorded_shape
-from loadtests import ceilings
-from loadtests.bench import drain, goals, probes
-from loadtests.bench.http import CEILING, OPERATIONS, HttpPhases, Operation, PhaseFigures
-from loadtests.latency import enough_samples, min_samples
-from loadtests.plan import JourneyPlan, LoadPlan
-from loadtests.population import load_population, population_path
-from loadtests.run import base_url, check_stack
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.infra.provision.local.provider import gateway_count
+from chirp.infra.provision.local.stackproc import WORKER_ROLES
+from chirp.infra.provision.local.topology import recorded_profile, with_recorded_shape
+from chirp.loadtests import ceilings
+from chirp.loadtests.bench import drain, goals, probes
+from chirp.loadtests.bench.http import CEILING, OPERATIONS, HttpPhases, Operation, PhaseFigures
+from chirp.loadtests.latency import enough_samples, min_samples
+from chirp.loadtests.plan import JourneyPlan, LoadPlan
+from chirp.loadtests.population import load_population, population_path
+from chirp.loadtests.run import base_url, check_stack
 
 FRACTIONS = (0.25, 0.5, 0.75)
 HEADLINE_FRACTION = 0.5
@@ -93,7 +93,7 @@ def run_bench(
     base = base_url(settings)
     plan = _plan(base, population_file, config)
 
-    from loadtests.runner import Generator
+    from chirp.loadtests.runner import Generator
 
     with Generator(plan, workers=workers, work_dir=work_dir, population=population) as generator:
         phases = HttpPhases(generator, config.users, config.saturation_s)
@@ -150,7 +150,7 @@ def _edge(
     settings: Settings, population: Any, config: BenchConfig, update: Callable[[float], None]
 ) -> dict[str, Any] | None:
     """The edge phase, or None on a stack that runs no edge."""
-    from loadtests.bench.edge import measure_edge
+    from chirp.loadtests.bench.edge import measure_edge
 
     if not probes.get_json(settings.edge_base_url, "/healthz"):
         return None

@@ -6,16 +6,16 @@ only the load commands (and the worker processes) do.
 
 from __future__ import annotations
 
-from loadtests.journeys.base import ChirpUser, RateLimited, UnexpectedStatus
-from loadtests.journeys.ceiling import CeilingProbe
-from loadtests.journeys.engagers import Engager
-from loadtests.journeys.feed_readers import FeedReader
-from loadtests.journeys.media import MediaUser
-from loadtests.journeys.posters import CelebrityPoster, Poster
-from loadtests.journeys.searchers import Searcher
-from loadtests.journeys.timeline_readers import TimelineReader
-from loadtests.journeys.trending_viewers import TrendingViewer
-from loadtests.plan import LoadPlan
+from chirp.loadtests.journeys.base import ChirpUser, RateLimited, UnexpectedStatus
+from chirp.loadtests.journeys.ceiling import CeilingProbe
+from chirp.loadtests.journeys.engagers import Engager
+from chirp.loadtests.journeys.feed_readers import FeedReader
+from chirp.loadtests.journeys.media import MediaUser
+from chirp.loadtests.journeys.posters import CelebrityPoster, Poster
+from chirp.loadtests.journeys.searchers import Searcher
+from chirp.loadtests.journeys.timeline_readers import TimelineReader
+from chirp.loadtests.journeys.trending_viewers import TrendingViewer
+from chirp.loadtests.plan import LoadPlan
 
 JOURNEYS: dict[str, type[ChirpUser]] = {
     "feed": FeedReader,

@@ -18,10 +18,10 @@ import gevent
 from locust import FastHttpUser
 from locust.exception import StopUser
 
-from loadtests.context import RunContext, current
-from loadtests.pacing import UserSchedule
-from loadtests.population import Member
-from loadtests.recorder import RateLimited, UnexpectedStatus
+from chirp.loadtests.context import RunContext, current
+from chirp.loadtests.pacing import UserSchedule
+from chirp.loadtests.population import Member
+from chirp.loadtests.recorder import RateLimited, UnexpectedStatus
 
 API = "/api/v1"
 

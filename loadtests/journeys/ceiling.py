@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from locust import task
 
-from loadtests.journeys.base import ChirpUser
+from chirp.loadtests.journeys.base import ChirpUser
 
 
 class CeilingProbe(ChirpUser):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from locust import task
 
-from loadtests.journeys.base import ChirpUser
-from loadtests.population import Member
-from scenarios.model import Journey
+from chirp.loadtests.journeys.base import ChirpUser
+from chirp.loadtests.population import Member
+from chirp.scenarios.model import Journey
 
 # A tweet seen a moment ago may be gone since (its author deleted it): 404 is a fair answer.
 GONE_IS_FINE = (200, 404)

@@ -8,8 +8,8 @@ import zlib
 
 from locust import task
 
-from loadtests.journeys.base import ChirpUser
-from scenarios.model import Journey
+from chirp.loadtests.journeys.base import ChirpUser
+from chirp.scenarios.model import Journey
 
 UPLOAD_SHARE = 0.05
 POPULARITY = 1.2

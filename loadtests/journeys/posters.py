@@ -11,10 +11,10 @@ from typing import Any
 
 from locust import task
 
-from loadtests.content import compose_text
-from loadtests.journeys.base import ChirpUser
-from loadtests.population import Member
-from scenarios.model import Journey
+from chirp.loadtests.content import compose_text
+from chirp.loadtests.journeys.base import ChirpUser
+from chirp.loadtests.population import Member
+from chirp.scenarios.model import Journey
 
 
 class Poster(ChirpUser):

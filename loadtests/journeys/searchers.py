@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from locust import task
 
-from loadtests.content import search_query
-from loadtests.journeys.base import ChirpUser
-from scenarios.model import Journey
+from chirp.loadtests.content import search_query
+from chirp.loadtests.journeys.base import ChirpUser
+from chirp.scenarios.model import Journey
 
 
 class Searcher(ChirpUser):

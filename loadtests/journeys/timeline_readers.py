@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from locust import task
 
-from loadtests.journeys.base import ChirpUser
-from scenarios.model import Journey
+from chirp.loadtests.journeys.base import ChirpUser
+from chirp.scenarios.model import Journey
 
 
 class TimelineReader(ChirpUser):

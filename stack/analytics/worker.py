@@ -17,12 +17,12 @@ from datetime import UTC, datetime
 import psycopg
 from prometheus_client import Counter
 
-from stack import events, tracing
-from stack.analytics import store
-from stack.analytics.store import Seen
-from stack.resources import Resources
-from stack.schema import topics
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.stack import events, tracing
+from chirp.stack.analytics import store
+from chirp.stack.analytics.store import Seen
+from chirp.stack.resources import Resources
+from chirp.stack.schema import topics
 
 PRUNE_INTERVAL_S = 3600.0
 COUNTED = Counter("chirp_analytics_counted_total", "Things newly counted per minute")

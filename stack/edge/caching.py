@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from stack.settings import Settings
+from chirp.core.settings import Settings
 
 _PUBLIC = re.compile(
     r"^/api/v1/(tweets/\d+|users/\d+|users/\d+/tweets|search)$",

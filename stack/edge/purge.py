@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from stack.settings import Settings
+from chirp.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -18,12 +18,12 @@ from collections.abc import Sequence
 
 from prometheus_client import Counter
 
-from stack import events
-from stack.edge.purge import purge_tweet
-from stack.media import service as media
-from stack.resources import Resources
-from stack.schema import topics
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.stack import events
+from chirp.stack.edge.purge import purge_tweet
+from chirp.stack.media import service as media
+from chirp.stack.resources import Resources
+from chirp.stack.schema import topics
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@
 
 from __future__ import annotations
 
-from stack.feed.entries import Entry
-from stack.feed.fanout import (
+from chirp.stack.feed.entries import Entry
+from chirp.stack.feed.fanout import (
     Tier,
     apply_follows,
     choose_tier,
@@ -21,8 +21,8 @@ from stack.feed.fanout import (
     push,
     remove_deleted,
 )
-from stack.feed.read import FeedGuard, FeedPage, read_feed, regenerate_feed
-from stack.feed.timeline import Timelines
+from chirp.stack.feed.read import FeedGuard, FeedPage, read_feed, regenerate_feed
+from chirp.stack.feed.timeline import Timelines
 
 __all__ = [
     "Entry",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from stack.tweets.model import Tweet
+from chirp.stack.tweets.model import Tweet
 
 
 @dataclass(frozen=True)

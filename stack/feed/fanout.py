@@ -26,14 +26,14 @@ from enum import Enum
 
 import psycopg
 
-from stack import tracing
-from stack.events import FollowChanged, RetweetCreated, TweetCreated, TweetDeleted
-from stack.feed.entries import Entry
-from stack.feed.timeline import Timelines
-from stack.resources import Resources
-from stack.settings import Settings
-from stack.tweets import store as tweet_store
-from stack.users import store as user_store
+from chirp.core.settings import Settings
+from chirp.stack import tracing
+from chirp.stack.events import FollowChanged, RetweetCreated, TweetCreated, TweetDeleted
+from chirp.stack.feed.entries import Entry
+from chirp.stack.feed.timeline import Timelines
+from chirp.stack.resources import Resources
+from chirp.stack.tweets import store as tweet_store
+from chirp.stack.users import store as user_store
 
 FOLLOW_BACKFILL = 20
 """How many of a new followee's latest tweets a follow brings into the follower's feed."""

@@ -32,17 +32,17 @@ import pybreaker
 import redis
 from prometheus_client import Counter
 
-from stack.feed.entries import Entry
-from stack.feed.timeline import RECENT_MAX, Timelines
-from stack.gateway import cursor
-from stack.gateway.errors import unavailable
-from stack.resources import Resources
-from stack.settings import Settings
-from stack.tweets import hydrate
-from stack.tweets import store as tweet_store
-from stack.tweets.schemas import TweetPublic
-from stack.users import reads
-from stack.users import store as user_store
+from chirp.core.settings import Settings
+from chirp.stack.feed.entries import Entry
+from chirp.stack.feed.timeline import RECENT_MAX, Timelines
+from chirp.stack.gateway import cursor
+from chirp.stack.gateway.errors import unavailable
+from chirp.stack.resources import Resources
+from chirp.stack.tweets import hydrate
+from chirp.stack.tweets import store as tweet_store
+from chirp.stack.tweets.schemas import TweetPublic
+from chirp.stack.users import reads
+from chirp.stack.users import store as user_store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -7,13 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from stack.feed.read import FeedGuard, read_feed
-from stack.gateway.deps import MAX_ID, CurrentUser, CursorQuery, ResourcesDep
-from stack.gateway.errors import forbidden, not_found
-from stack.gateway.openapi import AUTHENTICATED, errors
-from stack.tweets.schemas import TweetPublic
-from stack.users import profiles
-from stack.users.schemas import Page
+from chirp.stack.feed.read import FeedGuard, read_feed
+from chirp.stack.gateway.deps import MAX_ID, CurrentUser, CursorQuery, ResourcesDep
+from chirp.stack.gateway.errors import forbidden, not_found
+from chirp.stack.gateway.openapi import AUTHENTICATED, errors
+from chirp.stack.tweets.schemas import TweetPublic
+from chirp.stack.users import profiles
+from chirp.stack.users.schemas import Page
 
 router = APIRouter(tags=["feed"])
 FeedPagePublic = Page[TweetPublic]

@@ -36,10 +36,10 @@ from typing import Any, cast
 
 import redis
 
-from stack.feed import scripts
-from stack.feed.entries import Entry, encode_full, entries_below
-from stack.resources import Resources
-from stack.users.activity import ACTIVE_MARK_S
+from chirp.stack.feed import scripts
+from chirp.stack.feed.entries import Entry, encode_full, entries_below
+from chirp.stack.resources import Resources
+from chirp.stack.users.activity import ACTIVE_MARK_S
 
 READY = "ready"
 _INF = "+inf"

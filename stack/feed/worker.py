@@ -14,13 +14,13 @@ from collections.abc import Sequence
 
 from prometheus_client import Counter, Histogram
 
-from stack import events
-from stack.feed import fanout
-from stack.ids import id_time_ms
-from stack.resources import Resources
-from stack.schema import topics
-from stack.settings import Settings
-from stack.workers.runtime import Handler
+from chirp.core.settings import Settings
+from chirp.stack import events
+from chirp.stack.feed import fanout
+from chirp.stack.ids import id_time_ms
+from chirp.stack.resources import Resources
+from chirp.stack.schema import topics
+from chirp.stack.workers.runtime import Handler
 
 DELIVERIES = Counter("chirp_fanout_deliveries_total", "Tweets written into home feeds")
 LAG = Histogram(

@@ -13,22 +13,22 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 
-from stack.edge.caching import CacheHeadersMiddleware, cache_policy
-from stack.gateway import errors, fleet, health, openapi, ping
-from stack.gateway.middleware import BodyLimitMiddleware, MetricsMiddleware
-from stack.gateway.poolstats import PoolStats
-from stack.media.routes import media_body_limits
-from stack.resources import Resources
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.stack.edge.caching import CacheHeadersMiddleware, cache_policy
+from chirp.stack.gateway import errors, fleet, health, openapi, ping
+from chirp.stack.gateway.middleware import BodyLimitMiddleware, MetricsMiddleware
+from chirp.stack.gateway.poolstats import PoolStats
+from chirp.stack.media.routes import media_body_limits
+from chirp.stack.resources import Resources
 
 SERVICES = {
-    "users": "stack.users.routes",
-    "tweets": "stack.tweets.routes",
-    "feed": "stack.feed.routes",
-    "search": "stack.search.routes",
-    "trending": "stack.trending.routes",
-    "notifications": "stack.notify.routes",
-    "media": "stack.media.routes",
+    "users": "chirp.stack.users.routes",
+    "tweets": "chirp.stack.tweets.routes",
+    "feed": "chirp.stack.feed.routes",
+    "search": "chirp.stack.search.routes",
+    "trending": "chirp.stack.trending.routes",
+    "notifications": "chirp.stack.notify.routes",
+    "media": "chirp.stack.media.routes",
 }
 API_PREFIX = "/api/v1"
 

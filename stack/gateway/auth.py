@@ -25,11 +25,11 @@ import psycopg
 import redis
 from prometheus_client import Counter
 
-from stack.gateway import clientip
-from stack.gateway.errors import ApiError
-from stack.resources import Resources
-from stack.users import reads
-from stack.users import store as user_store
+from chirp.stack.gateway import clientip
+from chirp.stack.gateway.errors import ApiError
+from chirp.stack.resources import Resources
+from chirp.stack.users import reads
+from chirp.stack.users import store as user_store
 
 log = logging.getLogger(__name__)
 

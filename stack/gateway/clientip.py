@@ -21,8 +21,8 @@ import redis
 from fastapi import Request
 from redis.commands.core import Script
 
-from stack.gateway.errors import ApiError
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.stack.gateway.errors import ApiError
 
 log = logging.getLogger(__name__)
 

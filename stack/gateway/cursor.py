@@ -17,7 +17,7 @@ import re
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
-from stack.gateway.errors import ApiError
+from chirp.stack.gateway.errors import ApiError
 
 MAX_ID = 2**63 - 1
 ID_PATTERN = r"^[0-9]{1,19}$"

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from stack.gateway import auth, clientip, cursor, ratelimit
-from stack.gateway.errors import ApiError
-from stack.resources import Resources
-from stack.settings import Settings
-from stack.users import activity
+from chirp.core.settings import Settings
+from chirp.stack.gateway import auth, clientip, cursor, ratelimit
+from chirp.stack.gateway.errors import ApiError
+from chirp.stack.resources import Resources
+from chirp.stack.users import activity
 
 _bearer = HTTPBearer(auto_error=False, description="The token returned by POST /api/v1/users")
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from stack.gateway.deps import ResourcesDep
-from stack.gateway.errors import error_body
-from stack.gateway.openapi import errors
+from chirp.stack.gateway.deps import ResourcesDep
+from chirp.stack.gateway.errors import error_body
+from chirp.stack.gateway.openapi import errors
 
 router = APIRouter(tags=["health"])
 _READY_CACHE_S = 0.5

@@ -9,7 +9,7 @@ from typing import Any
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from stack.gateway.errors import error_body
+from chirp.stack.gateway.errors import error_body
 
 REQUEST_SECONDS = Histogram(
     "chirp_http_request_seconds",

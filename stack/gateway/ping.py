@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from stack.gateway.deps import CurrentUser
-from stack.gateway.openapi import AUTHENTICATED
+from chirp.stack.gateway.deps import CurrentUser
+from chirp.stack.gateway.openapi import AUTHENTICATED
 
 router = APIRouter(tags=["health"])
 

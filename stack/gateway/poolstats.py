@@ -16,8 +16,8 @@ from prometheus_client import REGISTRY, Counter
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from stack import replication
-from stack.resources import Resources
+from chirp.stack import replication
+from chirp.stack.resources import Resources
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import time
 import redis
 from redis.commands.core import Script
 
-from stack.gateway.errors import ApiError
+from chirp.stack.gateway.errors import ApiError
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from stack.schema.tables import MEDIA
+from chirp.stack.schema.tables import MEDIA
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ from fastapi import APIRouter, Request, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from stack.gateway.deps import CurrentUser, ResourcesDep
-from stack.gateway.errors import ApiError
-from stack.gateway.openapi import AUTHENTICATED
-from stack.media import service
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.stack.gateway.deps import CurrentUser, ResourcesDep
+from chirp.stack.gateway.errors import ApiError
+from chirp.stack.gateway.openapi import AUTHENTICATED
+from chirp.stack.media import service
 
 router = APIRouter(tags=["media"])
 API_PREFIX = "/api/v1"

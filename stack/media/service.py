@@ -13,12 +13,12 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from stack import edge
-from stack.gateway import ratelimit
-from stack.gateway.errors import ApiError
-from stack.media import kinds, records
-from stack.media.records import Media
-from stack.resources import Resources
+from chirp.stack import edge
+from chirp.stack.gateway import ratelimit
+from chirp.stack.gateway.errors import ApiError
+from chirp.stack.media import kinds, records
+from chirp.stack.media.records import Media
+from chirp.stack.resources import Resources
 
 log = logging.getLogger(__name__)
 

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 import redis
 from fastapi import APIRouter
 
-from stack.gateway import cursor
-from stack.gateway.deps import CurrentUser, LimitQuery, NotificationCursorQuery, ResourcesDep
-from stack.gateway.errors import unavailable
-from stack.gateway.openapi import AUTHENTICATED, errors
-from stack.notify import inbox
-from stack.notify.schemas import NotificationPublic
-from stack.users.schemas import Page
+from chirp.stack.gateway import cursor
+from chirp.stack.gateway.deps import CurrentUser, LimitQuery, NotificationCursorQuery, ResourcesDep
+from chirp.stack.gateway.errors import unavailable
+from chirp.stack.gateway.openapi import AUTHENTICATED, errors
+from chirp.stack.notify import inbox
+from chirp.stack.notify.schemas import NotificationPublic
+from chirp.stack.users.schemas import Page
 
 router = APIRouter(tags=["notifications"])
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from stack.notify.inbox import Kind
+from chirp.stack.notify.inbox import Kind
 
 
 class NotificationPublic(BaseModel):

@@ -16,12 +16,12 @@ from collections.abc import Iterable, Sequence
 
 from prometheus_client import Counter
 
-from stack import events, tracing
-from stack.notify.inbox import Notification, deliver
-from stack.resources import Resources
-from stack.schema import topics
-from stack.settings import Settings
-from stack.users import store
+from chirp.core.settings import Settings
+from chirp.stack import events, tracing
+from chirp.stack.notify.inbox import Notification, deliver
+from chirp.stack.resources import Resources
+from chirp.stack.schema import topics
+from chirp.stack.users import store
 
 DELIVERED = Counter("chirp_notifications_total", "Notifications added to inboxes", ["kind"])
 

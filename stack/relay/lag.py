@@ -19,8 +19,8 @@ from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 from prometheus_client import Gauge
 
-from stack.schema import topics
-from stack.tweets.backpressure import lag_key
+from chirp.stack.schema import topics
+from chirp.stack.tweets.backpressure import lag_key
 
 log = logging.getLogger(__name__)
 

@@ -8,16 +8,16 @@ import threading
 
 from prometheus_client import Counter
 
-from stack import clients
-from stack.relay import outbox
-from stack.relay.lag import LagMonitor
-from stack.relay.pacing import Pacer
-from stack.relay.publisher import Publisher
-from stack.relay.streams import Poll, StreamFollower
-from stack.relay.wakeup import WakeListener
-from stack.resources import Resources
-from stack.schema import tables
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.stack import clients
+from chirp.stack.relay import outbox
+from chirp.stack.relay.lag import LagMonitor
+from chirp.stack.relay.pacing import Pacer
+from chirp.stack.relay.publisher import Publisher
+from chirp.stack.relay.streams import Poll, StreamFollower
+from chirp.stack.relay.wakeup import WakeListener
+from chirp.stack.resources import Resources
+from chirp.stack.schema import tables
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from stack import events
-from stack.schema import tables
-from stack.tweets.model import SEEDED, Tweet, trace_carrier
+from chirp.stack import events
+from chirp.stack.schema import tables
+from chirp.stack.tweets.model import SEEDED, Tweet, trace_carrier
 
 
 def to_event(table: str, record: dict[str, Any], now_ms: int) -> events.Event | None:

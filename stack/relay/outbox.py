@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from psycopg_pool import ConnectionPool
 
-from stack.relay.publisher import Publisher
+from chirp.stack.relay.publisher import Publisher
 
 BATCH = 500
 """Rows published per transaction; a drain that moved this many has more waiting."""

@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 
 from confluent_kafka import KafkaError, Message, Producer
 
-from stack import events
-from stack.tracing import KafkaHeaders
+from chirp.stack import events
+from chirp.stack.tracing import KafkaHeaders
 
 
 class NotDelivered(Exception):

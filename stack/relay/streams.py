@@ -19,9 +19,9 @@ from botocore.exceptions import ClientError
 from prometheus_client import Counter
 from psycopg_pool import ConnectionPool
 
-from stack import events, tracing
-from stack.relay.mapping import carrier_of, to_event
-from stack.relay.publisher import Publisher
+from chirp.stack import events, tracing
+from chirp.stack.relay.mapping import carrier_of, to_event
+from chirp.stack.relay.publisher import Publisher
 
 log = logging.getLogger(__name__)
 

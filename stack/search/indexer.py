@@ -26,13 +26,13 @@ from typing import Any
 from opensearchpy import OpenSearch, helpers
 from prometheus_client import Counter
 
-from stack import events, tracing
-from stack.ids import id_time_ms
-from stack.resources import Resources
-from stack.schema import topics
-from stack.schema.indices import TWEETS_INDEX, USERS_INDEX
-from stack.settings import Settings
-from stack.users import profiles
+from chirp.core.settings import Settings
+from chirp.stack import events, tracing
+from chirp.stack.ids import id_time_ms
+from chirp.stack.resources import Resources
+from chirp.stack.schema import topics
+from chirp.stack.schema.indices import TWEETS_INDEX, USERS_INDEX
+from chirp.stack.users import profiles
 
 log = logging.getLogger(__name__)
 

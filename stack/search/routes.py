@@ -6,12 +6,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from stack.gateway.deps import LimitQuery, ResourcesDep, SearchCursorQuery
-from stack.gateway.openapi import errors
-from stack.search import service
-from stack.text import VISIBLE_PATTERN
-from stack.tweets.schemas import TweetPublic
-from stack.users.schemas import Page, UserPublic
+from chirp.stack.gateway.deps import LimitQuery, ResourcesDep, SearchCursorQuery
+from chirp.stack.gateway.openapi import errors
+from chirp.stack.search import service
+from chirp.stack.text import VISIBLE_PATTERN
+from chirp.stack.tweets.schemas import TweetPublic
+from chirp.stack.users.schemas import Page, UserPublic
 
 router = APIRouter(tags=["search"])
 

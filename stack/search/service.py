@@ -15,15 +15,15 @@ from typing import Any
 
 from opensearchpy import NotFoundError, OpenSearch, RequestError, TransportError
 
-from stack import text as text_rules
-from stack.gateway import cursor
-from stack.gateway.errors import ApiError, unavailable
-from stack.resources import Resources
-from stack.schema.indices import TWEETS_INDEX, USERS_INDEX
-from stack.tweets import hydrate
-from stack.tweets.schemas import TweetPublic
-from stack.users import profiles
-from stack.users.schemas import Page, UserPublic
+from chirp.stack import text as text_rules
+from chirp.stack.gateway import cursor
+from chirp.stack.gateway.errors import ApiError, unavailable
+from chirp.stack.resources import Resources
+from chirp.stack.schema.indices import TWEETS_INDEX, USERS_INDEX
+from chirp.stack.tweets import hydrate
+from chirp.stack.tweets.schemas import TweetPublic
+from chirp.stack.users import profiles
+from chirp.stack.users.schemas import Page, UserPublic
 
 MAX_QUERY_CHARS = 280
 _VISIBLE = re.compile(text_rules.VISIBLE_PATTERN)

@@ -7,7 +7,7 @@ code with the same tiers. Seeded tweet items are marked so the stream relay
 does not publish them a second time.
 """
 
-from stack.seed.graph import GraphSpec, SeedGraph, generate
-from stack.seed.load import SeedReport, seed
+from chirp.stack.seed.graph import GraphSpec, SeedGraph, generate
+from chirp.stack.seed.load import SeedReport, seed
 
 __all__ = ["GraphSpec", "SeedGraph", "SeedReport", "generate", "seed"]

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stack.ids import EPOCH_MS as _EPOCH_MS
-from stack.ids import NODE_BITS, SEQUENCE_BITS
+from chirp.stack.ids import EPOCH_MS as _EPOCH_MS
+from chirp.stack.ids import NODE_BITS, SEQUENCE_BITS
 
 SEED_NODE = 1023
 """The id node of seeded users and tweets; live processes use 0..999."""

@@ -16,16 +16,16 @@ from typing import Any
 import numpy as np
 from opensearchpy import OpenSearch
 
-from stack import clients, events
-from stack.feed.entries import Entry
-from stack.feed.fanout import Tier, choose_tier
-from stack.feed.timeline import RECENT_MAX, Timelines
-from stack.relay.mapping import created_event
-from stack.resources import Resources
-from stack.schema import indices, tables
-from stack.search.indexer import actions_for, write
-from stack.seed.graph import GraphSpec, SeedGraph, generate
-from stack.tweets.model import SEEDED, Tweet
+from chirp.stack import clients, events
+from chirp.stack.feed.entries import Entry
+from chirp.stack.feed.fanout import Tier, choose_tier
+from chirp.stack.feed.timeline import RECENT_MAX, Timelines
+from chirp.stack.relay.mapping import created_event
+from chirp.stack.resources import Resources
+from chirp.stack.schema import indices, tables
+from chirp.stack.search.indexer import actions_for, write
+from chirp.stack.seed.graph import GraphSpec, SeedGraph, generate
+from chirp.stack.tweets.model import SEEDED, Tweet
 
 Progress = Callable[[str, int, int], None]
 """Called with (phase, done, total)."""

@@ -5,8 +5,8 @@ DynamoDB item for the relay, then in Kafka message headers), kept as JSON lines
 per process under the run directory, where `chirp trace` reads them.
 """
 
-from stack.tracing.exporter import HOP, TWEET_ID, JsonLinesExporter, span_record, tweet_needle
-from stack.tracing.propagation import (
+from chirp.stack.tracing.exporter import HOP, TWEET_ID, JsonLinesExporter, span_record, tweet_needle
+from chirp.stack.tracing.propagation import (
     Carrier,
     KafkaHeaders,
     context_of,
@@ -14,9 +14,9 @@ from stack.tracing.propagation import (
     from_headers,
     to_headers,
 )
-from stack.tracing.sampling import FORCE_HEADER, ForcedOrRatio, ForceTracePropagator
-from stack.tracing.setup import install
-from stack.tracing.spans import consuming, hop, publishing, span, tag_tweet
+from chirp.stack.tracing.sampling import FORCE_HEADER, ForcedOrRatio, ForceTracePropagator
+from chirp.stack.tracing.setup import install
+from chirp.stack.tracing.spans import consuming, hop, publishing, span, tag_tweet
 
 __all__ = [
     "FORCE_HEADER",

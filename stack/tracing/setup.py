@@ -9,9 +9,9 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-from stack.settings import Settings
-from stack.tracing.exporter import SUFFIX, JsonLinesExporter
-from stack.tracing.sampling import ForcedOrRatio, install_force_header
+from chirp.core.settings import Settings
+from chirp.stack.tracing.exporter import SUFFIX, JsonLinesExporter
+from chirp.stack.tracing.sampling import ForcedOrRatio, install_force_header
 
 _EXPORT_EVERY_MS = 500
 """Spans reach the file within this long, so `chirp trace` sees a fresh tweet quickly."""

@@ -24,8 +24,8 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Span, SpanKind
 
-from stack.tracing.exporter import HOP, TWEET_ID
-from stack.tracing.propagation import (
+from chirp.stack.tracing.exporter import HOP, TWEET_ID
+from chirp.stack.tracing.propagation import (
     Carrier,
     KafkaHeaders,
     context_of,

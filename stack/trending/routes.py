@@ -15,12 +15,12 @@ from typing import Annotated
 import redis
 from fastapi import APIRouter, Query
 
-from stack.gateway.deps import ResourcesDep
-from stack.gateway.errors import unavailable
-from stack.gateway.openapi import errors
-from stack.resources import Resources
-from stack.trending.schemas import Trending, TrendingItem
-from stack.trending.store import TrendingStore
+from chirp.stack.gateway.deps import ResourcesDep
+from chirp.stack.gateway.errors import unavailable
+from chirp.stack.gateway.openapi import errors
+from chirp.stack.resources import Resources
+from chirp.stack.trending.schemas import Trending, TrendingItem
+from chirp.stack.trending.store import TrendingStore
 
 router = APIRouter(tags=["trending"])
 

@@ -22,7 +22,7 @@ from typing import cast
 
 import redis
 
-from stack.trending import score
+from chirp.stack.trending import score
 
 GLOBAL = "global"
 DELETED_VERSION = 2**62

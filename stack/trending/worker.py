@@ -17,13 +17,19 @@ from collections.abc import Callable, Iterable, Sequence
 
 from prometheus_client import Counter
 
-from stack import events, tracing
-from stack.ids import id_time_ms
-from stack.resources import Resources
-from stack.schema import topics
-from stack.settings import Settings
-from stack.trending import lang, score
-from stack.trending.store import DELETED_VERSION, GLOBAL, RANKING_SIZE, Contribution, TrendingStore
+from chirp.core.settings import Settings
+from chirp.stack import events, tracing
+from chirp.stack.ids import id_time_ms
+from chirp.stack.resources import Resources
+from chirp.stack.schema import topics
+from chirp.stack.trending import lang, score
+from chirp.stack.trending.store import (
+    DELETED_VERSION,
+    GLOBAL,
+    RANKING_SIZE,
+    Contribution,
+    TrendingStore,
+)
 
 log = logging.getLogger(__name__)
 

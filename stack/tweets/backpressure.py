@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import redis
 
-from stack.gateway.errors import ApiError
+from chirp.stack.gateway.errors import ApiError
 
 GROUP = "fanout"
 THRESHOLD_KEY = "chirp:settings:backpressure_lag"

@@ -20,7 +20,7 @@ from dataclasses import asdict
 import redis
 from redis.commands.core import Script
 
-from stack.tweets.model import Tweet
+from chirp.stack.tweets.model import Tweet
 
 log = logging.getLogger(__name__)
 

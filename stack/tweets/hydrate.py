@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from stack.resources import Resources
-from stack.tweets import cache, store
-from stack.tweets.model import Tweet
-from stack.tweets.schemas import Author, TweetPublic
-from stack.users import profiles
-from stack.users.schemas import UserPublic
+from chirp.stack.resources import Resources
+from chirp.stack.tweets import cache, store
+from chirp.stack.tweets.model import Tweet
+from chirp.stack.tweets.schemas import Author, TweetPublic
+from chirp.stack.users import profiles
+from chirp.stack.users.schemas import UserPublic
 
 TweetKey = tuple[int, int]
 """(author id, tweet id): enough to fetch a tweet without the by-id index."""

@@ -6,15 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 
-from stack.gateway import cursor
-from stack.gateway.deps import CurrentUser, CursorQuery, IdPath, LimitQuery, ResourcesDep
-from stack.gateway.errors import not_found
-from stack.gateway.openapi import AUTHENTICATED, errors
-from stack.tweets import hydrate, service, store
-from stack.tweets.model import Tweet
-from stack.tweets.schemas import TweetCreate, TweetEdit, TweetPublic
-from stack.users import profiles
-from stack.users.schemas import Page
+from chirp.stack.gateway import cursor
+from chirp.stack.gateway.deps import CurrentUser, CursorQuery, IdPath, LimitQuery, ResourcesDep
+from chirp.stack.gateway.errors import not_found
+from chirp.stack.gateway.openapi import AUTHENTICATED, errors
+from chirp.stack.tweets import hydrate, service, store
+from chirp.stack.tweets.model import Tweet
+from chirp.stack.tweets.schemas import TweetCreate, TweetEdit, TweetPublic
+from chirp.stack.users import profiles
+from chirp.stack.users.schemas import Page
 
 router = APIRouter(tags=["tweets"])
 IdempotencyKey = Annotated[

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from stack.text import MAX_TWEET_CHARS, VISIBLE_PATTERN
+from chirp.stack.text import MAX_TWEET_CHARS, VISIBLE_PATTERN
 
 _TEXT_RULES = (
     f"1 to {MAX_TWEET_CHARS} characters with at least one visible one, stored NFC-normalised; "

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import time
 
-from stack import edge, tracing
-from stack import text as text_rules
-from stack.gateway import ratelimit
-from stack.gateway.errors import ApiError, forbidden, not_found
-from stack.media import service as media
-from stack.relay.wakeup import nudge
-from stack.resources import Resources
-from stack.tweets import backpressure, cache, store
-from stack.tweets.model import Tweet
-from stack.tweets.schemas import TweetCreate
+from chirp.stack import edge, tracing
+from chirp.stack import text as text_rules
+from chirp.stack.gateway import ratelimit
+from chirp.stack.gateway.errors import ApiError, forbidden, not_found
+from chirp.stack.media import service as media
+from chirp.stack.relay.wakeup import nudge
+from chirp.stack.resources import Resources
+from chirp.stack.tweets import backpressure, cache, store
+from chirp.stack.tweets.model import Tweet
+from chirp.stack.tweets.schemas import TweetCreate
 
 _DYNAMODB = {"db.system": "dynamodb"}
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from stack.schema import tables
-from stack.tweets.model import Tweet, item_key, trace_item
+from chirp.stack.schema import tables
+from chirp.stack.tweets.model import Tweet, item_key, trace_item
 
 _BATCH_GET_MAX = 100
 

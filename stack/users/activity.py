@@ -13,8 +13,8 @@ import psycopg
 import redis
 from psycopg_pool import PoolTimeout
 
-from stack.resources import Resources
-from stack.users import store
+from chirp.stack.resources import Resources
+from chirp.stack.users import store
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 
 import redis
 
-from stack.resources import Resources
-from stack.users import reads, store
-from stack.users.schemas import UserPublic
+from chirp.stack.resources import Resources
+from chirp.stack.users import reads, store
+from chirp.stack.users.schemas import UserPublic
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ import redis
 from prometheus_client import Counter
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from stack.resources import Resources
+from chirp.stack.resources import Resources
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

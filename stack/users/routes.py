@@ -7,8 +7,8 @@ import time
 import psycopg
 from fastapi import APIRouter, Response, status
 
-from stack.gateway import auth, clientip, cursor
-from stack.gateway.deps import (
+from chirp.stack.gateway import auth, clientip, cursor
+from chirp.stack.gateway.deps import (
     BearerToken,
     ClientAddress,
     CurrentUser,
@@ -18,11 +18,11 @@ from stack.gateway.deps import (
     ResourcesDep,
     require_self,
 )
-from stack.gateway.errors import ApiError, forbidden, not_found
-from stack.gateway.openapi import AUTHENTICATED, errors
-from stack.relay.wakeup import nudge
-from stack.users import profiles, reads, store
-from stack.users.schemas import Page, TokenIssued, UserCreate, UserCreated, UserPublic
+from chirp.stack.gateway.errors import ApiError, forbidden, not_found
+from chirp.stack.gateway.openapi import AUTHENTICATED, errors
+from chirp.stack.relay.wakeup import nudge
+from chirp.stack.users import profiles, reads, store
+from chirp.stack.users.schemas import Page, TokenIssued, UserCreate, UserCreated, UserPublic
 
 router = APIRouter(prefix="/users", tags=["users"])
 

@@ -7,7 +7,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from stack.text import NAME_PATTERN
+from chirp.stack.text import NAME_PATTERN
 
 T = TypeVar("T")
 

@@ -13,7 +13,7 @@ from datetime import datetime
 import psycopg
 from psycopg.errors import UniqueViolation
 
-from stack.events import FollowChanged, UserCreated
+from chirp.stack.events import FollowChanged, UserCreated
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,9 @@ from confluent_kafka import (
 from prometheus_client import Counter, Histogram
 from tenacity import Retrying, stop_after_attempt, wait_exponential
 
-from stack import clients, events, tracing
-from stack.schema.topics import dlq_topic
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.stack import clients, events, tracing
+from chirp.stack.schema.topics import dlq_topic
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from stack.gateway import auth
+from chirp.stack.gateway import auth
 from tests.api import Api, User
 
 pytestmark = pytest.mark.integration

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from stack.gateway import ratelimit
-from stack.gateway.errors import ApiError
-from stack.schema import tables
-from stack.users import activity
+from chirp.stack.gateway import ratelimit
+from chirp.stack.gateway.errors import ApiError
+from chirp.stack.schema import tables
+from chirp.stack.users import activity
 from tests.api import Api, eventually
 
 pytestmark = pytest.mark.integration

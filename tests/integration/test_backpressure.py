@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from infra.local import process
-from stack.tweets import backpressure
+from chirp.infra.provision.local import process
+from chirp.stack.tweets import backpressure
 from tests.api import Api, eventually
 from tests.stackenv import StackEnv
 

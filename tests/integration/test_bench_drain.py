@@ -5,9 +5,9 @@ from __future__ import annotations
 import psutil
 import pytest
 
-from infra.local import provider
-from loadtests.bench import drain, probes
-from loadtests.population import Member
+from chirp.infra.provision.local import provider
+from chirp.loadtests.bench import drain, probes
+from chirp.loadtests.population import Member
 from tests.api import Api
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from stack.tweets import backpressure
+from chirp.stack.tweets import backpressure
 from tests.promlink import covers
 from tests.stackenv import StackEnv
 

@@ -14,10 +14,10 @@ import redis
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import NewTopic
 
-from infra.local import postgres, process, provider, topology
-from infra.local.figures import scrape
-from stack import clients, secrets
-from stack.schema import indices, tables, topics
+from chirp.infra.provision.local import postgres, process, provider, topology
+from chirp.infra.provision.local.figures import scrape
+from chirp.stack import clients, secrets
+from chirp.stack.schema import indices, tables, topics
 
 pytestmark = pytest.mark.integration
 

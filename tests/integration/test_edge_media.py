@@ -9,8 +9,8 @@ import zlib
 import httpx
 import pytest
 
-from stack import objectstore
-from stack.tweets import store
+from chirp.stack import objectstore
+from chirp.stack.tweets import store
 from tests.api import Api, eventually
 
 pytestmark = pytest.mark.integration

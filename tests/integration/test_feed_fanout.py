@@ -13,15 +13,15 @@ import uuid
 
 import pytest
 
-from stack.events import FollowChanged, RetweetCreated, TweetCreated, TweetDeleted
-from stack.feed import fanout
-from stack.feed.entries import Entry
-from stack.feed.timeline import Timelines
-from stack.feed.worker import build_handler
-from stack.resources import Resources
-from stack.tweets import store as tweet_store
-from stack.tweets.model import Tweet
-from stack.users import store as user_store
+from chirp.stack.events import FollowChanged, RetweetCreated, TweetCreated, TweetDeleted
+from chirp.stack.feed import fanout
+from chirp.stack.feed.entries import Entry
+from chirp.stack.feed.timeline import Timelines
+from chirp.stack.feed.worker import build_handler
+from chirp.stack.resources import Resources
+from chirp.stack.tweets import store as tweet_store
+from chirp.stack.tweets.model import Tweet
+from chirp.stack.users import store as user_store
 
 pytestmark = pytest.mark.integration
 

@@ -15,20 +15,20 @@ import pytest
 import uvicorn
 from prometheus_client import REGISTRY
 
-from infra.local.ports import free_port
-from stack.events import RetweetCreated, TweetCreated
-from stack.feed import fanout
-from stack.feed.read import FeedGuard, pushed_authors, read_feed
-from stack.feed.timeline import Timelines
-from stack.gateway import auth
-from stack.gateway.app import create_app
-from stack.gateway.errors import ApiError
-from stack.resources import Resources
-from stack.settings import Settings
-from stack.tweets import store as tweet_store
-from stack.tweets.model import Tweet
-from stack.users import reads
-from stack.users import store as user_store
+from chirp.core.settings import Settings
+from chirp.infra.provision.local.ports import free_port
+from chirp.stack.events import RetweetCreated, TweetCreated
+from chirp.stack.feed import fanout
+from chirp.stack.feed.read import FeedGuard, pushed_authors, read_feed
+from chirp.stack.feed.timeline import Timelines
+from chirp.stack.gateway import auth
+from chirp.stack.gateway.app import create_app
+from chirp.stack.gateway.errors import ApiError
+from chirp.stack.resources import Resources
+from chirp.stack.tweets import store as tweet_store
+from chirp.stack.tweets.model import Tweet
+from chirp.stack.users import reads
+from chirp.stack.users import store as user_store
 
 pytestmark = pytest.mark.integration
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from infra.local.ports import free_port
+from chirp.infra.provision.local.ports import free_port
 from tests.gateways import gateways
 
 pytestmark = pytest.mark.integration

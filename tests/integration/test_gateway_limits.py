@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from stack.gateway import auth, clientip
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.stack.gateway import auth, clientip
 from tests.integration.test_haproxy import client_from
 from tests.integration.workers_support import make_user, served
 from tests.stackenv import StackEnv

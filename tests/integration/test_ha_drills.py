@@ -16,7 +16,7 @@ __all__ = ["healthy_after"]  # the fixture, imported so the tests here can ask f
 
 
 def _primaries(stack: StackEnv) -> dict[str, str]:
-    from infra.local import failover
+    from chirp.infra.provision.local import failover
 
     settings = stack.settings()
     return {

@@ -18,13 +18,13 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from infra.chaos.faults import LocalFaults
-from infra.local import failover, postgres, process, topology
-from infra.local.figures import scrape
-from stack import clients
-from stack.errors import ComponentFailed
-from stack.users import profiles
-from stack.users import store as user_store
+from chirp.core.errors import ComponentFailed
+from chirp.infra.chaos.faults import LocalFaults
+from chirp.infra.provision.local import failover, postgres, process, topology
+from chirp.infra.provision.local.figures import scrape
+from chirp.stack import clients
+from chirp.stack.users import profiles
+from chirp.stack.users import store as user_store
 from tests.api import Api, eventually
 from tests.stackenv import StackEnv
 

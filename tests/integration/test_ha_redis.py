@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from infra.chaos.faults import LocalFaults
-from infra.local import failover
-from infra.local.roles import redis_roles
+from chirp.infra.chaos.faults import LocalFaults
+from chirp.infra.provision.local import failover
+from chirp.infra.provision.local.roles import redis_roles
 from tests.api import Api, eventually
 from tests.stackenv import StackEnv
 

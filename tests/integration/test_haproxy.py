@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from infra.local import process, provider, stackproc
-from infra.local.haproxy import HAProxy
-from infra.local.ports import free_port
+from chirp.infra.provision.local import process, provider, stackproc
+from chirp.infra.provision.local.haproxy import HAProxy
+from chirp.infra.provision.local.ports import free_port
 from tests.stackenv import StackEnv
 
 pytestmark = pytest.mark.integration

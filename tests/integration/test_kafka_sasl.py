@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from confluent_kafka import Consumer, KafkaException
 
-from infra.local.java import find_java
-from infra.local.ports import free_port
-from stack import clients
-from stack.relay.publisher import NotDelivered, Publisher
-from stack.schema import topics
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.infra.provision.local.java import find_java
+from chirp.infra.provision.local.ports import free_port
+from chirp.stack import clients
+from chirp.stack.relay.publisher import NotDelivered, Publisher
+from chirp.stack.schema import topics
 from tests.api import eventually
 from tests.tlscerts import make_certificates
 

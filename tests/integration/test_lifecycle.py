@@ -13,8 +13,8 @@ import uuid
 
 import pytest
 
-from infra.local import process, provider
-from stack import clients
+from chirp.infra.provision.local import process, provider
+from chirp.stack import clients
 from tests.stackenv import StackEnv
 
 pytestmark = pytest.mark.integration

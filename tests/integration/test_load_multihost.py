@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from infra.local.ports import free_port
-from loadtests.summary import validate
+from chirp.infra.provision.local.ports import free_port
+from chirp.loadtests.summary import validate
 from tests.api import Api
 
 pytestmark = pytest.mark.integration
@@ -45,7 +45,7 @@ def population(stack):
 
 def _chirp(stack, *args: str, cwd, **env: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "cli.main", *args],
+        [sys.executable, "-m", "chirp.cli.main", *args],
         env={**stack.env, **env},
         cwd=cwd,
         stdout=subprocess.PIPE,

@@ -18,9 +18,9 @@ from contextlib import contextmanager
 import psutil
 import pytest
 
-from infra.chaos.faults import LocalFaults
-from infra.local import provider
-from loadtests.summary import validate
+from chirp.infra.chaos.faults import LocalFaults
+from chirp.infra.provision.local import provider
+from chirp.loadtests.summary import validate
 from tests.api import Api
 from tests.promlink import covers
 
@@ -283,4 +283,4 @@ def _all_gateways_running(stack) -> bool:
 
 
 def _chirp_command() -> list[str]:
-    return [sys.executable, "-m", "cli.main"]
+    return [sys.executable, "-m", "chirp.cli.main"]

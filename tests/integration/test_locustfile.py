@@ -47,11 +47,20 @@ def test_chirp_load_web_serves_locusts_ui_on_the_scenario(stack, population):  #
     import signal
     import urllib.request
 
-    from infra.local.ports import free_port
+    from chirp.infra.provision.local.ports import free_port
     from tests.api import eventually
 
     port = free_port()
-    command = [sys.executable, "-m", "cli.main", "load", "smoke", "--web", "--web-port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "chirp.cli.main",
+        "load",
+        "smoke",
+        "--web",
+        "--web-port",
+        str(port),
+    ]
     ui = subprocess.Popen(command, env=stack.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
 

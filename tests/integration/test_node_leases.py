@@ -14,9 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from stack import clients
-from stack.ids import id_node
-from stack.node_lease import LeasedIds, NodeLeaseStore, NoNodeLease
+from chirp.stack import clients
+from chirp.stack.ids import id_node
+from chirp.stack.node_lease import LeasedIds, NodeLeaseStore, NoNodeLease
 from tests.api import eventually
 from tests.gateways import gateways
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 from psycopg_pool import PoolTimeout
 
-from stack import clients
-from stack.resources import FailFastPool
+from chirp.stack import clients
+from chirp.stack.resources import FailFastPool
 from tests.stackenv import StackEnv
 
 pytestmark = pytest.mark.integration

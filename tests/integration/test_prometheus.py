@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from infra.local import process, provider
+from chirp.infra.provision.local import process, provider
 from tests.promlink import covers
 from tests.stackenv import StackEnv
 
@@ -144,7 +144,7 @@ def test_status_watch_draws_the_dashboard_and_ctrl_c_exits_zero(stack):
     controller, terminal = pty.openpty()
     env = {**stack.env, "COLUMNS": "160", "LINES": "60", "TERM": "xterm"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "status", "--watch"],
+        [sys.executable, "-m", "chirp.cli.main", "status", "--watch"],
         env=env,
         stdin=terminal,
         stdout=terminal,

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from infra.local.ports import free_port
-from stack import clients
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.infra.provision.local.ports import free_port
+from chirp.stack import clients
 from tests.api import eventually
 from tests.tlscerts import make_certificates, openssl
 

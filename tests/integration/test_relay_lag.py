@@ -11,11 +11,11 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 from prometheus_client import REGISTRY
 
-from stack.clients import kafka_config
-from stack.relay.lag import LagMonitor
-from stack.resources import Resources
-from stack.schema import topics
-from stack.tweets.backpressure import lag_key
+from chirp.stack.clients import kafka_config
+from chirp.stack.relay.lag import LagMonitor
+from chirp.stack.resources import Resources
+from chirp.stack.schema import topics
+from chirp.stack.tweets.backpressure import lag_key
 
 pytestmark = pytest.mark.integration
 

@@ -14,12 +14,12 @@ import pytest
 from botocore.exceptions import ClientError
 from prometheus_client import REGISTRY
 
-from stack import clients
-from stack.clients import kafka_config
-from stack.relay.publisher import Publisher
-from stack.relay.streams import StreamFollower, stream_shards
-from stack.relay.wakeup import WakeListener, nudge
-from stack.resources import Resources
+from chirp.stack import clients
+from chirp.stack.clients import kafka_config
+from chirp.stack.relay.publisher import Publisher
+from chirp.stack.relay.streams import StreamFollower, stream_shards
+from chirp.stack.relay.wakeup import WakeListener, nudge
+from chirp.stack.resources import Resources
 from tests.api import eventually
 
 pytestmark = pytest.mark.integration

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from stack.feed.entries import Entry
-from stack.feed.fanout import fan_out_entries
-from stack.feed.timeline import Timelines
-from stack.resources import Resources
+from chirp.stack.feed.entries import Entry
+from chirp.stack.feed.fanout import fan_out_entries
+from chirp.stack.feed.timeline import Timelines
+from chirp.stack.resources import Resources
 from tests.api import Api
 
 pytestmark = pytest.mark.integration
@@ -90,7 +90,7 @@ def _tweets_only(entries: list[Entry]) -> set[tuple[int, int]]:
 
 
 def _seeded_tweets(res: Resources, user_ids: list[int]) -> list[tuple[int, int]]:
-    from stack.tweets import store
+    from chirp.stack.tweets import store
 
     found = []
     for user_id in user_ids:

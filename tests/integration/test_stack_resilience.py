@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.local import process
+from chirp.infra.provision.local import process
 from tests.api import Api, eventually
 
 pytestmark = pytest.mark.integration

@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from stack.schema.topics import CONSUMER_GROUPS, SUBSCRIPTIONS, TWEET_CREATED
-from stack.tracing import FORCE_HEADER
+from chirp.stack.schema.topics import CONSUMER_GROUPS, SUBSCRIPTIONS, TWEET_CREATED
+from chirp.stack.tracing import FORCE_HEADER
 from tests.api import Api, User, eventually
 from tests.stackenv import StackEnv
 

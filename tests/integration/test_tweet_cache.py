@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from stack.tweets import cache, hydrate
-from stack.tweets import store as tweet_store
+from chirp.stack.tweets import cache, hydrate
+from chirp.stack.tweets import store as tweet_store
 from tests.api import Api
 
 pytestmark = pytest.mark.integration

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from stack import events
-from stack.analytics import store
-from stack.analytics.worker import AnalyticsWorker
+from chirp.stack import events
+from chirp.stack.analytics import store
+from chirp.stack.analytics.worker import AnalyticsWorker
 
 pytestmark = pytest.mark.integration
 

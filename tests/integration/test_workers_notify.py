@@ -7,13 +7,13 @@ import time
 import httpx
 import pytest
 
-from infra.local import process, provider
-from infra.local.ports import free_port
-from infra.local.redis import RedisServer
-from stack import clients, events, secrets
-from stack.notify import inbox
-from stack.notify.inbox import Notification, deliver
-from stack.notify.worker import NotifyWorker
+from chirp.infra.provision.local import process, provider
+from chirp.infra.provision.local.ports import free_port
+from chirp.infra.provision.local.redis import RedisServer
+from chirp.stack import clients, events, secrets
+from chirp.stack.notify import inbox
+from chirp.stack.notify.inbox import Notification, deliver
+from chirp.stack.notify.worker import NotifyWorker
 from tests.integration.workers_support import make_user, served
 
 pytestmark = pytest.mark.integration

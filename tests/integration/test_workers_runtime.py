@@ -11,8 +11,8 @@ import pytest
 from confluent_kafka import Producer, TopicPartition
 from confluent_kafka.admin import NewTopic
 
-from stack import clients, events
-from stack.workers.runtime import Worker
+from chirp.stack import clients, events
+from chirp.stack.workers.runtime import Worker
 
 pytestmark = pytest.mark.integration
 

@@ -8,15 +8,15 @@ import uuid
 import httpx
 import pytest
 
-from infra.local.ports import free_port
-from stack import events
-from stack.gateway.errors import ApiError
-from stack.relay.mapping import created_event
-from stack.resources import Resources
-from stack.schema.indices import TWEETS_INDEX, USERS_INDEX
-from stack.search import service
-from stack.search.indexer import DELETED_VERSION, SearchIndexer
-from stack.tweets import store as tweets_store
+from chirp.infra.provision.local.ports import free_port
+from chirp.stack import events
+from chirp.stack.gateway.errors import ApiError
+from chirp.stack.relay.mapping import created_event
+from chirp.stack.resources import Resources
+from chirp.stack.schema.indices import TWEETS_INDEX, USERS_INDEX
+from chirp.stack.search import service
+from chirp.stack.search.indexer import DELETED_VERSION, SearchIndexer
+from chirp.stack.tweets import store as tweets_store
 from tests.integration.workers_support import make_user, served, stored_tweet
 
 pytestmark = pytest.mark.integration

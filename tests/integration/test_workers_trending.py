@@ -8,11 +8,11 @@ import uuid
 import httpx
 import pytest
 
-from infra.local.ports import free_port
-from stack import events
-from stack.ids import id_at_ms
-from stack.trending import score
-from stack.trending.worker import TrendingWorker
+from chirp.infra.provision.local.ports import free_port
+from chirp.stack import events
+from chirp.stack.ids import id_at_ms
+from chirp.stack.trending import score
+from chirp.stack.trending.worker import TrendingWorker
 from tests.integration.workers_support import served
 
 pytestmark = pytest.mark.integration

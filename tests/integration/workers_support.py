@@ -12,14 +12,14 @@ from dataclasses import dataclass
 
 import uvicorn
 
-from infra.local.ports import free_port
-from stack.gateway import auth
-from stack.gateway.app import create_app
-from stack.resources import Resources
-from stack.settings import Settings
-from stack.tweets import store as tweets_store
-from stack.tweets.model import Tweet
-from stack.users import store as users_store
+from chirp.core.settings import Settings
+from chirp.infra.provision.local.ports import free_port
+from chirp.stack.gateway import auth
+from chirp.stack.gateway.app import create_app
+from chirp.stack.resources import Resources
+from chirp.stack.tweets import store as tweets_store
+from chirp.stack.tweets.model import Tweet
+from chirp.stack.users import store as users_store
 
 
 @dataclass(frozen=True)

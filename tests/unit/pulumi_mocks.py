@@ -13,9 +13,9 @@ from typing import Any
 
 import pulumi
 
-from infra.aws.program import build_program
-from infra.aws.sizing import AwsSizing
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.infra.provision.aws.program import build_program
+from chirp.infra.provision.aws.sizing import AwsSizing
 
 ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1d"]
 

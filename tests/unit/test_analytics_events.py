@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
-from stack import events
-from stack.analytics.worker import seen_in
+from chirp.stack import events
+from chirp.stack.analytics.worker import seen_in
 
 AT_MS = 1_717_245_012_345  # 2024-06-01T12:30:12.345Z
 MINUTE = datetime(2024, 6, 1, 12, 30, tzinfo=UTC)

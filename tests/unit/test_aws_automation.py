@@ -15,11 +15,11 @@ import pytest
 from pulumi import automation as auto
 from rich.console import Console
 
-from infra.aws import automation
-from infra.aws.automation import aws_down, aws_up, require_prerequisites
-from infra.aws.sizing import AwsSizing
-from stack.errors import ConfigError, MissingDependency
-from stack.settings import Settings
+from chirp.core.errors import ConfigError, MissingDependency
+from chirp.core.settings import Settings
+from chirp.infra.provision.aws import automation
+from chirp.infra.provision.aws.automation import aws_down, aws_up, require_prerequisites
+from chirp.infra.provision.aws.sizing import AwsSizing
 
 _AWS_CREDENTIAL_SOURCES = (
     "AWS_ACCESS_KEY_ID",

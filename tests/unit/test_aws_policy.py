@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from infra.aws import automation
-from infra.aws.program import SECRET_NAME
-from infra.aws.sizing import AwsSizing
-from stack.errors import ConfigError
-from stack.schema.tables import TABLE_SPECS
-from stack.settings import Settings
+from chirp.core.errors import ConfigError
+from chirp.core.settings import Settings
+from chirp.infra.provision.aws import automation
+from chirp.infra.provision.aws.program import SECRET_NAME
+from chirp.infra.provision.aws.sizing import AwsSizing
+from chirp.stack.schema.tables import TABLE_SPECS
 from tests.unit.pulumi_mocks import CERTIFICATE, SETTINGS, Deployed, deploy
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
@@ -294,5 +294,7 @@ def test_metrics_never_leave_through_the_load_balancer(deployed):
 
 
 def test_no_region_is_written_into_the_program():
-    text = "".join(p.read_text() for p in Path("infra/aws").glob("*.py") if p.name != "sizing.py")
+    text = "".join(
+        p.read_text() for p in Path("infra/provision/aws").glob("*.py") if p.name != "sizing.py"
+    )
     assert not re.search(r"\b(us|eu|ap|sa|ca|me|af)-[a-z]+-\d\b", text)

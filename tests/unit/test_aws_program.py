@@ -9,10 +9,13 @@ from typing import Any
 
 import pytest
 
-from infra.aws.sizing import AwsSizing, default_sizing_file, load_sizing
-from stack.errors import ConfigError
-from stack.schema.tables import IDEMPOTENCY_EXPIRES_AT, TABLE_SPECS
-from stack.settings import Settings
+from chirp.core.errors import ConfigError
+from chirp.core.settings import Settings
+from chirp.infra.provision.aws.sizing import AwsSizing, default_sizing_file, load_sizing
+from chirp.infra.sizing import pulumi_config
+from chirp.infra.sizing.assumptions import Assumptions
+from chirp.infra.sizing.capacity import plan_capacity
+from chirp.stack.schema.tables import IDEMPOTENCY_EXPIRES_AT, TABLE_SPECS
 from tests.unit.pulumi_mocks import CERTIFICATE, ZONES, Deployed, container, deploy
 
 CONSUMERS = ["fanout", "search-indexer", "trending", "notify", "analytics"]
@@ -205,7 +208,7 @@ def test_every_role_runs_as_a_fargate_service_with_its_command(default_stack: De
     assert container(default_stack, "gateway")["command"] == [
         "python",
         "-m",
-        "stack.run",
+        "chirp.stack.run",
         "gateway",
         "--port",
         "8101",
@@ -215,13 +218,13 @@ def test_every_role_runs_as_a_fargate_service_with_its_command(default_stack: De
         assert container(default_stack, worker)["command"] == [
             "python",
             "-m",
-            "stack.run",
+            "chirp.stack.run",
             worker,
             "--port",
             "9100",
         ]
     bootstrap = container(default_stack, "bootstrap")
-    assert bootstrap["command"] == ["python", "-m", "stack.bootstrap"]
+    assert bootstrap["command"] == ["python", "-m", "chirp.stack.bootstrap"]
 
 
 def test_tasks_reach_the_managed_services_by_their_endpoints(default_stack: Deployed) -> None:
@@ -435,13 +438,11 @@ def test_thresholds_beside_the_plan_are_kept(sized_stack: Deployed) -> None:
 
 
 def test_the_simulations_own_writer_is_understood(tmp_path: Path) -> None:
-    sizing_module = pytest.importorskip("infra.sizing.pulumi_config")
-    assumptions = pytest.importorskip("infra.sizing.assumptions").Assumptions()
-    plan = pytest.importorskip("infra.sizing.capacity").plan_capacity(assumptions)
-    document = sizing_module.pulumi_sizes(assumptions, plan)
+    assumptions = Assumptions()
+    document = pulumi_config.pulumi_sizes(assumptions, plan_capacity(assumptions))
     for suffix in (".json", ".yaml"):
         path = tmp_path / f"aws-sizing{suffix}"
-        sizing_module.write_pulumi_config(path, document)
+        pulumi_config.write_pulumi_config(path, document)
         sizing = load_sizing(path)
         assert sizing.gateway.max_tasks == max(document["gateways"]["count"], 3)
         assert sizing.kafka.partitions_per_topic == document["kafka"]["partitions"]

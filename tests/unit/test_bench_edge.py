@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from infra.local.edgestats import EdgeCounters
-from loadtests.bench.edge import _figures, _png, _Tally
-from stack.media import kinds
+from chirp.infra.provision.local.edgestats import EdgeCounters
+from chirp.loadtests.bench.edge import _figures, _png, _Tally
+from chirp.stack.media import kinds
 
 
 def _tally(requests: int, late: int) -> _Tally:

@@ -6,11 +6,11 @@ import math
 
 import pytest
 
-from loadtests.bench import goals
-from loadtests.bench.drain import BACKLOG_AUTHORS, Drain, backlog_authors, posts_for
-from loadtests.bench.run import BenchConfig
-from loadtests.latency import enough_samples, min_samples
-from loadtests.population import Member
+from chirp.loadtests.bench import goals
+from chirp.loadtests.bench.drain import BACKLOG_AUTHORS, Drain, backlog_authors, posts_for
+from chirp.loadtests.bench.run import BenchConfig
+from chirp.loadtests.latency import enough_samples, min_samples
+from chirp.loadtests.population import Member
 
 
 def member(user_id: int, followers: int) -> Member:
@@ -95,7 +95,7 @@ def test_every_goal_and_ratio_has_a_definition():
 def test_bench_junit_has_a_case_per_goal_and_one_for_reliability(tmp_path):
     from xml.etree import ElementTree
 
-    from loadtests.junit import write_junit
+    from chirp.loadtests.junit import write_junit
 
     results = goals.judge_goals(
         {"feed_read_ratio": 0.6, "feed_read_p99_ms": 80.0}, {"post_p99_ms": "too few"}, set()

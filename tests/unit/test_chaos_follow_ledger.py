@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from infra.chaos.follows import FollowCast, cast_size
-from infra.chaos.integrity import Member
-from infra.chaos.ledger import (
+from chirp.infra.chaos.follows import FollowCast, cast_size
+from chirp.infra.chaos.integrity import Member
+from chirp.infra.chaos.ledger import (
     FollowWrite,
     Outcome,
     classify_follows,

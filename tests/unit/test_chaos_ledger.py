@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.chaos.ledger import Observation, Outcome, Write, classify, outcome_of
+from chirp.infra.chaos.ledger import Observation, Outcome, Write, classify, outcome_of
 
 ALL = ("timeline", "feeds", "search")
 AUTHOR, OTHER = "100", "200"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.chaos import ACTIONS, DrillError, available, load_drill, parse_drill
-from infra.chaos.actions import ActionContext
-from infra.chaos.model import Condition, Drill
+from chirp.infra.chaos import ACTIONS, DrillError, available, load_drill, parse_drill
+from chirp.infra.chaos.actions import ActionContext
+from chirp.infra.chaos.model import Condition, Drill
 
 SHIPPED = ("broker-outage", "cache-loss", "cache-loss-kill", "gateway-failover", "kafka-lag",
            "pg-primary-loss", "pg-replica-loss", "redis-primary-loss", "search-outage",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from infra.chaos.summary import junit_cases
-from loadtests.junit import write_junit
+from chirp.infra.chaos.summary import junit_cases
+from chirp.loadtests.junit import write_junit
 
 
 def journal(verdict="FAIL", checks=None, reasons=()):

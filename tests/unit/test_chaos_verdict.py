@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from infra.chaos.metrics import EndpointStats, Sample, aggregate, is_metric, percentile
-from infra.chaos.model import Check, Condition, Guard
-from infra.chaos.summary import summary_markdown
-from infra.chaos.verdict import (
+from chirp.infra.chaos.metrics import EndpointStats, Sample, aggregate, is_metric, percentile
+from chirp.infra.chaos.model import Check, Condition, Guard
+from chirp.infra.chaos.summary import summary_markdown
+from chirp.infra.chaos.verdict import (
     ABORTED,
     ERROR,
     FAIL,
@@ -149,8 +149,8 @@ def test_phase_figures_and_summary():
 
 
 def test_summary_shows_feed_repair_and_follow_ledger():
-    from infra.chaos.ledger import FollowReport
-    from infra.chaos.verdict import follow_results, repair_results
+    from chirp.infra.chaos.ledger import FollowReport
+    from chirp.infra.chaos.verdict import follow_results, repair_results
 
     journal = {
         "drill": "d",
@@ -221,8 +221,8 @@ def test_summary_lists_the_alerts_that_fired_and_links_prometheus():
 
 
 def test_failover_measure_counts_from_injection_to_the_first_successful_failover_action():
-    from infra.chaos.actions import ActionRecord
-    from infra.chaos.journal import measures
+    from chirp.infra.chaos.actions import ActionRecord
+    from chirp.infra.chaos.journal import measures
 
     actions = [
         ActionRecord("method", "kill", "kill redis-primary", 0, 10.0, 10.1, True),

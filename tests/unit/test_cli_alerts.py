@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from cli.alerts import print_alerts
+from chirp.cli.alerts import print_alerts
 
 URL = "http://127.0.0.1:9090/graph?" + "&".join(f"g{i}.expr=ALERTS" for i in range(12))
 FIRED = {

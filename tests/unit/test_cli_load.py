@@ -8,8 +8,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
-from loadtests.summary import SCHEMA_VERSION
+from chirp.cli.main import app
+from chirp.loadtests.summary import SCHEMA_VERSION
 
 runner = CliRunner()
 

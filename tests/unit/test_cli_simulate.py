@@ -8,7 +8,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from cli.simulate import app
+from chirp.cli.simulate import app
 
 runner = CliRunner()
 

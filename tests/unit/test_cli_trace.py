@@ -14,7 +14,7 @@ def chirp(run_dir, *args: str, columns: int = 160) -> subprocess.CompletedProces
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHIRP_")}
     env.update(CHIRP_RUN_DIR=str(run_dir), COLUMNS=str(columns))
     return subprocess.run(
-        [sys.executable, "-m", "cli.main", "trace", *args],
+        [sys.executable, "-m", "chirp.cli.main", "trace", *args],
         env=env,
         capture_output=True,
         text=True,

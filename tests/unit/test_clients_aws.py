@@ -14,9 +14,9 @@ import pytest
 import redis
 from opensearchpy import Urllib3AWSV4SignerAuth, Urllib3HttpConnection
 
-from stack import clients
-from stack.errors import ConfigError
-from stack.settings import Settings
+from chirp.core.errors import ConfigError
+from chirp.core.settings import Settings
+from chirp.stack import clients
 
 CHAIN_KEY = "AKIACHAINEXAMPLE"
 

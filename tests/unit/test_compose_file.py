@@ -15,19 +15,19 @@ import pytest
 import yaml
 from rich.console import Console
 
-from infra.compose import compose_down, compose_env, compose_up, write_env_file
-from infra.compose.env import (
+from chirp.core.errors import ConfigError, MissingDependency
+from chirp.core.settings import Settings
+from chirp.infra.provision.compose import compose_down, compose_env, compose_up, write_env_file
+from chirp.infra.provision.compose.env import (
     COMPOSE_POSTGRES_REPLICAS,
     COMPOSE_SENTINELS,
     COMPOSE_WORKERS,
     opensearch_image_tag,
 )
-from infra.compose.provider import COMPOSE_FILE, DATA_SERVICES, REPO_ROOT
-from stack import secrets
-from stack.errors import ConfigError, MissingDependency
-from stack.settings import Settings
+from chirp.infra.provision.compose.provider import COMPOSE_FILE, DATA_SERVICES, REPO_ROOT
+from chirp.stack import secrets
 
-HAPROXY_CFG = REPO_ROOT / "infra" / "compose" / "haproxy.cfg"
+HAPROXY_CFG = REPO_ROOT / "infra" / "provision" / "compose" / "haproxy.cfg"
 GATEWAYS = ("gateway-1", "gateway-2")
 WORKERS = ("relay", "fanout", "search-indexer", "trending", "notify", "analytics", "edge-purger")
 CHIRP_SERVICES = (*GATEWAYS, *WORKERS)
@@ -88,7 +88,7 @@ def test_the_bootstrap_is_a_one_shot_run_by_chirp_not_by_up() -> None:
     bootstrap = _raw()["services"]["bootstrap"]
     assert bootstrap["profiles"] == [ONE_SHOT_PROFILE]
     assert bootstrap["restart"] == "no"
-    assert bootstrap["command"] == ["python", "-m", "stack.bootstrap"]
+    assert bootstrap["command"] == ["python", "-m", "chirp.stack.bootstrap"]
 
 
 def test_dependants_wait_for_healthy_services() -> None:
@@ -141,13 +141,13 @@ def test_one_chirp_image_runs_every_role() -> None:
         assert services[name]["command"] == [
             "python",
             "-m",
-            "stack.run",
+            "chirp.stack.run",
             "gateway",
             "--port",
             "8101",
         ]
     for name in WORKERS:
-        assert services[name]["command"] == ["python", "-m", "stack.run", name]
+        assert services[name]["command"] == ["python", "-m", "chirp.stack.run", name]
     assert (REPO_ROOT / "Dockerfile").is_file()
 
 
@@ -289,11 +289,11 @@ def test_the_replica_clones_the_primary_as_the_replication_role(settings: Settin
     # The primary lets the role replicate, and the role exists from the first start.
     assert "hba_file=/etc/chirp/pg_hba.conf" in primary["command"]
     mounts = {m.split(":")[0]: m.split(":")[1] for m in primary["volumes"][1:]}
-    assert mounts["./infra/compose/pg_hba.conf"] == "/etc/chirp/pg_hba.conf"
-    assert mounts["./infra/compose/postgres-init"] == "/docker-entrypoint-initdb.d"
-    hba = (REPO_ROOT / "infra/compose/pg_hba.conf").read_text()
+    assert mounts["./infra/provision/compose/pg_hba.conf"] == "/etc/chirp/pg_hba.conf"
+    assert mounts["./infra/provision/compose/postgres-init"] == "/docker-entrypoint-initdb.d"
+    hba = (REPO_ROOT / "infra/provision/compose/pg_hba.conf").read_text()
     assert re.search(r"^host\s+replication\s+replicator\s+all\s+scram-sha-256$", hba, flags=re.M)
-    init = (REPO_ROOT / "infra/compose/postgres-init/replication.sh").read_text()
+    init = (REPO_ROOT / "infra/provision/compose/postgres-init/replication.sh").read_text()
     assert "CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD :'password'" in init
     # The replica clones and streams with the stack's password.
     assert replica["environment"]["PGPASSWORD"] == compose_env(settings)["CHIRP_POSTGRES_PASSWORD"]
@@ -311,7 +311,7 @@ def test_every_server_asks_for_the_generated_passwords(settings: Settings) -> No
     for name in ("postgres", "postgres-replica"):
         assert services[name]["environment"]["POSTGRES_PASSWORD"] == made.postgres_password
     assert services["postgres"]["environment"]["POSTGRES_HOST_AUTH_METHOD"] == "scram-sha-256"
-    hba = (REPO_ROOT / "infra/compose/pg_hba.conf").read_text()
+    hba = (REPO_ROOT / "infra/provision/compose/pg_hba.conf").read_text()
     assert "trust" not in [line.split()[-1] for line in hba.splitlines() if line[:1].isalpha()]
     for name in ("redis", "redis-replica"):
         command = services[name]["command"]
@@ -340,7 +340,7 @@ def test_redis_replica_follows_the_primary_and_both_announce_their_names(
 def test_three_sentinels_monitor_chirps_master_by_name(settings: Settings) -> None:
     assert SENTINELS == COMPOSE_SENTINELS
     services = _interpolated(settings)["services"]
-    shared = (REPO_ROOT / "infra/compose/sentinel.conf").read_text()
+    shared = (REPO_ROOT / "infra/provision/compose/sentinel.conf").read_text()
     assert re.search(r"^sentinel resolve-hostnames yes$", shared, flags=re.M)
     assert re.search(r"^sentinel announce-hostnames yes$", shared, flags=re.M)
     assert re.search(r"^port 26379$", shared, flags=re.M)
@@ -348,7 +348,10 @@ def test_three_sentinels_monitor_chirps_master_by_name(settings: Settings) -> No
         sentinel = services[name]
         assert sentinel["image"] == services["redis"]["image"]
         assert sentinel["environment"]["SENTINEL_NAME"] == name
-        assert "./infra/compose/sentinel.conf:/etc/chirp/sentinel.conf:ro" in sentinel["volumes"]
+        assert (
+            "./infra/provision/compose/sentinel.conf:/etc/chirp/sentinel.conf:ro"
+            in sentinel["volumes"]
+        )
         script = sentinel["command"][-1]
         assert "cp /etc/chirp/sentinel.conf" in script
         assert f'"sentinel monitor {settings.redis_master_name} redis 6379 2"' in script
@@ -400,7 +403,7 @@ def test_haproxy_checks_readyz_every_second_on_every_gateway() -> None:
         (name, name, 8101) for name in GATEWAYS
     }
     mount = _raw()["services"]["haproxy"]["volumes"][0]
-    assert mount.startswith("./infra/compose/haproxy.cfg:")
+    assert mount.startswith("./infra/provision/compose/haproxy.cfg:")
 
 
 def test_haproxy_is_the_edge_with_chirps_limits(settings: Settings) -> None:
@@ -417,7 +420,7 @@ def test_haproxy_is_the_edge_with_chirps_limits(settings: Settings) -> None:
 
 def _compose_config_commands() -> list[list[str]]:
     """`docker compose config` where the docker CLI has the plugin, and compose-go's loader
-    (`make test` builds it from infra/compose/configcheck) where Go is installed."""
+    (`make test` builds it from infra/provision/compose/configcheck) where Go is installed."""
     commands = []
     docker = shutil.which("docker")
     if docker is not None:

@@ -1,8 +1,14 @@
 from rich.console import Console
 
-from cli.dashboard import render
-from infra.local.live import DlqCount, LagState, LiveFigures, PartitionLag, RouteFigures
-from infra.local.prometheus import Alert
+from chirp.cli.dashboard import render
+from chirp.infra.provision.local.live import (
+    DlqCount,
+    LagState,
+    LiveFigures,
+    PartitionLag,
+    RouteFigures,
+)
+from chirp.infra.provision.local.prometheus import Alert
 
 BUSY = LiveFigures(
     window_s=10.0,

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from stack.edge.caching import NO_STORE, CacheHeadersMiddleware, CachePolicy, etag, matches
+from chirp.stack.edge.caching import NO_STORE, CacheHeadersMiddleware, CachePolicy, etag, matches
 
 POLICY = CachePolicy(public_s=5, trending_s=60)
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import json
 
-from infra.local.edge import Edge, EdgeExporter
-from infra.local.objectstore import ObjectStore
-from stack import objectstore
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.infra.provision.local.edge import Edge, EdgeExporter
+from chirp.infra.provision.local.objectstore import ObjectStore
+from chirp.stack import objectstore
 
 
 def _settings(tmp_path) -> Settings:

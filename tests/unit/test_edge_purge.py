@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from stack.edge.purge import invalidation_paths, media_path, tweet_urls
+from chirp.stack.edge.purge import invalidation_paths, media_path, tweet_urls
 
 
 def test_a_tweet_purges_its_url_and_bans_its_authors_timeline():

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from infra.local.vcl import EdgeConfig, render_vcl
+from chirp.infra.provision.local.vcl import EdgeConfig, render_vcl
 
 CONFIG = EdgeConfig("127.0.0.1", 18080, "127.0.0.1", 18333, "chirp-media")
 

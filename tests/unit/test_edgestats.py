@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from infra.local.edgestats import EdgeCounters, parse
+from chirp.infra.provision.local.edgestats import EdgeCounters, parse
 
 
 def test_counters_come_from_varnishstat_json():

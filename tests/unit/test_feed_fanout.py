@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from stack.events import RetweetCreated, TweetCreated
-from stack.feed.entries import Entry
-from stack.feed.fanout import Tier, choose_tier, entry_of
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.stack.events import RetweetCreated, TweetCreated
+from chirp.stack.feed.entries import Entry
+from chirp.stack.feed.fanout import Tier, choose_tier, entry_of
 
 SETTINGS = Settings(push_threshold=1_000, celebrity_threshold=100_000)
 

@@ -8,16 +8,16 @@ import pybreaker
 import pytest
 import redis
 
-from stack.feed.entries import Entry
-from stack.feed.read import (
+from chirp.stack.feed.entries import Entry
+from chirp.stack.feed.read import (
     RedisBreaker,
     drop_repeated_retweets,
     make_cursor,
     merge_newest_first,
     parse_cursor,
 )
-from stack.gateway.errors import ApiError
-from stack.tweets.schemas import TweetPublic
+from chirp.stack.gateway.errors import ApiError
+from chirp.stack.tweets.schemas import TweetPublic
 
 
 def _entries(*ids: int) -> list[Entry]:

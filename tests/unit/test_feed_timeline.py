@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from stack.feed.entries import Entry, decode_member, encode_member
-from stack.feed.timeline import READY, feed_ttl_s
-from stack.tweets.model import Tweet
+from chirp.stack.feed.entries import Entry, decode_member, encode_member
+from chirp.stack.feed.timeline import READY, feed_ttl_s
+from chirp.stack.tweets.model import Tweet
 
 
 def test_member_round_trip():

@@ -1,4 +1,4 @@
-from infra.local.figures import _p99_ms, _total
+from chirp.infra.provision.local.figures import _p99_ms, _total
 
 
 def _bucket(le: str, value: float, route: str = "/api/v1/feed"):
@@ -30,7 +30,7 @@ def test_total_sums_one_metric():
 
 
 def test_route_template_puts_parameter_names_back():
-    from stack.gateway.middleware import route_template
+    from chirp.stack.gateway.middleware import route_template
 
     scope = {"route": object(), "path": "/api/v1/users/42/tweets", "path_params": {"user_id": 42}}
     assert route_template(scope) == "/api/v1/users/{user_id}/tweets"

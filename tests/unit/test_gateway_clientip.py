@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from starlette.requests import Request
 
-from stack.gateway.clientip import client_address
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.stack.gateway.clientip import client_address
 
 
 def _request(peer: str, *forwarded: str) -> Request:

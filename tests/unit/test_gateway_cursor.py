@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from stack.gateway import cursor
-from stack.gateway.errors import ApiError
+from chirp.stack.gateway import cursor
+from chirp.stack.gateway.errors import ApiError
 
 
 def _matches(pattern: str, raw: str) -> bool:

@@ -8,11 +8,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from cli.stack import _role
-from infra.local import topology
-from infra.local.postgres import PostgresServer, node_names, node_port
-from infra.local.sentinel import SentinelServer, known_primary_port
-from stack.settings import Settings
+from chirp.cli.stack import _role
+from chirp.core.settings import Settings
+from chirp.infra.provision.local import topology
+from chirp.infra.provision.local.postgres import PostgresServer, node_names, node_port
+from chirp.infra.provision.local.sentinel import SentinelServer, known_primary_port
 
 
 def _settings(tmp_path: Path, **overrides: object) -> Settings:
@@ -120,8 +120,8 @@ def test_clients_use_sentinel_unless_redis_is_elsewhere_without_sentinels(tmp_pa
 
 
 def test_up_refuses_fewer_replicas_than_the_primarys_number(tmp_path):
-    from infra.local.provider import record_topology
-    from stack.errors import ConfigError
+    from chirp.core.errors import ConfigError
+    from chirp.infra.provision.local.provider import record_topology
 
     settings = _settings(tmp_path)
     topology.update(settings, pg_replicas=2, postgres_primary="postgres-replica-2")

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from infra.local import idle
+from chirp.infra.provision.local import idle
 
 
 def test_cpu_is_the_growth_between_readings_over_the_window():

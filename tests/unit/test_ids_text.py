@@ -2,8 +2,8 @@ import re
 
 import pytest
 
-from stack import text
-from stack.ids import MAX_NODE, IdGenerator, id_at_ms, id_time_ms
+from chirp.stack import text
+from chirp.stack.ids import MAX_NODE, IdGenerator, id_at_ms, id_time_ms
 
 
 def test_ids_strictly_increase_and_carry_their_time():

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from infra.local.live import (
+from chirp.infra.provision.local.live import (
     LagState,
     Scrape,
     cache_hit_ratio,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 
-from loadtests.content import MAX_CHARS, WORDS, TweetPool, compose_text, search_query
-from loadtests.hooks import outcome_of
-from loadtests.recorder import Outcome, RateLimited, UnexpectedStatus
+from chirp.loadtests.content import MAX_CHARS, WORDS, TweetPool, compose_text, search_query
+from chirp.loadtests.hooks import outcome_of
+from chirp.loadtests.recorder import Outcome, RateLimited, UnexpectedStatus
 
 
 def test_tweets_fit_and_carry_hashtags_and_mentions():

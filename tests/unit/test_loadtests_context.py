@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import itertools
 
-from loadtests.context import configure
-from loadtests.pacing import intended_starts
-from loadtests.plan import JourneyPlan, LoadPlan
-from loadtests.population import Member, Population
+from chirp.loadtests.context import configure
+from chirp.loadtests.pacing import intended_starts
+from chirp.loadtests.plan import JourneyPlan, LoadPlan
+from chirp.loadtests.population import Member, Population
 
 
 def closed_plan() -> LoadPlan:

@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from loadtests.junit import JUnitCase, write_junit
-from loadtests.outcome import junit_cases
+from chirp.loadtests.junit import JUnitCase, write_junit
+from chirp.loadtests.outcome import junit_cases
 from tests.unit.test_loadtests_summary import summary_of
 
 

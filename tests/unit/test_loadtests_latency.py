@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from loadtests.latency import (
+from chirp.loadtests.latency import (
     encode,
     mean_us,
     merge_encoded,

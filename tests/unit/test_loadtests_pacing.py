@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from loadtests.latency import percentiles
-from loadtests.pacing import RateProfile, ScheduleStats, UserSchedule, intended_starts, pool_size
-from loadtests.recorder import Outcome, Recorder
-from loadtests.slo import Verdict, judge
-from scenarios.model import Slo
+from chirp.loadtests.latency import percentiles
+from chirp.loadtests.pacing import (
+    RateProfile,
+    ScheduleStats,
+    UserSchedule,
+    intended_starts,
+    pool_size,
+)
+from chirp.loadtests.recorder import Outcome, Recorder
+from chirp.loadtests.slo import Verdict, judge
+from chirp.scenarios.model import Slo
 
 
 def test_a_constant_rate_spaces_starts_evenly_from_the_start():

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from loadtests.plan import LoadPlan, allocate, plan_scenario
-from scenarios import load_scenario
+from chirp.loadtests.plan import LoadPlan, allocate, plan_scenario
+from chirp.scenarios import load_scenario
 
 HOST = "http://127.0.0.1:8080"
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from loadtests.population import PopulationError, load_population, population_path
+from chirp.loadtests.population import PopulationError, load_population, population_path
 
 USERS = [
     {"user_id": "11", "username": "ada", "token": "t-ada", "followers": 5},

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from loadtests.latency import percentiles
-from loadtests.recorder import Outcome, Recorder, bucket_seconds
+from chirp.loadtests.latency import percentiles
+from chirp.loadtests.recorder import Outcome, Recorder, bucket_seconds
 
 
 def fill(recorder, start=1000.0):

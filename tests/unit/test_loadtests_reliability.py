@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from loadtests.pacing import ScheduleStats
-from loadtests.reliability import judge_reliability, longest_streak
+from chirp.loadtests.pacing import ScheduleStats
+from chirp.loadtests.reliability import judge_reliability, longest_streak
 
 
 def test_longest_streak_above_a_threshold():

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from loadtests.latency import Percentiles
-from loadtests.recorder import Counts
-from loadtests.slo import Verdict, abort_reason, check, exit_code, judge, min_samples
-from scenarios.model import Slo, Threshold
+from chirp.loadtests.latency import Percentiles
+from chirp.loadtests.recorder import Counts
+from chirp.loadtests.slo import Verdict, abort_reason, check, exit_code, judge, min_samples
+from chirp.scenarios.model import Slo, Threshold
 
 
 def figures(p50, p99, p999, count=10_000):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loadtests.stackmetrics import (
+from chirp.loadtests.stackmetrics import (
     StackSample,
     buckets,
     by_label,

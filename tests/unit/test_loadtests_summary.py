@@ -10,14 +10,14 @@ import re
 import jsonschema
 import pytest
 
-from loadtests.compare import compare
-from loadtests.outcome import Gates
-from loadtests.pacing import ScheduleStats
-from loadtests.recorder import Outcome, Recorder
-from loadtests.reliability import judge_reliability
-from loadtests.report_html import render, write_report
-from loadtests.stackmetrics import StackSample
-from loadtests.summary import (
+from chirp.loadtests.compare import compare
+from chirp.loadtests.outcome import Gates
+from chirp.loadtests.pacing import ScheduleStats
+from chirp.loadtests.recorder import Outcome, Recorder
+from chirp.loadtests.reliability import judge_reliability
+from chirp.loadtests.report_html import render, write_report
+from chirp.loadtests.stackmetrics import StackSample
+from chirp.loadtests.summary import (
     ReportError,
     RunFacts,
     build_summary,
@@ -26,7 +26,7 @@ from loadtests.summary import (
     validate,
     write_summary,
 )
-from scenarios import load_scenario
+from chirp.scenarios import load_scenario
 
 STARTED = 1_700_000_000.0
 WARMUP_S = 10.0  # the shipped scenarios' default
@@ -274,7 +274,7 @@ def with_alerts(alerts, url=GRAPH, note=None):
 
 
 def test_a_summary_carries_its_alert_history_and_validates():
-    from infra.local.prometheus import AlertHistory, fold_firing
+    from chirp.infra.provision.local.prometheus import AlertHistory, fold_firing
 
     matrix = [
         {

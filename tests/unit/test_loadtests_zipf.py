@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from loadtests.zipf import ZipfPicker, zipf_weights
+from chirp.loadtests.zipf import ZipfPicker, zipf_weights
 
 
 def test_weights_follow_one_over_rank_to_the_s():

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from stack.media import kinds
+from chirp.stack.media import kinds
 
 PNG_HEAD = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
 WEBP_HEAD = b"RIFF\x24\x00\x00\x00WEBPVP8 "

@@ -1,5 +1,5 @@
-from stack import events
-from stack.notify.worker import notifications_for
+from chirp.stack import events
+from chirp.stack.notify.worker import notifications_for
 
 
 def _one(event, user_ids=None):

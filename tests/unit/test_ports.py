@@ -1,12 +1,12 @@
 import os
 import socket
 
-from infra.local import ports
-from infra.local.component import Port
-from infra.local.provider import check_ports, data_components
-from infra.local.redis import RedisServer
-from stack.errors import PortInUse
-from stack.settings import Settings
+from chirp.core.errors import PortInUse
+from chirp.core.settings import Settings
+from chirp.infra.provision.local import ports
+from chirp.infra.provision.local.component import Port
+from chirp.infra.provision.local.provider import check_ports, data_components
+from chirp.infra.provision.local.redis import RedisServer
 
 
 def _listen() -> socket.socket:

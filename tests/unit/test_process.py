@@ -4,9 +4,9 @@ import sys
 
 import pytest
 
-from infra.local import process, provider
-from stack.errors import ConfigError
-from stack.settings import Settings
+from chirp.core.errors import ConfigError
+from chirp.core.settings import Settings
+from chirp.infra.provision.local import process, provider
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from infra.local.prometheus import (
+from chirp.core.settings import Settings
+from chirp.infra.provision.local.prometheus import (
     EVALUATION_S,
     FIRING,
     RUN_GRAPHS,
@@ -17,8 +18,7 @@ from infra.local.prometheus import (
     history_step,
     label_text,
 )
-from infra.local.provider import alert_history
-from stack.settings import Settings
+from chirp.infra.provision.local.provider import alert_history
 from tests.promlink import covers, ui_panels
 
 T0 = 1_700_000_000.0

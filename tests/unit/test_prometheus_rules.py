@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.local.prometheus import RULES_FILE, ScrapeTarget, render_config
+from chirp.infra.provision.local.prometheus import RULES_FILE, ScrapeTarget, render_config
 
 RULES_TEST_FILE = RULES_FILE.with_name("chirp.rules.test.yml")
 

@@ -1,7 +1,7 @@
-from stack import events
-from stack.relay.mapping import carrier_of, to_event
-from stack.schema import tables
-from stack.tweets.model import SEEDED, Tweet, trace_item
+from chirp.stack import events
+from chirp.stack.relay.mapping import carrier_of, to_event
+from chirp.stack.schema import tables
+from chirp.stack.tweets.model import SEEDED, Tweet, trace_item
 
 NOW = 1_800_000_000_000
 

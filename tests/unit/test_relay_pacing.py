@@ -2,9 +2,9 @@
 briefly while records trickle in, doubling to the idle pause while nothing comes), the
 lag figure its monitor computes per partition, and DescribeStream's pages."""
 
-from stack.relay.lag import partition_lags
-from stack.relay.pacing import Pacer
-from stack.relay.streams import all_pages
+from chirp.stack.relay.lag import partition_lags
+from chirp.stack.relay.pacing import Pacer
+from chirp.stack.relay.streams import all_pages
 
 
 def test_an_idle_relay_backs_off_to_the_idle_pause_and_stays_there():

@@ -8,8 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from scenarios import ENDPOINTS, Journey, ScenarioError, available, load_scenario, parse_scenario
-from scenarios.loader import SHIPPED_DIR
+from chirp.scenarios import (
+    ENDPOINTS,
+    Journey,
+    ScenarioError,
+    available,
+    load_scenario,
+    parse_scenario,
+)
+from chirp.scenarios.loader import SHIPPED_DIR
 
 JOURNEYS_DIR = Path(__file__).resolve().parents[2] / "loadtests" / "journeys"
 

@@ -2,8 +2,8 @@ import string
 
 import pytest
 
-from infra.local.kafka import _cluster_id
-from stack.schema import sql, tables, topics
+from chirp.infra.provision.local.kafka import _cluster_id
+from chirp.stack.schema import sql, tables, topics
 
 
 def test_migrations_are_numbered_and_ordered():

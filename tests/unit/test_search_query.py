@@ -1,11 +1,11 @@
 import pytest
 
-from stack import events
-from stack.gateway import cursor
-from stack.gateway.errors import ApiError
-from stack.ids import id_at_ms, id_time_ms
-from stack.search.indexer import DELETED_VERSION, actions_for
-from stack.search.service import _search_after, parse_query
+from chirp.stack import events
+from chirp.stack.gateway import cursor
+from chirp.stack.gateway.errors import ApiError
+from chirp.stack.ids import id_at_ms, id_time_ms
+from chirp.stack.search.indexer import DELETED_VERSION, actions_for
+from chirp.stack.search.service import _search_after, parse_query
 
 TWEET_MS = 1_717_245_000_000
 TWEET_ID = id_at_ms(TWEET_MS) + 3

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from stack.settings import Settings
+from chirp.core.settings import Settings
 
 
 def test_defaults_follow_the_design_ports():

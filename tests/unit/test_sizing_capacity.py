@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.sizing import (
+from chirp.core.errors import ConfigError
+from chirp.infra.sizing import (
     Assumptions,
     compare_with_seed,
     inconsistencies,
@@ -19,9 +20,8 @@ from infra.sizing import (
     pulumi_sizes,
     write_pulumi_config,
 )
-from infra.sizing.capacity import GB, round_up_one_figure
-from infra.sizing.followers import FollowerDistribution
-from stack.errors import ConfigError
+from chirp.infra.sizing.capacity import GB, round_up_one_figure
+from chirp.infra.sizing.followers import FollowerDistribution
 
 SEED_TOML = Path(__file__).resolve().parents[2] / "scenarios" / "capacity" / "seed.toml"
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from infra.sizing.assumptions import Assumptions
-from infra.sizing.capacity import plan_capacity
+from chirp.infra.sizing.assumptions import Assumptions
+from chirp.infra.sizing.capacity import plan_capacity
 
 
 def test_the_edge_serves_the_hits_and_the_origin_the_misses():

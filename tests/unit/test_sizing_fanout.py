@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from infra.sizing import (
+from chirp.core.errors import ConfigError
+from chirp.infra.sizing import (
     FanoutModel,
     FollowerDistribution,
     FollowerGraph,
@@ -16,8 +17,7 @@ from infra.sizing import (
     generate_graph,
     standard_policies,
 )
-from infra.sizing.fanout import SECONDS_PER_DAY, weighted_quantiles
-from stack.errors import ConfigError
+from chirp.infra.sizing.fanout import SECONDS_PER_DAY, weighted_quantiles
 
 PUSH = Policy(PolicyKind.PUSH_ALL)
 PULL = Policy(PolicyKind.PULL_ALL)

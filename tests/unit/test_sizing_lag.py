@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from infra.sizing import (
+from chirp.core.errors import ConfigError
+from chirp.infra.sizing import (
     SCENARIO_3,
     Autoscale,
     Backpressure,
@@ -15,7 +16,6 @@ from infra.sizing import (
     compare_rules,
     simulate_lag,
 )
-from stack.errors import ConfigError
 
 NO_RULES = LagScenario(autoscale=None, backpressure=None)
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from infra.local import provider, traces
-from stack.settings import Settings
+from chirp.core.settings import Settings
+from chirp.infra.provision.local import provider, traces
 
 TWEET = 4242
 TRACE = "0af7651916cd43dd8448eb211c80319c"

@@ -13,8 +13,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
 
-from stack import tracing
-from stack.tracing.exporter import JsonLinesExporter, span_record
+from chirp.stack import tracing
+from chirp.stack.tracing.exporter import JsonLinesExporter, span_record
 
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 

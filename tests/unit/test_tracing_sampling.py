@@ -6,7 +6,7 @@ from __future__ import annotations
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from stack.tracing import FORCE_HEADER, ForcedOrRatio, ForceTracePropagator, context_of
+from chirp.stack.tracing import FORCE_HEADER, ForcedOrRatio, ForceTracePropagator, context_of
 
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 

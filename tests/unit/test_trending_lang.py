@@ -1,6 +1,6 @@
 import pytest
 
-from stack.trending import lang
+from chirp.stack.trending import lang
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 import pytest
 
-from stack.trending import score
+from chirp.stack.trending import score
 
 HOUR_S = 3600
 # 2024-06-01T12:30:00Z: a minute boundary, so minute arithmetic below is exact.

@@ -1,10 +1,10 @@
 """What each tweet event counts for in trending (pure: no Redis)."""
 
-from stack import events
-from stack.ids import id_at_ms
-from stack.trending import score
-from stack.trending.store import DELETED_VERSION
-from stack.trending.worker import contribution_of, scopes_of
+from chirp.stack import events
+from chirp.stack.ids import id_at_ms
+from chirp.stack.trending import score
+from chirp.stack.trending.store import DELETED_VERSION
+from chirp.stack.trending.worker import contribution_of, scopes_of
 
 
 def _created(text, hashtags, event_lang="und", at_ms=1_717_245_000_000):

@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterator
 import pytest
 import redis
 
-from stack import events
-from stack.settings import Settings
-from stack.workers.runtime import Worker, WorkerStopping
+from chirp.core.settings import Settings
+from chirp.stack import events
+from chirp.stack.workers.runtime import Worker, WorkerStopping
 
 
 class _FlakyStore:

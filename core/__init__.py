@@ -1,0 +1,1 @@
+"""The kernel every part of chirp imports: settings, errors, the list of components."""

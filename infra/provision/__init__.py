@@ -1,0 +1,1 @@
+"""Where chirp runs: this machine, Docker Compose, or AWS through Pulumi."""

@@ -1,0 +1,60 @@
+"""AWS DynamoDB Local 2.x, persisted on disk with -dbPath, listening on `host` only.
+
+DynamoDB Local's own main binds every address; chirp starts it through a small launcher
+(`launchers/DynamoDBLocalNode.java`) that binds its server to the stack's host.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from chirp.infra.provision.local.component import Port
+from chirp.infra.provision.local.jvm import JvmComponent
+from chirp.stack import clients
+
+
+@dataclass
+class DynamoDBServer(JvmComponent):
+    name: ClassVar[str] = "dynamodb"
+    # A Java source file: `java` compiles and runs it in one step (JEP 330).
+    main_class: ClassVar[str] = str(Path(__file__).parent / "launchers" / "DynamoDBLocalNode.java")
+
+    @property
+    def version(self) -> str:
+        return self.settings.dynamodb_version
+
+    @property
+    def heap_mb(self) -> int:
+        return self.settings.dynamodb_heap_mb
+
+    def ports(self) -> list[Port]:
+        return [Port(self.settings.dynamodb_port, "dynamodb_port")]
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.home / "tmp"
+
+    def prepare(self) -> None:
+        super().prepare()
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+
+    def jvm_options(self) -> list[str]:
+        # The jar unpacks its own sqlite native library here; without the folder every
+        # request fails with HTTP 500.
+        return [f"-Dorg.sqlite.tmpdir={self.tmp_dir}", f"-Djava.io.tmpdir={self.tmp_dir}"]
+
+    def arguments(self) -> list[str]:
+        return [
+            self.settings.host,
+            "-sharedDb",
+            "-dbPath",
+            str(self.data_dir),
+            "-port",
+            str(self.settings.dynamodb_port),
+            "-disableTelemetry",
+        ]
+
+    def probe(self) -> None:
+        clients.dynamodb_client(self.settings, attempts=1).list_tables(Limit=1)
