@@ -1,4 +1,4 @@
-module chirp/infra/provision/local/seaweedfs
+module chirp/infra/local/seaweedfs
 
 go 1.26.6
 
