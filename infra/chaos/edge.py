@@ -16,13 +16,16 @@ import struct
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from chirp.core.edgestats import EdgeCounters
+from chirp.core.provider import FaultFailed
 from chirp.core.settings import Settings
-from chirp.infra.chaos.faults import FaultFailed
-from chirp.infra.provision.local.edge import Edge
-from chirp.infra.provision.local.edgestats import EdgeCounters, read_counters
+
+Counters = Callable[[], EdgeCounters | None]
+"""The edge's counters now (the provider's `edge_counters`); None when it does not answer."""
 
 _TIMEOUT_S = 3.0
 
@@ -179,15 +182,11 @@ def edge_status(settings: Settings, path: str) -> tuple[int | None, str]:
         connection.close()
 
 
-def counters(settings: Settings) -> EdgeCounters | None:
-    return read_counters(Edge(settings).work_dir)
-
-
-def windowed_hit_ratio(settings: Settings, seconds: float, stop: threading.Event) -> float | None:
+def windowed_hit_ratio(counters: Counters, seconds: float, stop: threading.Event) -> float | None:
     """The edge's hit ratio over the next `seconds`."""
-    before = counters(settings)
+    before = counters()
     stop.wait(seconds)
-    after = counters(settings)
+    after = counters()
     if before is None or after is None:
         return None
     return after.minus(before).hit_ratio
@@ -210,13 +209,6 @@ def _png(n: int, side: int = 16) -> bytes:
 MEDIA_TWEETS = 8
 
 
-def settings_of(faults: object) -> Settings:
-    settings = getattr(faults, "settings", None)
-    if not isinstance(settings, Settings):
-        raise FaultFailed("the edge drills run on the local provider only")
-    return settings
-
-
 def _content(settings: Settings, count: int) -> tuple[Author, list[Posted]]:
     author = Author(settings)
     author.sign_up()
@@ -229,13 +221,13 @@ def _paths(author: Author, posted: list[Posted]) -> list[str]:
 
 
 def _origin_rps(
-    traffic: EdgeTraffic, settings: Settings, seconds: float, stop: threading.Event
+    traffic: EdgeTraffic, counters: Counters, seconds: float, stop: threading.Event
 ) -> float:
     """Requests per second the origins served over `seconds`: fetched by the edge plus
     read around it."""
-    before_counters, (_, before_origin, _) = counters(settings), traffic.counts()
+    before_counters, (_, before_origin, _) = counters(), traffic.counts()
     stop.wait(seconds)
-    after_counters, (_, after_origin, _) = counters(settings), traffic.counts()
+    after_counters, (_, after_origin, _) = counters(), traffic.counts()
     fetched = 0
     if before_counters and after_counters:
         fetched = after_counters.minus(before_counters).origin_requests
@@ -244,8 +236,9 @@ def _origin_rps(
 
 def run_edge_loss(
     settings: Settings,
-    kill: object,
-    restart: object,
+    counters: Counters,
+    kill: Callable[[], str],
+    restart: Callable[[], str],
     stop: threading.Event,
     *,
     before_s: float,
@@ -259,13 +252,13 @@ def run_edge_loss(
     traffic = EdgeTraffic(settings, _paths(author, posted), rate=rate)
     traffic.start()
     try:
-        up_ratio = windowed_hit_ratio(settings, before_s / 2, stop)
-        with_edge = _origin_rps(traffic, settings, before_s / 2, stop)
-        killed = kill()  # type: ignore[operator]
-        without_edge = _origin_rps(traffic, settings, down_s, stop)
-        restarted = restart()  # type: ignore[operator]
+        up_ratio = windowed_hit_ratio(counters, before_s / 2, stop)
+        with_edge = _origin_rps(traffic, counters, before_s / 2, stop)
+        killed = kill()
+        without_edge = _origin_rps(traffic, counters, down_s, stop)
+        restarted = restart()
         back_at = time.monotonic()
-        recovered_s = _await_hit_ratio(settings, 0.9, recover_within_s, stop)
+        recovered_s = _await_hit_ratio(counters, 0.9, recover_within_s, stop)
         _, _, errors = traffic.counts()
     finally:
         traffic.stop()
@@ -283,11 +276,11 @@ def run_edge_loss(
 
 
 def _await_hit_ratio(
-    settings: Settings, wanted: float, within_s: float, stop: threading.Event
+    counters: Counters, wanted: float, within_s: float, stop: threading.Event
 ) -> float | None:
     started = time.monotonic()
     while time.monotonic() - started < within_s and not stop.is_set():
-        ratio = windowed_hit_ratio(settings, 2.0, stop)
+        ratio = windowed_hit_ratio(counters, 2.0, stop)
         if ratio is not None and ratio > wanted:
             return time.monotonic() - started
     return None

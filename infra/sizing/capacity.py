@@ -27,6 +27,7 @@ import math
 
 from pydantic import BaseModel
 
+from chirp.core.components import SIZED_CONSUMERS
 from chirp.core.errors import ConfigError
 from chirp.infra.sizing.assumptions import Assumptions
 from chirp.infra.sizing.followers import FollowerDistribution
@@ -40,7 +41,7 @@ DYNAMODB_PARTITION_WCU = 1_000
 DYNAMODB_PARTITION_RCU = 3_000
 DYNAMODB_PARTITION_BYTES = 10 * GB
 MIN_GATEWAYS = 2
-WORKER_TYPES = ("fanout", "search-indexer", "trending", "notify", "analytics")
+WORKER_TYPES = SIZED_CONSUMERS
 
 
 class Rates(BaseModel):

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-GATEWAY = "gateway"
+from chirp.core.components import DEPLOYED_WORKERS
+from chirp.core.components import GATEWAY as GATEWAY
+
 GATEWAY_PORT = 8101
 """The port a gateway container listens on (the local provider's first gateway port)."""
 METRICS_PORT = 9100
@@ -33,14 +35,11 @@ class Worker:
         return ["python", "-m", "chirp.stack.run", self.name, "--port", str(METRICS_PORT)]
 
 
-WORKERS: tuple[Worker, ...] = (
-    # The relay publishes acknowledged writes to Kafka; it consumes no topic.
-    Worker("relay", topic=None),
-    Worker("fanout", topic="tweet_created"),
-    Worker("search-indexer", topic="tweet_created"),
-    Worker("trending", topic="tweet_created"),
-    Worker("notify", topic="tweet_created"),
-    Worker("analytics", topic="tweet_created"),
+SCALING_TOPIC = "tweet_created"
+"""Every consumer scales on its lag on this topic; the relay consumes none."""
+
+WORKERS: tuple[Worker, ...] = tuple(
+    Worker(role.name, topic=SCALING_TOPIC if role.consumes else None) for role in DEPLOYED_WORKERS
 )
 
 WORKER_NAMES: tuple[str, ...] = tuple(worker.name for worker in WORKERS)

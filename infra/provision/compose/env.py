@@ -15,14 +15,14 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from chirp.core.components import WORKER_NAMES
 from chirp.core.errors import ConfigError
 from chirp.core.settings import Settings
-from chirp.infra.provision.local.stackproc import WORKER_ROLES
 from chirp.stack import secrets
 
 COMPOSE_GATEWAYS = 2
 """docker-compose.yml names its gateways gateway-1 and gateway-2."""
-COMPOSE_WORKERS = WORKER_ROLES
+COMPOSE_WORKERS = WORKER_NAMES
 """In the order of their metrics ports (`worker_metrics_base_port` + position), as locally."""
 COMPOSE_POSTGRES_REPLICAS = 1
 """docker-compose.yml runs one read replica, postgres-replica."""

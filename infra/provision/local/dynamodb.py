@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from chirp.core import components
 from chirp.infra.provision.local.component import Port
 from chirp.infra.provision.local.jvm import JvmComponent
 from chirp.stack import clients
@@ -17,7 +18,7 @@ from chirp.stack import clients
 
 @dataclass
 class DynamoDBServer(JvmComponent):
-    name: ClassVar[str] = "dynamodb"
+    name: ClassVar[str] = components.DYNAMODB
     # A Java source file: `java` compiles and runs it in one step (JEP 330).
     main_class: ClassVar[str] = str(Path(__file__).parent / "launchers" / "DynamoDBLocalNode.java")
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from chirp.core import components
 from chirp.core.errors import ComponentFailed, MissingDependency
 from chirp.infra.provision.local.component import Component, Port, Problem
 from chirp.infra.provision.local.exporters import Exporter
@@ -23,7 +24,7 @@ from chirp.infra.provision.local.vcl import EdgeConfig, render_vcl
 
 @dataclass
 class Edge(Component):
-    name: ClassVar[str] = "edge"
+    name: ClassVar[str] = components.EDGE
 
     def ports(self) -> list[Port]:
         s = self.settings
@@ -101,7 +102,7 @@ class Edge(Component):
 class EdgeExporter(Exporter):
     """prometheus-varnish-exporter: varnishstat's counters as /metrics."""
 
-    name: ClassVar[str] = "edge-exporter"
+    name: ClassVar[str] = components.EDGE_EXPORTER
     binary: ClassVar[str] = "prometheus-varnish-exporter"
     port_setting: ClassVar[str] = "edge_exporter_port"
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 from urllib.parse import quote
 
+from chirp.core import components
 from chirp.core.errors import MissingDependency
 from chirp.infra.provision.local.component import Component, Port, Problem
 from chirp.infra.provision.local.prometheus import expect_ok
@@ -49,7 +50,7 @@ class Exporter(Component):
 
 @dataclass
 class RedisExporter(Exporter):
-    name: ClassVar[str] = "redis-exporter"
+    name: ClassVar[str] = components.REDIS_EXPORTER
     binary: ClassVar[str] = "prometheus-redis-exporter"
     port_setting: ClassVar[str] = "redis_exporter_port"
 
@@ -70,7 +71,7 @@ class RedisExporter(Exporter):
 
 @dataclass
 class PostgresExporter(Exporter):
-    name: ClassVar[str] = "postgres-exporter"
+    name: ClassVar[str] = components.POSTGRES_EXPORTER
     binary: ClassVar[str] = "prometheus-postgres-exporter"
     port_setting: ClassVar[str] = "postgres_exporter_port"
 

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from chirp.core import components
 from chirp.core.settings import Settings
 from chirp.infra.provision.local.component import Component, Port, Problem
 
 
 @dataclass
 class HAProxy(Component):
-    name: ClassVar[str] = "haproxy"
+    name: ClassVar[str] = components.HAPROXY
     backends: list[int] = field(default_factory=list)
 
     def ports(self) -> list[Port]:

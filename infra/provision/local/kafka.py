@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from chirp.core import components
 from chirp.core.errors import ComponentFailed
 from chirp.infra.provision.local.component import Port
 from chirp.infra.provision.local.java import find_java
@@ -41,7 +42,7 @@ def _cluster_id() -> str:
 
 @dataclass
 class KafkaServer(JvmComponent):
-    name: ClassVar[str] = "kafka"
+    name: ClassVar[str] = components.KAFKA
     main_class: ClassVar[str] = "kafka.Kafka"
 
     @property

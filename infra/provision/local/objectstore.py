@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from chirp.core import components
 from chirp.core.errors import MissingDependency
 from chirp.infra.provision.local import weed
 from chirp.infra.provision.local.component import Component, Port, Problem
@@ -34,7 +35,7 @@ _OFFSETS = {
 
 @dataclass
 class ObjectStore(Component):
-    name: ClassVar[str] = "objectstore"
+    name: ClassVar[str] = components.OBJECTSTORE
 
     def port_of(self, role: str) -> int:
         return self.settings.objectstore_base_port + _OFFSETS[role]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from chirp.core import components
 from chirp.infra.provision.local.component import Port
 from chirp.infra.provision.local.jvm import JvmComponent
 from chirp.stack import clients
@@ -13,7 +14,7 @@ from chirp.stack import clients
 
 @dataclass
 class OpenSearchServer(JvmComponent):
-    name: ClassVar[str] = "opensearch"
+    name: ClassVar[str] = components.OPENSEARCH
     # A Java source file: `java` compiles and runs it in one step (JEP 330).
     main_class: ClassVar[str] = str(Path(__file__).parent / "launchers" / "OpenSearchNode.java")
 

@@ -1,56 +1,5 @@
-"""Which ports are free, and who holds the ones that are not."""
+"""Port helpers now live in core, for loadtests and tests as much as for the providers."""
 
-from __future__ import annotations
+from chirp.core.ports import free_port, free_range, holder, is_free
 
-import socket
-
-import psutil
-
-
-def is_free(host: str, port: int) -> bool:
-    """True when nothing listens on host:port and we could bind it."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def holder(port: int) -> str | None:
-    """'name (pid N)' of the process listening on `port`, when this user may see it."""
-    try:
-        connections = psutil.net_connections(kind="tcp")
-    except psutil.AccessDenied:
-        return None
-    for conn in connections:
-        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port:
-            if conn.pid is None:
-                return None
-            try:
-                return f"{psutil.Process(conn.pid).name()} (pid {conn.pid})"
-            except psutil.Error:
-                return f"pid {conn.pid}"
-    return None
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port the kernel says is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-def free_range(count: int, host: str = "127.0.0.1", low: int = 20_000, high: int = 32_000) -> int:
-    """The first port of `count` consecutive ports that are all free right now.
-
-    The default range stays below Linux's ephemeral ports (32768 and up), so an outgoing
-    connection cannot take a port between this check and the server binding it."""
-    import random
-
-    for _ in range(200):
-        base = random.randrange(low, high - count)
-        if all(is_free(host, base + i) for i in range(count)):
-            return base
-    raise RuntimeError(f"no {count} consecutive free ports between {low} and {high}")
+__all__ = ["free_port", "free_range", "holder", "is_free"]

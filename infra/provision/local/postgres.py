@@ -33,6 +33,7 @@ from typing import ClassVar
 import psycopg
 from psycopg import sql
 
+from chirp.core import components
 from chirp.core.errors import ComponentFailed
 from chirp.core.settings import Settings
 from chirp.infra.provision.local import topology
@@ -40,7 +41,7 @@ from chirp.infra.provision.local.component import Component, Port, Problem
 from chirp.stack import secrets
 
 _OS_USER = "postgres"
-REPLICA_PREFIX = "postgres-replica-"
+REPLICA_PREFIX = components.POSTGRES_REPLICA_PREFIX
 
 
 def _bin_dir() -> Path | None:
@@ -92,7 +93,7 @@ def in_recovery(settings: Settings, name: str) -> bool | None:
 
 @dataclass
 class PostgresServer(Component):
-    name: ClassVar[str] = "postgres"
+    name: ClassVar[str] = components.POSTGRES
     # SIGINT is PostgreSQL's "fast" shutdown: it does not wait for clients to leave.
     stop_signal: ClassVar[int] = signal.SIGINT
 

@@ -12,14 +12,14 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from http.client import HTTPException
 from pathlib import Path
 
 import chirp.stack.schema as schema_package
+from chirp.core import runstate
 from chirp.core.errors import ComponentFailed, ConfigError, PortInUse
+from chirp.core.provider import ComponentStatus, StatusCallback
 from chirp.core.settings import Settings
 from chirp.infra.provision.local import edgestats, ownership, ports, process, stackproc, topology
 from chirp.infra.provision.local.component import Component
@@ -45,9 +45,6 @@ from chirp.infra.provision.local.redis import redis_nodes
 from chirp.infra.provision.local.roles import NodeRole, node_roles
 from chirp.infra.provision.local.sentinel import sentinels
 from chirp.stack import secrets
-
-StatusCallback = Callable[[str, str], None]
-"""Called with (component name, what it is doing now)."""
 
 _PROBE_INTERVAL_S = 0.5
 
@@ -91,7 +88,7 @@ def components(settings: Settings) -> list[Component]:
 
 def gateway_count(settings: Settings) -> int:
     """The gateways of the running stack (as `up --gateways` chose), else the setting."""
-    return topology.recorded_count(settings, "gateways", settings.gateways)
+    return runstate.gateway_count(settings)
 
 
 def record_topology(
@@ -149,34 +146,6 @@ def find(settings: Settings, name: str) -> Component:
             f"no component named {name!r}; choose one of: {', '.join(sorted(by_name))}"
         )
     return by_name[name]
-
-
-@dataclass(frozen=True)
-class ComponentStatus:
-    name: str
-    state: str
-    pid: int | None
-    ports: list[int]
-    uptime_s: float | None
-    rss_mb: float | None
-    endpoint: str
-    role: str | None = None
-    """primary or replica, for the PostgreSQL and Redis nodes that answer."""
-    replication: dict[str, object] | None = None
-    """A replica's lag behind its primary (bytes and seconds for PostgreSQL)."""
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "name": self.name,
-            "state": self.state,
-            "pid": self.pid,
-            "ports": self.ports,
-            "uptime_s": None if self.uptime_s is None else round(self.uptime_s, 1),
-            "rss_mb": None if self.rss_mb is None else round(self.rss_mb, 1),
-            "endpoint": self.endpoint,
-            "role": self.role,
-            "replication": self.replication,
-        }
 
 
 def running(component: Component) -> process.ProcessRecord | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from chirp.core import components
 from chirp.core.settings import Settings
 from chirp.infra.provision.local.component import Port
 from chirp.infra.provision.local.redis_process import RedisProcess
@@ -20,7 +21,7 @@ from chirp.stack import secrets
 
 @dataclass
 class RedisServer(RedisProcess):
-    name: ClassVar[str] = "redis"
+    name: ClassVar[str] = components.REDIS
     config_name: ClassVar[str] = "redis.conf"
     port_setting: ClassVar[str] = "redis_port"
 
@@ -68,7 +69,7 @@ class RedisServer(RedisProcess):
 
 @dataclass
 class RedisReplica(RedisServer):
-    name: ClassVar[str] = "redis-replica"
+    name: ClassVar[str] = components.REDIS_REPLICA
     port_setting: ClassVar[str] = "redis_replica_port"
 
 

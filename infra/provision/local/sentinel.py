@@ -15,6 +15,7 @@ from typing import ClassVar
 
 import redis
 
+from chirp.core import components
 from chirp.core.settings import Settings
 from chirp.infra.provision.local.component import Port
 from chirp.infra.provision.local.redis_process import RedisProcess
@@ -26,14 +27,14 @@ QUORUM = 2
 
 @dataclass
 class SentinelServer(RedisProcess):
-    name: ClassVar[str] = "sentinel"
+    name: ClassVar[str] = components.SENTINEL
     config_name: ClassVar[str] = "sentinel.conf"
     extra_args: ClassVar[tuple[str, ...]] = ("--sentinel",)
     number: int = 1
     """1, 2 or 3."""
 
     def __post_init__(self) -> None:
-        self.name = f"sentinel-{self.number}"  # type: ignore[misc]
+        self.name = f"{components.SENTINEL_PREFIX}{self.number}"  # type: ignore[misc]
 
     @property
     def port(self) -> int:

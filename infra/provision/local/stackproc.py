@@ -11,20 +11,13 @@ import urllib.request
 from dataclasses import dataclass
 from typing import ClassVar
 
+from chirp.core import components
 from chirp.core.settings import Settings
 from chirp.infra.provision.local.component import Component, Port, Problem
 from chirp.infra.provision.local.env import settings_env
 
-# The relay first: it publishes what the workers consume. Order fixes metrics ports.
-WORKER_ROLES = (
-    "relay",
-    "fanout",
-    "search-indexer",
-    "trending",
-    "notify",
-    "analytics",
-    "edge-purger",
-)
+WORKER_ROLES = components.WORKER_NAMES
+"""The relay first: it publishes what the workers consume. Order fixes metrics ports."""
 
 
 @dataclass
@@ -75,7 +68,7 @@ class Gateway(StackProcess):
     probe_path: ClassVar[str] = "/readyz"
 
     def display_name(self) -> str:
-        return f"gateway-{self.node_id}"
+        return components.gateway_name(self.node_id)
 
     def setting(self) -> str:
         return "gateway_base_port"
@@ -83,7 +76,9 @@ class Gateway(StackProcess):
 
 def gateways(settings: Settings, count: int) -> list[Gateway]:
     return [
-        Gateway(settings, role="gateway", port=settings.gateway_base_port + n - 1, node_id=n)
+        Gateway(
+            settings, role=components.GATEWAY, port=settings.gateway_base_port + n - 1, node_id=n
+        )
         for n in range(1, count + 1)
     ]
 

@@ -1,0 +1,58 @@
+"""The AWS provider behind the provider seam: the Pulumi program through the Automation API."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from chirp.core import runstate
+from chirp.core.provider import (
+    ComponentStatus,
+    DownReport,
+    Endpoints,
+    NoFaults,
+    ProviderLacks,
+    StatusCallback,
+    UpReport,
+    UpRequest,
+)
+from chirp.core.settings import Settings
+from chirp.infra.provision.local.prometheus import AlertHistory
+
+
+class AwsFaults(NoFaults):
+    """No drill fault reaches AWS yet (ECS StopTask, ElastiCache TestFailover would)."""
+
+    provider = "aws"
+
+
+class AwsProvider:
+    name = "aws"
+
+    def __init__(self, settings: Settings, console: Console) -> None:
+        self.settings = settings
+        self.console = console
+
+    def up(self, request: UpRequest, on_status: StatusCallback) -> UpReport:
+        from chirp.infra.provision.aws.automation import aws_up  # Pulumi loads slowly
+
+        aws_up(self.settings, self.console, request.yes)
+        runstate.update(self.settings, provider=self.name)
+        return UpReport()
+
+    def down(self, purge: bool, on_status: StatusCallback, yes: bool = False) -> DownReport:
+        from chirp.infra.provision.aws.automation import aws_down
+
+        aws_down(self.settings, self.console, yes)
+        return DownReport()
+
+    def status(self) -> list[ComponentStatus]:
+        raise ProviderLacks(self.name, "component status", "see the ECS console or CloudWatch")
+
+    def endpoints(self) -> Endpoints:
+        raise ProviderLacks(self.name, "endpoints here", "`chirp up --provider aws` prints the API")
+
+    def faults(self) -> AwsFaults:
+        return AwsFaults(self.settings)
+
+    def alert_history(self, start: float, end: float) -> AlertHistory:
+        return AlertHistory(None, None, "the aws provider's alarms are in CloudWatch")
