@@ -86,13 +86,19 @@ def bench(
         from chirp.loadtests.greenlets import patch_process
 
         patch_process()
+        from chirp.infra.provision import provider_for
         from chirp.loadtests.bench import BenchConfig, run_bench
         from chirp.loadtests.bench.goals import exit_code
         from chirp.loadtests.bench.report import write_bench_report
 
         with _phase_bars(quiet=as_json) as progress:
             figures = run_bench(
-                settings, target, BenchConfig.preset(quick), progress, workers=workers
+                settings,
+                target,
+                BenchConfig.preset(quick),
+                progress,
+                workers=workers,
+                provider=provider_for(settings),
             )
         figures["exit_code"] = exit_code(figures["goals"], figures["reliable"], allow_unreliable)
         write_bench_report(figures, target)

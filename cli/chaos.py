@@ -23,7 +23,7 @@ from rich.text import Text
 
 from chirp.cli.alerts import print_alerts
 from chirp.cli.console import err, fail, out
-from chirp.core.settings import get_settings
+from chirp.cli.stack import ProviderOption, chosen_provider
 
 _PLAIN_SAMPLE_EVERY_S = 5.0
 
@@ -60,6 +60,7 @@ def chaos(
         Path | None,
         typer.Option(help="Also write JUnit XML here: a test case per check of the drill."),
     ] = None,
+    provider_name: ProviderOption = None,
 ) -> None:
     """Run a failure drill on the running stack: steady state, inject, observe, roll back,
     recover, verify that nothing acknowledged was lost, and judge.
@@ -76,14 +77,14 @@ def chaos(
     except DrillError as error:
         fail(escape(str(error)), 2)
     target = report_dir or Path("reports") / f"chaos-{drill.name}-{datetime.now():%Y%m%d-%H%M%S}"
-    settings = get_settings()
+    provider = chosen_provider(provider_name)
     view = _LiveView(drill.name, drill.planned_s)
     if err.is_terminal and not as_json:
         with Live(console=err, get_renderable=view.render, refresh_per_second=4, transient=True):
-            result = run_drill(settings, drill, target, view.update, with_load=not no_load)
+            result = run_drill(provider, drill, target, view.update, with_load=not no_load)
     else:
         printer = _PlainPrinter(drill.name)
-        result = run_drill(settings, drill, target, printer, with_load=not no_load)
+        result = run_drill(provider, drill, target, printer, with_load=not no_load)
     journal = result.journal
     if junit is not None:
         _write_junit(junit, journal)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 
@@ -17,8 +18,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from chirp.core.settings import Settings
-from chirp.infra.provision.local import provider
+from chirp.core.provider import AlertView, Provider
 from chirp.infra.provision.local.figures import scrape
 from chirp.infra.provision.local.live import (
     LAG_TARGET,
@@ -29,7 +29,6 @@ from chirp.infra.provision.local.live import (
     Scrape,
     live_figures,
 )
-from chirp.infra.provision.local.prometheus import Alert, ScrapeTarget
 
 REFRESH_S = 1.0
 WINDOW_S = 10.0
@@ -57,24 +56,24 @@ _WORST_FIRST = [LagState.STALL, LagState.ERR, LagState.WARN, LagState.OK]
 _PARTITIONS_SHOWN = 4
 
 
-def watch(settings: Settings, console: Console) -> None:
+def watch(provider: Provider, console: Console) -> None:
     """Show the dashboard until Ctrl-C, which returns normally."""
-    targets = provider.scrape_targets(settings)
+    targets = provider.endpoints().metrics
     window: deque[Scrape] = deque()
     pool = ThreadPoolExecutor(max_workers=len(targets) + 1, thread_name_prefix="watch")
     try:
         with Live(console=console, auto_refresh=False) as live:
             while True:
                 started = time.monotonic()
-                alerts = pool.submit(provider.alerts, settings)
-                window.append(_scrape_all(pool, settings.host, targets))
+                alerts = pool.submit(provider.alerts)
+                window.append(_scrape_all(pool, targets))
                 while window[-1].at - window[0].at > WINDOW_S:
                     window.popleft()
                 live.update(
                     render(
                         live_figures(list(window), RATE_SPAN_S),
                         alerts.result(),
-                        _down(settings),
+                        provider.not_running(),
                         answered=len(window[-1].targets),
                         scraped=len(targets),
                     ),
@@ -89,7 +88,7 @@ def watch(settings: Settings, console: Console) -> None:
 
 def render(
     figures: LiveFigures,
-    alerts: list[Alert] | None,
+    alerts: list[AlertView] | None,
     down: list[str],
     *,
     answered: int,
@@ -106,9 +105,10 @@ def render(
     )
 
 
-def _scrape_all(pool: ThreadPoolExecutor, host: str, targets: list[ScrapeTarget]) -> Scrape:
+def _scrape_all(pool: ThreadPoolExecutor, targets: Mapping[str, str]) -> Scrape:
+    """Scrape every component's /metrics URL at once."""
     futures: dict[str, Future[list[Sample]]] = {
-        t.component: pool.submit(_samples, f"http://{host}:{t.port}/metrics") for t in targets
+        name: pool.submit(_samples, url) for name, url in targets.items()
     }
     at = time.monotonic()
     # A process that answers always has samples (its own process metrics): empty is silence.
@@ -121,10 +121,6 @@ def _samples(url: str) -> list[Sample]:
         return scrape(url)
     except Exception:  # a process dying mid-answer fails in many ways; all mean silence
         return []
-
-
-def _down(settings: Settings) -> list[str]:
-    return [c.name for c in provider.components(settings) if provider.running(c) is None]
 
 
 def _header(down: list[str], answered: int, scraped: int) -> Text:
@@ -227,7 +223,7 @@ def _dead_letters(figures: LiveFigures) -> RenderableType:
     return table
 
 
-def _alerts(alerts: list[Alert] | None) -> RenderableType:
+def _alerts(alerts: list[AlertView] | None) -> RenderableType:
     if alerts is None:
         return Text("alerts: Prometheus is not running (chirp up --prometheus)", style="dim")
     if not alerts:

@@ -313,6 +313,7 @@ def _run_load(
     from chirp.loadtests.greenlets import patch_process
 
     patch_process()
+    from chirp.infra.provision import provider_for
     from chirp.loadtests.run import run_load
     from chirp.loadtests.tables import RecentRates, live_table
 
@@ -328,7 +329,7 @@ def _run_load(
 
             return run_load(
                 chosen, settings, target, workers=workers, on_tick=redraw, gates=gates,
-                remote=remote, target=aim,
+                remote=remote, target=aim, provider=provider_for(settings),
             )  # fmt: skip
     last = [0.0]
 
@@ -344,7 +345,7 @@ def _run_load(
 
     return run_load(
         chosen, settings, target, workers=workers, on_tick=progress, gates=gates,
-        remote=remote, target=aim,
+        remote=remote, target=aim, provider=provider_for(settings),
     )  # fmt: skip
 
 

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from chirp.cli import dashboard
 from chirp.cli.console import err, fail, out
 from chirp.cli.progress import component_progress
-from chirp.core.settings import Settings, get_settings
-from chirp.infra.provision.local import idle, provider
-from chirp.infra.provision.local.figures import Figures
-from chirp.infra.provision.local.prometheus import Alert
+from chirp.core.provider import (
+    AlertView,
+    CpuView,
+    FiguresView,
+    Provider,
+    StatusCallback,
+    UpRequest,
+)
+from chirp.core.settings import get_settings
+from chirp.infra.provision import provider_for
 
 
-class Provider(StrEnum):
+class ProviderName(StrEnum):
     local = "local"
     compose = "compose"
     aws = "aws"
@@ -31,19 +38,25 @@ YesOption = Annotated[
     bool, typer.Option("--yes", "-y", help="aws: do not ask before changing the cloud.")
 ]
 ProviderOption = Annotated[
-    Provider,
+    ProviderName | None,
     typer.Option(
         "--provider",
         "-p",
         envvar="CHIRP_PROVIDER",
         help="local: processes on this machine (no Docker); compose: docker compose; "
-        "aws: Pulumi on AWS.",
+        "aws: Pulumi on AWS. Default: the one the last `up` here used, else local.",
+        show_default=False,
     ),
 ]
 
 
+def chosen_provider(name: ProviderName | None) -> Provider:
+    """The provider for this command: `--provider`, else the recorded one, else local."""
+    return provider_for(get_settings(), None if name is None else name.value, out)
+
+
 def up(
-    provider_name: ProviderOption = Provider.local,
+    provider_name: ProviderOption = None,
     gateways: Annotated[
         int | None,
         typer.Option(
@@ -90,39 +103,52 @@ def up(
 
     Idempotent: a second `up` reports what runs and starts only what is missing.
     """
-    settings = get_settings()
-    if provider_name is not Provider.local:
-        _remote(provider_name).up(settings, out, yes)
-        return
+    chosen = chosen_provider(provider_name)
+    request = UpRequest(gateways, prometheus, pg_replicas, profile, yes)
     started_at = time.monotonic()
-    with component_progress() as rows:
-        started = provider.up(settings, rows.update, gateways, prometheus, pg_replicas, profile)
+    with _progress(chosen) as on_status:
+        started = chosen.up(request, on_status).started
+    if not _shows_components(chosen):
+        return
     elapsed = time.monotonic() - started_at
     what = f"started {', '.join(started)}" if started else "everything was already running"
     err.print(f"[green]chirp is up[/] ({what}) in {elapsed:.1f}s")
-    _print_status(as_json=False)
+    _print_status(chosen, as_json=False)
 
 
 def down(
     purge: Annotated[
         bool, typer.Option("--purge", help="Also delete every component's data and logs.")
     ] = False,
-    provider_name: ProviderOption = Provider.local,
+    provider_name: ProviderOption = None,
     yes: YesOption = False,
 ) -> None:
     """Stop every process chirp started, by recorded pid. Data is kept unless --purge."""
-    settings = get_settings()
-    if provider_name is not Provider.local:
-        _remote(provider_name).down(settings, out, yes, purge)
+    chosen = chosen_provider(provider_name)
+    with _progress(chosen) as on_status:
+        report = chosen.down(purge, on_status, yes)
+    if not _shows_components(chosen):
+        return
+    err.print(f"stopped {len(report.stopped)} component(s)")
+    if purge:
+        for path in report.purged:
+            err.print(f"deleted {path}")
+        count = len(report.purged)
+        err.print(f"purged {count} director{'y' if count == 1 else 'ies'}")
+
+
+def _shows_components(chosen: Provider) -> bool:
+    """Whether the provider reports each component (local); compose and aws print their own."""
+    return chosen.name == "local"
+
+
+@contextlib.contextmanager
+def _progress(chosen: Provider) -> Iterator[StatusCallback]:
+    if not _shows_components(chosen):
+        yield lambda _name, _state: None
         return
     with component_progress() as rows:
-        stopped = provider.down(settings, rows.update)
-    err.print(f"stopped {len(stopped)} component(s)")
-    if purge:
-        targets = provider.purge(settings)
-        for path in targets:
-            err.print(f"deleted {path}")
-        err.print(f"purged {len(targets)} director{'y' if len(targets) == 1 else 'ies'}")
+        yield rows.update
 
 
 def status(
@@ -147,14 +173,16 @@ def status(
             "many seconds, in percent of one core, and the whole stack's.",
         ),
     ] = None,
+    provider_name: ProviderOption = None,
 ) -> None:
     """Every component: state, pid, ports, uptime and resident memory, and firing alerts."""
+    chosen = chosen_provider(provider_name)
     if watch:
         if as_json or cpu is not None:
             fail("--watch is a live screen; use --json or --cpu without it")
-        dashboard.watch(get_settings(), out)
+        dashboard.watch(chosen, out)
         return
-    _print_status(as_json, cpu)
+    _print_status(chosen, as_json, cpu)
 
 
 def logs(
@@ -163,14 +191,15 @@ def logs(
         bool, typer.Option("--follow", "-f", help="Keep printing new lines.")
     ] = False,
     lines: Annotated[int, typer.Option("--lines", "-n", min=0, help="Lines from the end.")] = 50,
+    provider_name: ProviderOption = None,
 ) -> None:
     """Print a component's log (the last --lines lines; -f to follow)."""
-    target = provider.find(get_settings(), component)
-    if not target.log_file.exists():
-        fail(f"{component} has no log yet at {target.log_file}; start it with `chirp up`")
-    out.print(target.log_tail(lines), end="", markup=False, highlight=False)
+    log = chosen_provider(provider_name).logs(component)
+    if not log.path.exists():
+        fail(f"{component} has no log yet at {log.path}; start it with `chirp up`")
+    out.print(log.tail(lines), end="", markup=False, highlight=False)
     if follow:
-        _follow(target.log_file)
+        _follow(log.path)
 
 
 def _follow(path: Path) -> None:
@@ -184,13 +213,12 @@ def _follow(path: Path) -> None:
                 time.sleep(0.25)
 
 
-def _print_status(as_json: bool, cpu_s: float | None = None) -> None:
-    settings = get_settings()
-    usage = idle.measure(settings, cpu_s) if cpu_s else None
-    rows = provider.status(settings)
+def _print_status(chosen: Provider, as_json: bool, cpu_s: float | None = None) -> None:
+    usage = chosen.cpu(cpu_s) if cpu_s else None
+    rows = chosen.status()
     total_rss = sum(r.rss_mb or 0.0 for r in rows)
-    figures = provider.figures(settings)
-    alerts = provider.alerts(settings)
+    figures = chosen.figures()
+    alerts = chosen.alerts()
     firing = None if alerts is None else [a for a in alerts if a.state == "firing"]
     if as_json:
         payload = {
@@ -230,7 +258,7 @@ def _print_status(as_json: bool, cpu_s: float | None = None) -> None:
     out.print(_alerts_line(firing))
 
 
-def _totals_line(total_rss_mb: float, usage: idle.CpuReport | None) -> str:
+def _totals_line(total_rss_mb: float, usage: CpuView | None) -> str:
     line = f"whole stack: {total_rss_mb / 1024:.2f} GiB resident"
     if usage is not None:
         line += f" · CPU {usage.total_percent:.1f} % of one core over {usage.seconds:.0f} s"
@@ -254,7 +282,7 @@ def _role(role: str | None, replication: dict[str, object] | None) -> str:
     return lag
 
 
-def _figures_line(figures: Figures) -> str:
+def _figures_line(figures: FiguresView) -> str:
     lag = ", ".join(f"{group} {lag}" for group, lag in figures.consumer_lag.items()) or "n/a"
     hit = "n/a" if figures.feed_cache_hit_rate is None else f"{figures.feed_cache_hit_rate:.1%}"
     p99 = "n/a" if figures.feed_read_p99_ms is None else f"≤{figures.feed_read_p99_ms:.0f} ms"
@@ -265,7 +293,7 @@ def _figures_line(figures: Figures) -> str:
     )
 
 
-def _alerts_line(firing: list[Alert] | None) -> str:
+def _alerts_line(firing: list[AlertView] | None) -> str:
     if firing is None:
         return "alerts: Prometheus is not running"
     names = ", ".join(f"{a.name} ({a.severity})" for a in firing)
@@ -278,37 +306,6 @@ def _duration(seconds: float | None) -> str:
     minutes, secs = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
-
-
-class _Remote:
-    """The compose and AWS providers behind one shape; imported only when chosen."""
-
-    def __init__(self, choice: Provider) -> None:
-        self.choice = choice
-
-    def up(self, settings: Settings, console: Console, yes: bool) -> None:
-        if self.choice is Provider.compose:
-            from chirp.infra.provision.compose import compose_up
-
-            compose_up(settings, console)
-        else:
-            from chirp.infra.provision.aws import aws_up
-
-            aws_up(settings, console, yes)
-
-    def down(self, settings: Settings, console: Console, yes: bool, purge: bool) -> None:
-        if self.choice is Provider.compose:
-            from chirp.infra.provision.compose import compose_down
-
-            compose_down(settings, purge, console)
-        else:
-            from chirp.infra.provision.aws import aws_down
-
-            aws_down(settings, console, yes)
-
-
-def _remote(choice: Provider) -> _Remote:
-    return _Remote(choice)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,9 +8,11 @@ cannot do something raises `ProviderLacks`, whose message says so in one line.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from chirp.core.edgestats import EdgeCounters
@@ -94,6 +96,8 @@ class Endpoints:
     """Each gateway's base URL, gateway-1 first (its /metrics is under it)."""
     relay_metrics: str
     """The relay's /metrics URL: consumer lag per group."""
+    metrics: Mapping[str, str] = field(default_factory=dict)
+    """Every stack process's /metrics URL (gateways, relay, workers), by component name."""
 
     @property
     def gateway_count(self) -> int:
@@ -123,6 +127,82 @@ class DownReport:
     stopped: list[str] = field(default_factory=list)
     purged: list[str] = field(default_factory=list)
     """Paths `--purge` deleted."""
+
+
+@dataclass(frozen=True)
+class ComponentLog:
+    """Where one component writes its log."""
+
+    path: Path
+
+    def tail(self, lines: int = 20) -> str:
+        try:
+            with self.path.open(errors="replace") as handle:
+                return "".join(deque(handle, maxlen=lines))
+        except OSError:
+            return ""
+
+
+class FiguresView(Protocol):
+    """Headline figures of the running stack, as `chirp status` prints them."""
+
+    @property
+    def consumer_lag(self) -> dict[str, int]: ...
+
+    @property
+    def feed_cache_hit_rate(self) -> float | None: ...
+
+    @property
+    def feed_read_p99_ms(self) -> float | None: ...
+
+    @property
+    def edge_hit_ratio(self) -> float | None: ...
+
+    def as_dict(self) -> dict[str, object]: ...
+
+
+class AlertView(Protocol):
+    """One pending or firing alert."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def severity(self) -> str: ...
+
+    @property
+    def summary(self) -> str: ...
+
+    @property
+    def active_at(self) -> str | None: ...
+
+    def as_dict(self) -> dict[str, object]: ...
+
+
+class CpuUseView(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def percent(self) -> float: ...
+
+
+class CpuView(Protocol):
+    """CPU of each component over a measured window, in percent of one core."""
+
+    @property
+    def seconds(self) -> float: ...
+
+    @property
+    def components(self) -> Sequence[CpuUseView]: ...
+
+    @property
+    def total_percent(self) -> float: ...
+
+    def as_dict(self) -> dict[str, object]: ...
 
 
 @runtime_checkable
@@ -182,7 +262,25 @@ class Provider(Protocol):
 
     def status(self) -> list[ComponentStatus]: ...
 
+    def not_running(self) -> list[str]:
+        """Names of the components that do not run (cheap: no server is asked anything)."""
+        ...
+
     def endpoints(self) -> Endpoints: ...
+
+    def logs(self, component: str) -> ComponentLog: ...
+
+    def figures(self) -> FiguresView: ...
+
+    def alerts(self) -> list[AlertView] | None:
+        """Pending and firing alerts; None when nothing watches (no Prometheus)."""
+        ...
+
+    def cpu(self, seconds: float) -> CpuView: ...
+
+    def edge_counters(self) -> EdgeCounters | None:
+        """The edge cache's own counters; None when it does not answer."""
+        ...
 
     def faults(self) -> Faults: ...
 
@@ -250,3 +348,35 @@ class NoFaults:
 def missing_faults(needed: frozenset[Fault], faults: Faults) -> list[Fault]:
     """The faults a drill needs that the provider lacks, in a fixed order."""
     return [fault for fault in Fault if fault in needed and fault not in faults.supported]
+
+
+class Unobserved:
+    """The view of a provider that reports nothing per component: each asks says so."""
+
+    name = "this"
+    look_instead = ""
+    """Where to look instead, e.g. `docker compose ps`."""
+
+    def _lacks(self, what: str) -> ProviderLacks:
+        return ProviderLacks(self.name, what, self.look_instead)
+
+    def status(self) -> list[ComponentStatus]:
+        raise self._lacks("component status")
+
+    def not_running(self) -> list[str]:
+        raise self._lacks("component status")
+
+    def logs(self, component: str) -> ComponentLog:
+        raise self._lacks("component logs")
+
+    def figures(self) -> FiguresView:
+        raise self._lacks("stack figures")
+
+    def alerts(self) -> list[AlertView] | None:
+        return None
+
+    def cpu(self, seconds: float) -> CpuView:
+        raise self._lacks("CPU measurement")
+
+    def edge_counters(self) -> EdgeCounters | None:
+        return None

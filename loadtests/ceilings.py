@@ -114,7 +114,7 @@ def _without_stream(spec: dict[str, Any]) -> dict[str, Any]:
 
 def _run_processes(args: list[str], seconds: float, processes: int, settings: Settings) -> float:
     """Operations per second summed over `processes` measuring processes."""
-    from chirp.infra.provision.local.env import settings_env
+    from chirp.core.childenv import settings_env
 
     command = [sys.executable, "-m", "chirp.loadtests.ceilings", *args, "--seconds", str(seconds)]
     env = settings_env(settings)

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from chirp.core.errors import ChirpError
+from chirp.core.provider import Provider
 from chirp.core.settings import Settings
-from chirp.infra.provision.local.provider import alert_history, gateway_count
 from chirp.loadtests import slo
 from chirp.loadtests.latency import percentiles
 from chirp.loadtests.outcome import Gates
@@ -66,16 +66,18 @@ def run_load(
     remote: RemoteWorkers | None = None,
     gates: Gates | None = None,
     target: str = "lb",
+    provider: Provider,
 ) -> dict[str, Any]:
     """Run `scenario`, write its report into `report_dir`, return the summary; `target`
-    "edge" sends the load through the edge (Varnish) instead of HAProxy."""
+    "edge" sends the load through the edge (Varnish) instead of HAProxy. `provider` runs
+    the stack: it says how many gateways there are and which alerts fired."""
     population_file = population_path(settings.run_dir)
     population = load_population(population_file)
     check_stack(settings)
     host = settings.edge_base_url if target == "edge" else base_url(settings)
     plan = plan_scenario(scenario, host=host, population_path=population_file)
     report_dir.mkdir(parents=True, exist_ok=True)
-    probe = StackProbe(settings, gateway_count(settings))
+    probe = StackProbe(settings, provider.endpoints().gateway_count)
 
     from chirp.loadtests.runner import LOCUST_VERSION, Generator
 
@@ -109,7 +111,7 @@ def run_load(
             locust_version=LOCUST_VERSION,
             started_at=result.started_at,
             finished_at=result.finished_at,
-            alerts=alert_history(settings, result.started_at, result.finished_at).as_dict(),
+            alerts=provider.alert_history(result.started_at, result.finished_at).as_dict(),
             aborted=watch.aborted,
         )
         if result.exceptions:

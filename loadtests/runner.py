@@ -35,7 +35,7 @@ from locust.runners import STATE_STOPPED, MasterRunner  # noqa: E402
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSVFileWriter  # noqa: E402
 
 from chirp.core.errors import ChirpError  # noqa: E402
-from chirp.infra.provision.local.ports import free_port  # noqa: E402
+from chirp.core.ports import free_port  # noqa: E402
 from chirp.loadtests import hooks  # noqa: E402
 from chirp.loadtests.context import RunContext, configure  # noqa: E402
 from chirp.loadtests.journeys import user_classes  # noqa: E402

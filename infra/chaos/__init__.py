@@ -3,13 +3,15 @@ every run writes a journal.
 
 - `model`: the drill file's shape (hypothesis, load, ledger, probe, guard, method, rollbacks)
 - `loader`: find and validate drills, every problem with its file and field
-- `actions`: fault actions registered by type as `validate_x` / `run_x` pairs
-- `faults`: the provider interface those actions go through, and the local provider
+- `actions`: fault actions registered by type as `validate_x` / `run_x` pairs; each names
+  the provider faults it needs (`core.provider.Fault`); the CLI hands the provider over
+- `stackops`: what a drill does through the stack's own clients (flush, feeds, backpressure)
 - `probes`, `metrics`: the steady-state probe sampled every second, and its metrics
 - `integrity`, `ledger`: the integrity writer, its verification, and the pure judgement
 - `loadproc`: `chirp load` as a background child process
 - `preflight`: is the stack fit for the drill (before anything runs)
-- `engine`: `run_drill`, the whole run; `verdict`: checks and the verdict;
+- `engine`: `run_drill`, the whole run, from `timeline`, `stopping`, `traffic`, `injector`,
+  `recovery` and `verifying`; `verdict`: checks and the verdict;
   `journal`, `summary`: journal.json and summary.md
 """
 

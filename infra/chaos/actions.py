@@ -2,8 +2,10 @@
 
 `validate_x(params, components)` only looks at the drill file's fields (and, when the
 running stack is known, its component names) and returns problems; it never touches the
-stack. `run_x(context, params)` acts through the context's `FaultProvider` and returns one
-line saying what it did. A drill names an action by its type:
+stack. `run_x(context, params)` acts through the context's provider faults (or the stack's
+own clients) and returns one line saying what it did. Each type declares the provider
+faults it needs, so preflight can refuse a drill the chosen provider cannot carry out.
+A drill names an action by its type:
 
     [[method]]
     type = "kill"
@@ -13,21 +15,14 @@ line saying what it did. A drill names an action by its type:
 
 from __future__ import annotations
 
-import functools
-import re
 import threading
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chirp.infra.chaos.faults import ROLES, FaultProvider, StatusCallback
-from chirp.infra.provision.local.dynamodb import DynamoDBServer
-from chirp.infra.provision.local.haproxy import HAProxy
-from chirp.infra.provision.local.kafka import KafkaServer
-from chirp.infra.provision.local.opensearch import OpenSearchServer
-from chirp.infra.provision.local.postgres import PostgresServer
-from chirp.infra.provision.local.redis import RedisServer
-from chirp.infra.provision.local.stackproc import WORKER_ROLES
+from chirp.core.components import EDGE, ROLE_TARGETS, could_be_component, known_names
+from chirp.core.provider import Fault, Faults, StatusCallback
+from chirp.infra.chaos.stackops import StackOps
 
 Params = Mapping[str, Any]
 Validator = Callable[[Params, Collection[str] | None], list[str]]
@@ -35,9 +30,11 @@ Validator = Callable[[Params, Collection[str] | None], list[str]]
 
 @dataclass
 class ActionContext:
-    """What a running action may use: the stack's faults, progress, and the stop request."""
+    """What a running action may use: the provider's faults, the stack's own clients,
+    progress, and the stop request."""
 
-    faults: FaultProvider
+    faults: Faults
+    stack: StackOps
     on_status: StatusCallback
     stop: threading.Event
 
@@ -66,6 +63,8 @@ class ActionType:
     summary: str
     validate: Validator
     run: Runner
+    needs: frozenset[Fault] = frozenset()
+    """The provider faults it acts through."""
 
     def describe(self, params: Params) -> str:
         targets = _targets(params)
@@ -84,33 +83,12 @@ ACTIONS: dict[str, ActionType] = {}
 FAILOVER_ACTIONS = ("await_redis_failover", "promote_postgres")
 """Actions that end with a new primary in place: the journal measures `new_primary_s`."""
 
-_STATIC_COMPONENTS = (
-    KafkaServer.name,
-    RedisServer.name,
-    DynamoDBServer.name,
-    PostgresServer.name,
-    OpenSearchServer.name,
-    *WORKER_ROLES,
-    HAProxy.name,
-)
-_GATEWAY = re.compile(r"^gateway-\d+$")
 
-
-@functools.cache
-def _default_components() -> tuple[str, ...]:
-    """Component names a default stack has, when no running stack is at hand to ask."""
-    try:
-        from chirp.core.settings import Settings
-        from chirp.infra.provision.local import provider
-
-        return tuple(c.name for c in provider.components(Settings()))
-    except Exception:  # a broken environment must not hide the static names
-        return _STATIC_COMPONENTS
-
-
-def register(name: str, summary: str, validate: Validator, run: Runner) -> None:
-    """Make `name` available to drill files."""
-    ACTIONS[name] = ActionType(name, summary, validate, run)
+def register(
+    name: str, summary: str, validate: Validator, run: Runner, needs: Collection[Fault] = ()
+) -> None:
+    """Make `name` available to drill files; `needs` are the provider faults it uses."""
+    ACTIONS[name] = ActionType(name, summary, validate, run, frozenset(needs))
 
 
 def _targets(params: Params) -> list[str]:
@@ -138,14 +116,11 @@ def _validate_targets(params: Params, components: Collection[str] | None) -> lis
     ):
         return [*problems, "targets: must be a non-empty list of component names"]
     for target in _targets(params):
-        defaults = (*_STATIC_COMPONENTS, *_default_components())
-        known = target in ROLES or (
-            target in components
-            if components is not None
-            else (target in defaults or bool(_GATEWAY.match(target)))
+        known = target in ROLE_TARGETS or (
+            target in components if components is not None else could_be_component(target)
         )
         if not known:
-            choices = [*(components if components is not None else dict.fromkeys(defaults)), *ROLES]
+            choices = [*(components if components is not None else known_names()), *ROLE_TARGETS]
             problems.append(
                 f"target: no component named {target!r}; choose from {', '.join(choices)}"
             )
@@ -208,7 +183,7 @@ def validate_flush_redis(params: Params, components: Collection[str] | None) -> 
 
 
 def run_flush_redis(context: ActionContext, params: Params) -> str:
-    return context.faults.flush_cache()
+    return context.stack.flush_cache()
 
 
 def validate_wait(params: Params, components: Collection[str] | None) -> list[str]:
@@ -256,7 +231,7 @@ def validate_set_backpressure(params: Params, components: Collection[str] | None
 
 
 def run_set_backpressure(context: ActionContext, params: Params) -> str:
-    return context.faults.set_backpressure(int(params["lag"]))
+    return context.stack.set_backpressure(int(params["lag"]))
 
 
 def validate_restore_backpressure(params: Params, components: Collection[str] | None) -> list[str]:
@@ -264,25 +239,31 @@ def validate_restore_backpressure(params: Params, components: Collection[str] | 
 
 
 def run_restore_backpressure(context: ActionContext, params: Params) -> str:
-    return context.faults.restore_backpressure()
+    return context.stack.restore_backpressure()
 
 
-register("kill", "SIGKILL a component by its recorded pid", validate_kill, run_kill)
+register("kill", "SIGKILL a component by its recorded pid", validate_kill, run_kill, [Fault.KILL])
 register(
-    "stop", "SIGSTOP a component (it keeps its sockets, answers nothing)", validate_stop, run_stop
+    "stop",
+    "SIGSTOP a component (it keeps its sockets, answers nothing)",
+    validate_stop,
+    run_stop,
+    [Fault.PAUSE],
 )
-register("resume", "SIGCONT a stopped component", validate_resume, run_resume)
+register("resume", "SIGCONT a stopped component", validate_resume, run_resume, [Fault.PAUSE])
 register(
     "stop_component",
     "stop a component gracefully (its stop signal, then SIGKILL after the grace period)",
     validate_stop_component,
     run_stop_component,
+    [Fault.STOP],
 )
 register(
     "restart",
     "bring back every component that is not running (`chirp up` starts only what is missing)",
     validate_restart,
     run_restart,
+    [Fault.RESTART],
 )
 register("flush_redis", "FLUSHALL on Redis through redis-py", validate_flush_redis, run_flush_redis)
 register("wait", "pause the method for `seconds`", validate_wait, run_wait)
@@ -291,6 +272,7 @@ register(
     "wait until Sentinel promotes a replica in place of the Redis primary a drill lost",
     validate_await_redis_failover,
     run_await_redis_failover,
+    [Fault.FAILOVER],
 )
 register(
     "promote_postgres",
@@ -298,6 +280,7 @@ register(
     "standby unless rejoin = false",
     validate_promote_postgres,
     run_promote_postgres,
+    [Fault.FAILOVER],
 )
 register(
     "set_backpressure",
@@ -337,11 +320,11 @@ def validate_edge_loss(params: Params, components: Collection[str] | None) -> li
 def run_edge_loss(context: ActionContext, params: Params) -> str:
     from chirp.infra.chaos import edge
 
-    settings = edge.settings_of(context.faults)
     options = {key: float(params.get(key, value)) for key, value in _EDGE_LOSS.items()}
     return edge.run_edge_loss(
-        settings,
-        lambda: context.faults.kill("edge"),
+        context.faults.settings,
+        context.faults.edge_counters,
+        lambda: context.faults.kill(EDGE),
         lambda: context.faults.restart(context.on_status),
         context.stop,
         **options,
@@ -355,9 +338,8 @@ def validate_edge_stale(params: Params, components: Collection[str] | None) -> l
 def run_edge_stale(context: ActionContext, params: Params) -> str:
     from chirp.infra.chaos import edge
 
-    settings = edge.settings_of(context.faults)
     return edge.run_edge_stale(
-        settings,
+        context.faults.settings,
         context.stop,
         tweets=int(params.get("tweets", _EDGE_STALE["tweets"])),
         window_s=float(params.get("window_s", _EDGE_STALE["window_s"])),
@@ -371,6 +353,7 @@ register(
     "bring it back and wait for its hit ratio to pass 0.9 (fails past recover_within_s)",
     validate_edge_loss,
     run_edge_loss,
+    [Fault.KILL, Fault.RESTART, Fault.EDGE],
 )
 register(
     "edge_stale",

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from chirp.core.provider import Endpoints, Provider
 from chirp.core.settings import Settings
 from chirp.infra.chaos.actions import FAILOVER_ACTIONS, ActionRecord
 from chirp.infra.chaos.follows import FollowVerification
@@ -20,7 +21,6 @@ from chirp.infra.chaos.metrics import Sample, aggregate
 from chirp.infra.chaos.model import Drill
 from chirp.infra.chaos.summary import summary_markdown
 from chirp.infra.chaos.verdict import PHASES, CheckResult, in_phase, phase_figures
-from chirp.infra.provision.local import provider
 from chirp.infra.provision.local.prometheus import NOT_GATHERED, AlertHistory
 
 SCHEMA_VERSION = 1
@@ -104,9 +104,9 @@ def build(run: RunRecord) -> dict[str, Any]:
     }
 
 
-def alerts(settings: Settings, started_at: datetime, finished_at: datetime) -> AlertHistory:
+def alerts(provider: Provider, started_at: datetime, finished_at: datetime) -> AlertHistory:
     """The alerts that fired during the drill, and the link to its time range."""
-    return provider.alert_history(settings, started_at.timestamp(), finished_at.timestamp())
+    return provider.alert_history(started_at.timestamp(), finished_at.timestamp())
 
 
 def write(journal_dir: Path, journal: dict[str, Any]) -> Path:
@@ -119,16 +119,21 @@ def write(journal_dir: Path, journal: dict[str, Any]) -> Path:
 
 
 def environment(
-    settings: Settings, load_balancer: str, with_load: bool, components: list[dict[str, Any]]
+    settings: Settings,
+    endpoints: Endpoints,
+    with_load: bool,
+    components: list[dict[str, Any]],
+    provider: str,
 ) -> dict[str, Any]:
     """Where the drill ran: versions, the stack's relevant settings, its components."""
     return {
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "load_balancer": load_balancer,
+        "provider": provider,
+        "load_balancer": endpoints.api,
         "run_dir": str(settings.run_dir.resolve()),
         "with_load": with_load,
-        "gateways": provider.gateway_count(settings),
+        "gateways": endpoints.gateway_count,
         "settings": {key: getattr(settings, key) for key in _SETTINGS_SHOWN},
         "components_before": components,
     }

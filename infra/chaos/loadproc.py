@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from chirp.core.childenv import settings_env
 from chirp.core.settings import Settings
-from chirp.infra.provision.local.env import settings_env
 
 _POPULATION = Path("seed") / "population.json"  # where `chirp seed` leaves it (its contract)
 

@@ -31,6 +31,7 @@ from pydantic import (
     model_validator,
 )
 
+from chirp.core.provider import Fault
 from chirp.infra.chaos import actions
 from chirp.infra.chaos.metrics import is_metric
 
@@ -241,6 +242,15 @@ class Drill(_Strict):
         )
         method = [a.model_copy(update={"after_s": a.after_s * factor}) for a in self.method]
         return self.model_copy(update={"timing": timing, "method": method})
+
+    @property
+    def faults_needed(self) -> frozenset[Fault]:
+        """The provider faults its method and rollbacks act through."""
+        return frozenset(
+            fault
+            for action in (*self.method, *self.rollbacks)
+            for fault in actions.ACTIONS[action.type].needs
+        )
 
     @property
     def planned_s(self) -> float:

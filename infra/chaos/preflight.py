@@ -5,25 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from chirp.core.errors import ChirpError
-from chirp.core.settings import Settings
+from chirp.core.provider import Provider, missing_faults
 from chirp.infra.chaos.actions import ACTIONS
 from chirp.infra.chaos.client import Api, Reply
-from chirp.infra.chaos.faults import FaultProvider
 from chirp.infra.chaos.loadproc import population_file
 from chirp.infra.chaos.model import Drill
-from chirp.infra.provision.local import provider
 
 
 class DrillCannotRun(ChirpError):
     """The drill could not start (or go on): the stack, the load or the drill file is not fit."""
 
 
-def check(
-    settings: Settings, drill: Drill, faults: FaultProvider, api: Api, with_load: bool
-) -> list[dict[str, Any]]:
+def check(provider: Provider, drill: Drill, api: Api, with_load: bool) -> list[dict[str, Any]]:
     """Raise DrillCannotRun unless the drill can run; the components' status as it was."""
+    settings = provider.settings
+    faults = provider.faults()
+    _faults_available(drill, provider)
     _targets_exist(drill, faults.components())
-    components = [s.as_dict() for s in provider.status(settings)]
+    components = [s.as_dict() for s in provider.status()]
     down = [str(c["name"]) for c in components if c["state"] != "up"]
     if down:
         raise DrillCannotRun(
@@ -49,6 +48,17 @@ def check(
             "run `chirp seed --users 500 --tweets 5000 --reset` first, or pass --no-load"
         )
     return components
+
+
+def _faults_available(drill: Drill, provider: Provider) -> None:
+    """The faults the drill acts through, against what the chosen provider can do."""
+    missing = missing_faults(drill.faults_needed, provider.faults())
+    if missing:
+        names = ", ".join(str(fault) for fault in missing)
+        raise DrillCannotRun(
+            f"{drill.name} needs the {names} fault{'s' if len(missing) > 1 else ''}, which the "
+            f"{provider.name} provider lacks; run it on a stack from `chirp up --provider local`"
+        )
 
 
 def _targets_exist(drill: Drill, names: list[str]) -> None:

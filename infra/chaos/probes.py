@@ -16,12 +16,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import count
 
-from chirp.core.settings import Settings
+from chirp.core.provider import Endpoints
 from chirp.infra.chaos.client import Api, Reply
 from chirp.infra.chaos.integrity import Cast, Member
 from chirp.infra.chaos.ledger import FollowWrite, Outcome, Write
 from chirp.infra.chaos.metrics import Sample
-from chirp.infra.provision.local import provider, stackproc
 from chirp.infra.provision.local.figures import scrape
 
 _HIT_WINDOW = 5
@@ -54,7 +53,7 @@ class Prober:
 
     def __init__(
         self,
-        settings: Settings,
+        stack: Endpoints,
         api: Api,
         cast: Cast,
         endpoints: list[str],
@@ -62,7 +61,7 @@ class Prober:
         phase_of: Callable[[], str],
         on_sample: Callable[[Sample], None],
     ) -> None:
-        self.settings = settings
+        self.stack = stack
         self.api = api
         self.cast = cast
         self.endpoints = endpoints
@@ -196,16 +195,14 @@ class Prober:
 
     def _scrape(self) -> _Scraped:
         """Consumer lag from the relay; feed cache counters from each gateway, as deltas."""
-        settings = self.settings
-        relay = f"http://{settings.host}:{settings.worker_metrics_base_port}/metrics"
         lag = {
             labels["group"]: int(value)
-            for name, labels, value in scrape(relay)
+            for name, labels, value in scrape(self.stack.relay_metrics)
             if name == "chirp_consumer_group_lag"
         }
         deltas: dict[str, float] = {}
-        for gateway in stackproc.gateways(settings, provider.gateway_count(settings)):
-            url = f"http://{settings.host}:{gateway.port}/metrics"
+        for gateway in self.stack.gateways:
+            url = f"{gateway}/metrics"
             now: dict[str, float] = {}
             for name, _, value in scrape(url):
                 if name in _GATEWAY_COUNTERS:

@@ -5,7 +5,8 @@ Then an open loop at `LOAD_SHARE` of it for the given seconds, timed from each i
 start (coordinated omission corrected), while the edge's own counters say how many
 lookups hit and how many requests went on to the origins (object store and HAProxy).
 
-    figures = measure_edge(settings, "http://127.0.0.1:8088", population, 30, print)
+    figures = measure_edge(settings, "http://127.0.0.1:8088", population, 30, print,
+                           counters=provider.edge_counters)
 """
 
 from __future__ import annotations
@@ -24,9 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from chirp.core.edgestats import EdgeCounters
 from chirp.core.settings import Settings
-from chirp.infra.provision.local.edge import Edge
-from chirp.infra.provision.local.edgestats import EdgeCounters, read_counters
 from chirp.loadtests.bench.probes import get_json
 from chirp.loadtests.latency import enough_samples, new_histogram, percentiles, record_ms
 from chirp.loadtests.population import Member, Population
@@ -70,8 +70,11 @@ def measure_edge(
     population: Population,
     seconds: float,
     on_progress: Progress | None = None,
+    *,
+    counters: Callable[[], EdgeCounters | None],
 ) -> dict[str, Any]:
-    """Edge capacity, then hit ratio, latency and origin load at half of it."""
+    """Edge capacity, then hit ratio, latency and origin load at half of it; `counters`
+    reads the edge's own (the provider's `edge_counters`)."""
     say = on_progress or (lambda _: None)
     origin = f"http://{settings.host}:{settings.lb_port}"
     say("edge: uploading media and listing public reads")
@@ -85,12 +88,11 @@ def measure_edge(
     capacity = _closed_loop(address, paths, CAPACITY_S)
     target = capacity.requests / CAPACITY_S * LOAD_SHARE
     say(f"edge: open loop at {target:.0f} req/s for {seconds:.0f} s")
-    work_dir = Edge(settings).work_dir
-    before = read_counters(work_dir)
+    before = counters()
     started = time.monotonic()
     tally = _open_loop_processes(address, paths, target, seconds)
     elapsed = time.monotonic() - started
-    after = read_counters(work_dir)
+    after = counters()
     window = after.minus(before) if after and before else None
     return _figures(capacity, CAPACITY_S, target, tally, elapsed, window, len(paths))
 

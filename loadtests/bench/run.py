@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from chirp.core import runstate
+from chirp.core.components import WORKER_NAMES
+from chirp.core.provider import Provider
 from chirp.core.settings import Settings
-from chirp.infra.provision.local.provider import gateway_count
-from chirp.infra.provision.local.stackproc import WORKER_ROLES
-from chirp.infra.provision.local.topology import recorded_profile, with_recorded_shape
 from chirp.loadtests import ceilings
 from chirp.loadtests.bench import drain, goals, probes
 from chirp.loadtests.bench.http import CEILING, OPERATIONS, HttpPhases, Operation, PhaseFigures
@@ -83,8 +83,10 @@ def run_bench(
     progress: BenchProgress,
     *,
     workers: int | None = None,
+    provider: Provider,
 ) -> dict[str, Any]:
-    """Run every phase; return the figures as one JSON-able dict (schema chirp.bench/v2)."""
+    """Run every phase; return the figures as one JSON-able dict (schema chirp.bench/v2).
+    `provider` runs the stack: the edge phase reads the edge's counters through it."""
     population_file = population_path(settings.run_dir)
     population = load_population(population_file)
     check_stack(settings)
@@ -106,7 +108,7 @@ def run_bench(
         mode = generator.mode
     post_rate = (saturation["post"].ok_rps or 0.0) * HEADLINE_FRACTION
     lags = _lags(settings, base, population.users, post_rate, config, progress)
-    fanout_workers = WORKER_ROLES.count("fanout")
+    fanout_workers = WORKER_NAMES.count("fanout")
     backlog = drain.backlog_authors(population.users, settings.push_threshold)
     update = progress.phase("fan-out drain", 3)
     drained = drain.measure_drain(
@@ -125,11 +127,11 @@ def run_bench(
     )
     update(1)
     post_ceiling = ceilings.post_ceiling(
-        settings, concurrency=saturation["post"].users, processes=gateway_count(settings)
+        settings, concurrency=saturation["post"].users, processes=runstate.gateway_count(settings)
     )
     update(2)
     update = progress.phase("edge", config.edge_s)
-    edge = _edge(settings, population, config, update)
+    edge = _edge(provider, population, config, update)
     return _assemble(
         settings=settings,
         config=config,
@@ -147,14 +149,21 @@ def run_bench(
 
 
 def _edge(
-    settings: Settings, population: Any, config: BenchConfig, update: Callable[[float], None]
+    provider: Provider, population: Any, config: BenchConfig, update: Callable[[float], None]
 ) -> dict[str, Any] | None:
     """The edge phase, or None on a stack that runs no edge."""
     from chirp.loadtests.bench.edge import measure_edge
 
+    settings = provider.settings
     if not probes.get_json(settings.edge_base_url, "/healthz"):
         return None
-    figures = measure_edge(settings, settings.edge_base_url, population, config.edge_s)
+    figures = measure_edge(
+        settings,
+        settings.edge_base_url,
+        population,
+        config.edge_s,
+        counters=provider.edge_counters,
+    )
     update(config.edge_s)
     return figures
 
@@ -290,7 +299,7 @@ def _assemble(
         "profile": _profile(settings),
         "generator": mode,
         "generator_processes": workers,
-        "gateway_processes": gateway_count(settings),
+        "gateway_processes": runstate.gateway_count(settings),
         "fanout_worker_processes": drained.workers,
         "users_per_saturation_phase": config.users,
         **figures,
@@ -378,9 +387,9 @@ def _too_few(percentile: float, count: int) -> str:
 
 def _profile(settings: Settings) -> dict[str, Any]:
     """The profile the stack's processes run with, and the guards it sets."""
-    effective = with_recorded_shape(settings)
+    effective = runstate.with_recorded_shape(settings)
     return {
-        "name": recorded_profile(settings),
+        "name": runstate.recorded_profile(settings),
         "tweets_per_hour": effective.tweets_per_hour,
         "requests_per_hour": effective.requests_per_hour,
         "backpressure_lag": effective.backpressure_lag,

@@ -191,7 +191,7 @@ def test_wait_runs_without_a_stack_and_stops_early():
     import threading
 
     stop = threading.Event()
-    context = ActionContext(faults=None, on_status=lambda *_: None, stop=stop)  # type: ignore[arg-type]
+    context = ActionContext(faults=None, stack=None, on_status=lambda *_: None, stop=stop)  # type: ignore[arg-type]
     assert ACTIONS["wait"].run(context, {"seconds": 0.01}) == "waited 0.01s"
     stop.set()
     assert ACTIONS["wait"].run(context, {"seconds": 60}) == "interrupted"

@@ -6,12 +6,12 @@ from rich.console import Console
 
 from chirp.core import runstate
 from chirp.core.provider import (
-    ComponentStatus,
     DownReport,
     Endpoints,
     NoFaults,
     ProviderLacks,
     StatusCallback,
+    Unobserved,
     UpReport,
     UpRequest,
 )
@@ -25,8 +25,9 @@ class AwsFaults(NoFaults):
     provider = "aws"
 
 
-class AwsProvider:
+class AwsProvider(Unobserved):
     name = "aws"
+    look_instead = "see the ECS console and CloudWatch"
 
     def __init__(self, settings: Settings, console: Console) -> None:
         self.settings = settings
@@ -44,9 +45,6 @@ class AwsProvider:
 
         aws_down(self.settings, self.console, yes)
         return DownReport()
-
-    def status(self) -> list[ComponentStatus]:
-        raise ProviderLacks(self.name, "component status", "see the ECS console or CloudWatch")
 
     def endpoints(self) -> Endpoints:
         raise ProviderLacks(self.name, "endpoints here", "`chirp up --provider aws` prints the API")

@@ -5,18 +5,18 @@ from __future__ import annotations
 from rich.console import Console
 
 from chirp.core import runstate
+from chirp.core.components import gateway_name
 from chirp.core.provider import (
-    ComponentStatus,
     DownReport,
     Endpoints,
     NoFaults,
-    ProviderLacks,
     StatusCallback,
+    Unobserved,
     UpReport,
     UpRequest,
 )
 from chirp.core.settings import Settings
-from chirp.infra.provision.compose.env import COMPOSE_GATEWAYS
+from chirp.infra.provision.compose.env import COMPOSE_GATEWAYS, COMPOSE_WORKERS
 from chirp.infra.provision.compose.provider import compose_down, compose_up
 from chirp.infra.provision.local.prometheus import AlertHistory
 
@@ -27,8 +27,9 @@ class ComposeFaults(NoFaults):
     provider = "compose"
 
 
-class ComposeProvider:
+class ComposeProvider(Unobserved):
     name = "compose"
+    look_instead = "run `docker compose ps` and `docker compose logs`"
 
     def __init__(self, settings: Settings, console: Console) -> None:
         self.settings = settings
@@ -43,16 +44,22 @@ class ComposeProvider:
         compose_down(self.settings, purge, self.console)
         return DownReport()
 
-    def status(self) -> list[ComponentStatus]:
-        raise ProviderLacks(self.name, "component status", "run `docker compose ps`")
-
     def endpoints(self) -> Endpoints:
-        host = self.settings.host
-        gateways = [self.settings.gateway_base_port + n for n in range(COMPOSE_GATEWAYS)]
+        """The published ports: compose's gateways and workers on the local provider's."""
+        host, settings = self.settings.host, self.settings
+        gateways = {
+            gateway_name(n + 1): f"http://{host}:{settings.gateway_base_port + n}"
+            for n in range(COMPOSE_GATEWAYS)
+        }
+        workers = {
+            role: f"http://{host}:{settings.worker_metrics_base_port + position}/metrics"
+            for position, role in enumerate(COMPOSE_WORKERS)
+        }
         return Endpoints(
-            api=f"http://{host}:{self.settings.lb_port}",
-            gateways=tuple(f"http://{host}:{port}" for port in gateways),
-            relay_metrics=f"http://{host}:{self.settings.worker_metrics_base_port}/metrics",
+            api=f"http://{host}:{settings.lb_port}",
+            gateways=tuple(gateways.values()),
+            relay_metrics=workers["relay"],
+            metrics={**{n: f"{url}/metrics" for n, url in gateways.items()}, **workers},
         )
 
     def faults(self) -> ComposeFaults:

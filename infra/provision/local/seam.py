@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from chirp.core import runstate
+from chirp.core.edgestats import EdgeCounters
 from chirp.core.provider import (
+    ComponentLog,
     ComponentStatus,
     DownReport,
     Endpoints,
@@ -12,9 +14,10 @@ from chirp.core.provider import (
     UpRequest,
 )
 from chirp.core.settings import Settings
-from chirp.infra.provision.local import provider, stackproc
+from chirp.infra.provision.local import idle, provider, stackproc
 from chirp.infra.provision.local.faults import LocalFaults
-from chirp.infra.provision.local.prometheus import AlertHistory
+from chirp.infra.provision.local.figures import Figures
+from chirp.infra.provision.local.prometheus import Alert, AlertHistory
 
 
 class LocalProvider:
@@ -47,6 +50,10 @@ class LocalProvider:
     def status(self) -> list[ComponentStatus]:
         return provider.status(self.settings)
 
+    def not_running(self) -> list[str]:
+        components = provider.components(self.settings)
+        return [c.name for c in components if provider.running(c) is None]
+
     def endpoints(self) -> Endpoints:
         host = self.settings.host
         gateways = stackproc.gateways(self.settings, runstate.gateway_count(self.settings))
@@ -54,7 +61,26 @@ class LocalProvider:
             api=f"http://{host}:{self.settings.lb_port}",
             gateways=tuple(f"http://{host}:{g.port}" for g in gateways),
             relay_metrics=f"http://{host}:{self.settings.worker_metrics_base_port}/metrics",
+            metrics={
+                t.component: f"http://{host}:{t.port}/metrics"
+                for t in provider.scrape_targets(self.settings)
+            },
         )
+
+    def logs(self, component: str) -> ComponentLog:
+        return ComponentLog(provider.find(self.settings, component).log_file)
+
+    def figures(self) -> Figures:
+        return provider.figures(self.settings)
+
+    def alerts(self) -> list[Alert] | None:
+        return provider.alerts(self.settings)
+
+    def cpu(self, seconds: float) -> idle.CpuReport:
+        return idle.measure(self.settings, seconds)
+
+    def edge_counters(self) -> EdgeCounters | None:
+        return self.faults().edge_counters()
 
     def faults(self) -> LocalFaults:
         if self._faults is None:
