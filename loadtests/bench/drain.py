@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import gevent
 import gevent.pool
 
+from chirp.core.provider import Faults
 from chirp.core.settings import Settings
 from chirp.loadtests.bench.probes import post_json
 from chirp.loadtests.population import Member
@@ -89,14 +90,13 @@ def measure_drain(
     base: str,
     authors: list[Member],
     *,
+    faults: Faults,
     deliveries: int,
     workers: int,
     on_progress: Callable[[str], None] = lambda _: None,
 ) -> Drain:
-    """Build a backlog of at least `deliveries` with the fan-out paused, then time its drain."""
-    from chirp.infra.chaos.faults import LocalFaults
-
-    faults = LocalFaults(settings)
+    """Build a backlog of at least `deliveries` with the fan-out paused (through the
+    provider's `faults`), then time its drain."""
     metrics_url = _fanout_metrics_url(settings)
     lag = _GroupLag(settings)
     try:

@@ -115,6 +115,7 @@ def run_bench(
         settings,
         base,
         backlog,
+        faults=provider.faults(),
         deliveries=config.drain_deliveries,
         workers=fanout_workers,
         on_progress=lambda _: update(1),

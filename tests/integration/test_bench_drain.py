@@ -5,6 +5,7 @@ from __future__ import annotations
 import psutil
 import pytest
 
+from chirp.infra.provision import provider_for
 from chirp.infra.provision.local import provider
 from chirp.loadtests.bench import drain, probes
 from chirp.loadtests.population import Member
@@ -34,7 +35,10 @@ def test_a_drained_backlog_counts_every_delivery_and_resumes_the_workers(stack, 
     wanted = POSTS * (FOLLOWERS + 1)
     assert drain.posts_for([author], wanted) == POSTS
 
-    result = drain.measure_drain(settings, base, [author], deliveries=wanted, workers=1)
+    faults = provider_for(settings, "local").faults()
+    result = drain.measure_drain(
+        settings, base, [author], faults=faults, deliveries=wanted, workers=1
+    )
 
     assert result.posts == POSTS and result.refused == 0
     assert result.expected_deliveries == wanted

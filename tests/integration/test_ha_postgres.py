@@ -19,8 +19,8 @@ import httpx
 import pytest
 
 from chirp.core.errors import ComponentFailed
-from chirp.infra.chaos.faults import LocalFaults
 from chirp.infra.provision.local import failover, postgres, process, topology
+from chirp.infra.provision.local.faults import LocalFaults
 from chirp.infra.provision.local.figures import scrape
 from chirp.stack import clients
 from chirp.stack.users import profiles

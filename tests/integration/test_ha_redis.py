@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from chirp.infra.chaos.faults import LocalFaults
 from chirp.infra.provision.local import failover
+from chirp.infra.provision.local.faults import LocalFaults
 from chirp.infra.provision.local.roles import redis_roles
 from tests.api import Api, eventually
 from tests.stackenv import StackEnv

@@ -18,8 +18,8 @@ from contextlib import contextmanager
 import psutil
 import pytest
 
-from chirp.infra.chaos.faults import LocalFaults
 from chirp.infra.provision.local import provider
+from chirp.infra.provision.local.faults import LocalFaults
 from chirp.loadtests.summary import validate
 from tests.api import Api
 from tests.promlink import covers
