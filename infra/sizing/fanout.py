@@ -88,7 +88,7 @@ class Policy:
 
 @dataclass(frozen=True)
 class FanoutModel:
-    """Redis sizing rules; defaults are the seed's 8-byte ids and DESIGN's FEED_MAX."""
+    """Redis sizing rules; defaults are the design review's 8-byte ids and CHIRP_FEED_MAX."""
 
     feed_max: int = 800
     pull_list_max: int = 100
