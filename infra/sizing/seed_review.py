@@ -95,7 +95,7 @@ def _load(a: Assumptions, p: CapacityPlan) -> list[SeedFigure]:
     peak_why = "average x peak factor"
     if _same(SEED_READS[1], rounded_peak) and not _same(SEED_READS[1], r.peak):
         peak_why = (
-            f"the seed tripled its rounded average ({math.floor(r.average):,}) instead of "
+            f"the review tripled its rounded average ({math.floor(r.average):,}) instead of "
             f"the exact {r.average:,.2f}/s; off by {r.peak - SEED_READS[1]:,.1f}"
         )
     return [
@@ -119,7 +119,7 @@ def _storage(a: Assumptions, p: CapacityPlan) -> list[SeedFigure]:
     year_why = f"per day x {a.sizes.days_per_year} days"
     tweets_why = f"tweets per day x {a.sizes.tweet_bytes:,} bytes"
     if a.sizes.days_per_year == 365:
-        year_why += f"; the seed's 90 TB is 12 x 7.5 TB, a 360-day year, {year - 90:.2f} TB short"
+        year_why += f"; the review's 90 TB is 12 x 7.5 TB, a 360-day year, {year - 90:.2f} TB short"
     return [
         _equal("storage per day", SEED_STORAGE[0], s.per_day_bytes / GB, "GB", tweets_why),
         _equal(
@@ -145,7 +145,7 @@ def _dynamodb(a: Assumptions, p: CapacityPlan) -> list[SeedFigure]:
     rcu_why = (
         f"a feed read hydrates {a.sizes.feed_page} ids (LRANGE 0 99) and "
         f"{1 - a.caching.tweet_hit:.0%} miss the tweet cache: {d.item_reads_per_s:,.0f} "
-        f"item reads/s at {rcu}; the seed's figure is one read per feed read"
+        f"item reads/s at {rcu}; the review's figure is one read per feed read"
     )
     low, high = SEED_DYNAMODB_COST
     cost = p.monthly_cost["dynamodb"]
@@ -200,7 +200,7 @@ def _redis(a: Assumptions, p: CapacityPlan) -> list[SeedFigure]:
             SEED_FEED_TOTAL_GB,
             p.redis.feed.data_bytes / GB,
             "GB",
-            f"{a.load.dau:,} feeds x {feed_bytes:,} bytes; the seed's 8 GB drops a factor of 10",
+            f"{a.load.dau:,} feeds x {feed_bytes:,} bytes; the review's 8 GB drops a factor of 10",
         ),
         _judged(
             "feed length used for sizing",
@@ -249,7 +249,7 @@ def _redis(a: Assumptions, p: CapacityPlan) -> list[SeedFigure]:
             "replicas: 20 nodes, which the ~$3,000 does not cover",
         ),
         _judged(
-            "Redis cost per month (the seed's 18 nodes)",
+            "Redis cost per month (the review's 18 nodes)",
             SEED_REDIS_COST,
             seed_cost,
             "USD",
@@ -283,7 +283,7 @@ def _kafka(a: Assumptions, p: CapacityPlan) -> list[SeedFigure]:
             basis="chirp",
         ),
         _judged(
-            "Kafka cost per month (the seed's 10 brokers)",
+            "Kafka cost per month (the review's 10 brokers)",
             SEED_KAFKA_COST,
             seed_cost,
             "USD",
@@ -342,7 +342,7 @@ def _workers(a: Assumptions, p: CapacityPlan) -> list[SeedFigure]:
             "analytics workers and no trending",
         ),
         _judged(
-            "worker cost per month (the seed's 280)",
+            "worker cost per month (the review's 280)",
             SEED_WORKER_COST,
             seed_cost,
             "USD",
@@ -383,7 +383,7 @@ def _databases_and_cost(a: Assumptions, p: CapacityPlan) -> list[SeedFigure]:
             (cheapest + dearest) / 2,
             "USD",
             cheapest <= SEED_TOTAL_COST <= dearest,
-            f"DynamoDB + Redis + Kafka + workers as the seed prices them: "
+            f"DynamoDB + Redis + Kafka + workers as the review prices them: "
             f"${cheapest:,}-${dearest:,}",
         ),
         _contradiction(
@@ -434,7 +434,7 @@ def _operations(a: Assumptions, p: CapacityPlan) -> list[SeedFigure]:
             p.load.read_share,
             "share",
             round(p.load.read_share, 1) == SEED_READ_SHARE,
-            "reads / (reads + writes), the seed's 90:10",
+            "reads / (reads + writes), the review's 90:10",
         ),
     ]
 
