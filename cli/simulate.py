@@ -126,21 +126,21 @@ def capacity(
     ] = None,
     dau: Annotated[
         int | None,
-        typer.Option(envvar="CHIRP_CAPACITY_DAU", help="Daily active users [review: 100M]."),
+        typer.Option(envvar="CHIRP_CAPACITY_DAU", help="Daily active users (review: 100M)."),
     ] = None,
     tweets_per_user: Annotated[
-        float | None, typer.Option(help="Tweets per user per day [review: 5].")
+        float | None, typer.Option(help="Tweets per user per day (review: 5).")
     ] = None,
     reads_per_user: Annotated[
-        float | None, typer.Option(help="Feed reads per user per day [review: 50].")
+        float | None, typer.Option(help="Feed reads per user per day (review: 50).")
     ] = None,
-    peak_factor: Annotated[float | None, typer.Option(help="Peak / average [review: 3].")] = None,
-    tweet_bytes: Annotated[int | None, typer.Option(help="Bytes per tweet [review: 500].")] = None,
+    peak_factor: Annotated[float | None, typer.Option(help="Peak / average (review: 3).")] = None,
+    tweet_bytes: Annotated[int | None, typer.Option(help="Bytes per tweet (review: 500).")] = None,
     feed_entry_bytes: Annotated[
-        int | None, typer.Option(help="Bytes per feed entry [review: 8].")
+        int | None, typer.Option(help="Bytes per feed entry (review: 8).")
     ] = None,
     feed_length: Annotated[
-        int | None, typer.Option(help="Tweet ids kept per feed [review sizing: 100].")
+        int | None, typer.Option(help="Tweet ids kept per feed (review sizing: 100).")
     ] = None,
     follower_exponent: Annotated[
         float | None, typer.Option(help="Power-law exponent of follower counts [2.2].")
@@ -149,22 +149,22 @@ def capacity(
         float | None, typer.Option(help="Mean followers per account [200].")
     ] = None,
     kafka_retention_days: Annotated[
-        float | None, typer.Option(help="Kafka retention [review: 7 days].")
+        float | None, typer.Option(help="Kafka retention (review: 7 days).")
     ] = None,
     kafka_replication: Annotated[
-        int | None, typer.Option(help="Kafka replication factor [review: 3].")
+        int | None, typer.Option(help="Kafka replication factor (review: 3).")
     ] = None,
     redis_replicas: Annotated[
-        int | None, typer.Option(help="Replicas per Redis shard [review: 1].")
+        int | None, typer.Option(help="Replicas per Redis shard (review: 1).")
     ] = None,
     kafka_broker_msgs: Annotated[
-        float | None, typer.Option(help="Messages/s per Kafka broker [review: 50,000].")
+        float | None, typer.Option(help="Messages/s per Kafka broker (review: 50,000).")
     ] = None,
     redis_node_ops: Annotated[
         float | None, typer.Option(help="Key operations/s per Redis shard [250,000].")
     ] = None,
     fanout_worker_tweets: Annotated[
-        float | None, typer.Option(help="Tweets/s per fan-out worker [review: 100].")
+        float | None, typer.Option(help="Tweets/s per fan-out worker (review: 100).")
     ] = None,
     gateway_rps: Annotated[
         float | None, typer.Option(help="Requests/s per gateway, reads and posts alike [1,000].")
