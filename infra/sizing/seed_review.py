@@ -1,18 +1,19 @@
-"""Every figure the seed prints for capacity, held against what the model derives.
+"""Every figure the design review (docs/simulation.md) prints for capacity, held against
+what the model derives; its own figures carry the label `seed`.
 
 Each comparison has a ``basis``:
 
-- ``seed``: the derived value uses only the seed's own assumptions (and AWS facts
+- ``seed``: the derived value uses only the review's own assumptions (and AWS facts
   such as capacity-unit sizes or node memory), so a mismatch is an inconsistency
-  in the seed, listed under ``inconsistencies`` with the reason;
+  in the review, listed under ``inconsistencies`` with the reason;
 - ``chirp``: the derived value also rests on an assumption of chirp's (a unit
-  capacity or a price the seed does not give), so a mismatch is a difference of
+  capacity or a price the review does not give), so a mismatch is a difference of
   assumptions, shown beside but not called an error.
 
-Where the seed contradicts itself (two sections print different figures for the
+Where the review contradicts itself (two sections print different figures for the
 same thing) ``seed`` is one figure and ``derived`` the other.
 
-The checks are grouped by the seed's sections, in its order; the seed's own
+The checks are grouped by the review's sections, in its order; the review's own
 figures are the ``SEED_*`` constants.
 """
 
@@ -67,7 +68,7 @@ Basis = Literal["seed", "chirp"]
 
 
 class SeedFigure(BaseModel):
-    """One seed figure beside the derived one; ``ok`` when they agree."""
+    """One review figure beside the derived one; ``ok`` when they agree."""
 
     figure: str
     seed: float
@@ -79,12 +80,12 @@ class SeedFigure(BaseModel):
 
 
 def compare_with_seed(a: Assumptions, plan: CapacityPlan) -> list[SeedFigure]:
-    """Every seed figure the model can derive, in the order the seed prints them."""
+    """Every review figure the model can derive, in the order the review prints them."""
     return [figure for section in _SECTIONS for figure in section(a, plan)]
 
 
 def inconsistencies(figures: list[SeedFigure]) -> list[SeedFigure]:
-    """The seed's figures that do not follow from its own assumptions."""
+    """The review's figures that do not follow from its own assumptions."""
     return [f for f in figures if f.basis == "seed" and not f.ok]
 
 
@@ -442,12 +443,12 @@ def _operations(a: Assumptions, p: CapacityPlan) -> list[SeedFigure]:
 def _equal(
     figure: str, seed: float, derived: float, unit: str, why: str, basis: Basis = "seed"
 ) -> SeedFigure:
-    """A figure that should equal what its formula gives, to the seed's rounding."""
+    """A figure that should equal what its formula gives, to the review's rounding."""
     return _judged(figure, seed, derived, unit, _same(seed, derived), why, basis)
 
 
 def _contradiction(figure: str, one: float, other: float, unit: str, why: str) -> SeedFigure:
-    """Two places in the seed that print different figures for one thing."""
+    """Two places in the review that print different figures for one thing."""
     return _judged(figure, one, other, unit, False, why)
 
 
@@ -466,7 +467,7 @@ def _judged(
 
 
 def _same(seed: float, derived: float) -> bool:
-    """Equal, or equal once rounded or truncated to whole units as the seed prints them."""
+    """Equal, or equal once rounded or truncated to whole units as the review prints them."""
     return math.isclose(seed, derived, rel_tol=1e-9) or seed in (
         round(derived),
         math.floor(derived),
