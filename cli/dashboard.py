@@ -18,7 +18,8 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from chirp.core.provider import AlertView, Provider
+from chirp.core.provider import Provider
+from chirp.core.stackview import AlertView
 from chirp.infra.provision.local.figures import scrape
 from chirp.infra.provision.local.live import (
     LAG_TARGET,

@@ -16,15 +16,9 @@ from rich.table import Table
 from chirp.cli import dashboard
 from chirp.cli.console import err, fail, out
 from chirp.cli.progress import component_progress
-from chirp.core.provider import (
-    AlertView,
-    CpuView,
-    FiguresView,
-    Provider,
-    StatusCallback,
-    UpRequest,
-)
+from chirp.core.provider import Provider, StatusCallback, UpRequest
 from chirp.core.settings import get_settings
+from chirp.core.stackview import AlertView, CpuView, FiguresView
 from chirp.infra.provision import provider_for
 
 

@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from chirp.core.provider import Endpoints, Provider
+from chirp.core.provider import Provider
 from chirp.core.settings import Settings
+from chirp.core.stackview import Endpoints
 from chirp.infra.chaos.actions import FAILOVER_ACTIONS, ActionRecord
 from chirp.infra.chaos.follows import FollowVerification
 from chirp.infra.chaos.integrity import Verification

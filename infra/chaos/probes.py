@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import count
 
-from chirp.core.provider import Endpoints
+from chirp.core.stackview import Endpoints
 from chirp.infra.chaos.client import Api, Reply
 from chirp.infra.chaos.integrity import Cast, Member
 from chirp.infra.chaos.ledger import FollowWrite, Outcome, Write

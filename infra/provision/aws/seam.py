@@ -5,17 +5,10 @@ from __future__ import annotations
 from rich.console import Console
 
 from chirp.core import runstate
-from chirp.core.provider import (
-    DownReport,
-    Endpoints,
-    NoFaults,
-    ProviderLacks,
-    StatusCallback,
-    Unobserved,
-    UpReport,
-    UpRequest,
-)
+from chirp.core.provider import DownReport, ProviderLacks, StatusCallback, UpReport, UpRequest
+from chirp.core.provider_defaults import NoFaults, Unobserved
 from chirp.core.settings import Settings
+from chirp.core.stackview import Endpoints
 from chirp.infra.provision.local.prometheus import AlertHistory
 
 

@@ -19,8 +19,9 @@ from pathlib import Path
 import chirp.stack.schema as schema_package
 from chirp.core import runstate
 from chirp.core.errors import ComponentFailed, ConfigError, PortInUse
-from chirp.core.provider import ComponentStatus, StatusCallback
+from chirp.core.provider import StatusCallback
 from chirp.core.settings import Settings
+from chirp.core.stackview import ComponentStatus
 from chirp.infra.provision.local import edgestats, ownership, ports, process, stackproc, topology
 from chirp.infra.provision.local.component import Component
 from chirp.infra.provision.local.dynamodb import DynamoDBServer
