@@ -173,6 +173,9 @@ class Settings(BaseSettings):
     )
     objectstore_secret_key: str | None = None
     edge_port: int = 8088
+    edge_host: str | None = Field(
+        default=None, description="where the purgers reach the edge; host when unset"
+    )
     edge_admin_port: int = 8087
     edge_exporter_port: int = 9131
     edge_cache_mb: int = Field(default=256, ge=16, description="Varnish's malloc storage")
