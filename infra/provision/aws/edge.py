@@ -64,6 +64,7 @@ class Edge(pulumi.ComponentResource):
 
     bucket_name: pulumi.Output[str]
     distribution_id: pulumi.Output[str]
+    distribution_arn: pulumi.Output[str]
     edge_url: pulumi.Output[str]
 
     def __init__(
@@ -179,6 +180,7 @@ class Edge(pulumi.ComponentResource):
         )
         self.bucket_name = bucket.bucket
         self.distribution_id = distribution.id
+        self.distribution_arn = distribution.arn
         self.edge_url = pulumi.Output.concat("https://", distribution.domain_name)
         self.register_outputs(
             {
