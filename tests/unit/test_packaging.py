@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import ast
 import importlib.metadata
+import json
 import os
 import subprocess
 import sys
+import sysconfig
 import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -187,3 +190,104 @@ def test_the_aws_provider_without_pulumi_says_how_to_get_it(tmp_path):
         "chirp: pulumi (the AWS provider's Pulumi packages) is missing; "
         "fix with: pip install 'chirp[aws]'"
     ]
+
+
+# --- `chirp up --provider compose` from an installed chirp ---------------------------------
+
+COMPOSE_PROJECT_FILES = (
+    "docker-compose.yml",
+    "Dockerfile",
+    ".dockerignore",
+    "pyproject.toml",
+    "setup.py",
+    "constraints.txt",
+)
+
+# Runs in a Python that sees the unpacked wheel and the dependencies but not the editable
+# checkout (-S skips the .pth that maps chirp to it): an installed chirp, staging its
+# compose project as `up` does, and the command compose would be run with.
+_STAGE = """
+import json, sys
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+from chirp.core.settings import Settings
+from chirp.infra.provision.compose import project
+from chirp.infra.provision.compose.env import write_env_file
+from chirp.infra.provision.compose.provider import compose_command
+settings = Settings(run_dir=sys.argv[3])
+env_file = write_env_file(settings)
+print(json.dumps({
+    "checkout": project.is_checkout(),
+    "package": project.__file__,
+    "env_file": str(env_file),
+    "command": compose_command("docker", env_file),
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def installed(wheel, tmp_path_factory):
+    site = tmp_path_factory.mktemp("site")
+    wheel.extractall(site)
+    run_dir = tmp_path_factory.mktemp("run")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHIRP_")}
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", _STAGE, str(site), sysconfig.get_paths()["purelib"],
+         str(run_dir)],
+        capture_output=True, text=True, cwd=run_dir, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return site, run_dir, json.loads(done.stdout)
+
+
+def test_the_wheel_ships_the_compose_project_files_as_they_are(wheel):
+    for name in COMPOSE_PROJECT_FILES:
+        shipped = wheel.read(f"chirp/infra/provision/compose/project/{name}")
+        assert shipped == (REPO / name).read_bytes(), name
+
+
+def test_an_installed_chirp_stages_its_compose_project_in_the_run_dir(installed):
+    site, run_dir, found = installed
+    assert found["checkout"] is False
+    assert found["package"].startswith(str(site))
+    project = run_dir.resolve() / "compose-project"
+    command = found["command"]
+    assert command[command.index("--file") + 1] == str(project / "docker-compose.yml")
+    assert command[command.index("--project-directory") + 1] == str(project)
+    assert command[command.index("--env-file") + 1] == found["env_file"]
+    # The repository's layout: its root files, and every folder as the image builds it.
+    for name in COMPOSE_PROJECT_FILES:
+        assert (project / name).read_bytes() == (REPO / name).read_bytes(), name
+    for folder in FOLDERS:
+        assert (project / folder).is_dir(), folder
+    assert (project / "stack" / "run.py").read_bytes() == (REPO / "stack" / "run.py").read_bytes()
+    assert not list(project.rglob("__pycache__"))
+    assert not (project / "infra/provision/compose/project").exists()
+
+
+def test_every_file_the_compose_file_mounts_is_in_the_staged_project(installed):
+    _, run_dir, _ = installed
+    project = run_dir.resolve() / "compose-project"
+    compose = yaml.safe_load((project / "docker-compose.yml").read_text())
+    mounted = [
+        volume.split(":")[0]
+        for service in compose["services"].values()
+        for volume in service.get("volumes", [])
+        if str(volume).startswith("./")
+    ]
+    assert "./infra/provision/compose/haproxy.cfg" in mounted
+    for path in mounted:
+        assert (project / path).exists(), path
+
+
+def test_compose_go_loads_the_staged_project(installed):
+    checker = Path(sys.executable).parent / "compose-configcheck"
+    if not checker.is_file():
+        pytest.skip("the compose-go checker is not built (make test-deps)")
+    _, run_dir, found = installed
+    project = run_dir.resolve() / "compose-project"
+    done = subprocess.run(
+        [str(checker), "-file", str(project / "docker-compose.yml"), "-env-file",
+         found["env_file"], "-profile", "setup"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from chirp.core.errors import ConfigError
 from chirp.core.settings import Settings
+from chirp.infra.provision.compose import project
 from chirp.infra.provision.local.stackproc import WORKER_ROLES
 from chirp.infra.provision.local.vcl import EdgeConfig, render_vcl
 from chirp.stack import objectstore, secrets
@@ -148,11 +149,12 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 def write_env_file(settings: Settings) -> Path:
-    """Write the compose env file and the edge's VCL under the run directory; the env
-    file's path."""
+    """Write the compose env file and the edge's VCL under the run directory, and stage
+    an installed chirp's compose project there; the env file's path."""
     path = env_file_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     vcl_path(settings).write_text(edge_vcl(settings))
+    project.stage(path.parent)
     lines = [f"{key}={_quote(value)}" for key, value in sorted(compose_env(settings).items())]
     header = "# Written by chirp from its settings; edits are overwritten.\n"
     path.write_text(header + "\n".join(lines) + "\n")

@@ -18,10 +18,12 @@ from rich.console import Console
 from chirp.core.errors import ComponentFailed, MissingDependency
 from chirp.core.settings import Settings
 from chirp.infra.provision.compose.env import COMPOSE_GATEWAYS, COMPOSE_SENTINELS, write_env_file
+from chirp.infra.provision.compose.project import PACKAGE_ROOT, project_dir
 from chirp.stack import objectstore
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = PACKAGE_ROOT
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
+"""In a checkout; an installed chirp runs a staged copy (`project`)."""
 DATA_SERVICES = (
     "kafka",
     "redis",
@@ -117,14 +119,16 @@ def require_docker() -> str:
 
 
 def compose_command(docker: str, env_file: Path, profiles: tuple[str, ...] = ()) -> list[str]:
-    """The `docker compose` prefix every call uses: this repo's file and the settings' env."""
+    """The `docker compose` prefix every call uses: the project's file and the settings' env
+    (the env file is in the run directory, which holds the staged project if any)."""
+    project = project_dir(env_file.parent)
     command = [
         docker,
         "compose",
         "--file",
-        str(COMPOSE_FILE),
+        str(project / "docker-compose.yml"),
         "--project-directory",
-        str(REPO_ROOT),
+        str(project),
         "--env-file",
         str(env_file),
     ]
