@@ -266,6 +266,27 @@ def test_the_task_role_may_invalidate_the_one_distribution_and_nothing_else_of_c
     assert granted == [("chirp-app-purge", "cloudfront:CreateInvalidation")]
 
 
+def test_the_task_role_puts_and_deletes_media_objects_of_the_bucket_only(deployed):
+    bucket = "arn:aws:s3:eu-west-1:123456789012:chirp-edge-media"
+    (policy,) = [p for name, p in _policies(deployed) if name == "chirp-app-media"]
+    assert policy["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Action": ["s3:PutObject", "s3:DeleteObject"],
+            "Resource": [f"{bucket}/*"],
+        }
+    ]
+    granted = {
+        action
+        for _, document in _policies(deployed)
+        for statement in document["Statement"]
+        if statement.get("Principal") is None  # identity policies, not the bucket's own
+        for action in statement["Action"]
+        if str(action).startswith("s3:")
+    }
+    assert granted == {"s3:PutObject", "s3:DeleteObject"}
+
+
 def test_every_ingress_rule_is_in_the_table_and_the_internet_reaches_only_the_alb(deployed):
     rules = deployed.of_type(INGRESS)
     found = {

@@ -542,6 +542,8 @@ def test_the_tasks_that_purge_are_told_the_distribution_and_its_address(
         )
         assert inside.edge_cloudfront_distribution_id == "chirp-edge-cdn-id"
         assert inside.edge_base_url == "https://d111.cloudfront.example"
+        # Media is put in Amazon S3 as the task role, not in a local object store.
+        assert inside.objectstore_local is False
     purger = container(default_stack, "edge-purger")
     assert purger["command"] == ["python", "-m", "chirp.stack.run", "edge-purger", "--port", "9100"]
 

@@ -63,6 +63,7 @@ class Edge(pulumi.ComponentResource):
     """The media bucket and the CloudFront distribution in front of it and the ALB."""
 
     bucket_name: pulumi.Output[str]
+    bucket_arn: pulumi.Output[str]
     distribution_id: pulumi.Output[str]
     distribution_arn: pulumi.Output[str]
     edge_url: pulumi.Output[str]
@@ -179,6 +180,7 @@ class Edge(pulumi.ComponentResource):
             opts=child,
         )
         self.bucket_name = bucket.bucket
+        self.bucket_arn = bucket.arn
         self.distribution_id = distribution.id
         self.distribution_arn = distribution.arn
         self.edge_url = pulumi.Output.concat("https://", distribution.domain_name)

@@ -165,6 +165,7 @@ class ChirpAws(pulumi.ComponentResource):
                 key_arns=[events.key_arn],
                 table_arns=list(tables.arns.values()),
                 distribution_arn=edge.distribution_arn,
+                media_bucket_arn=edge.bucket_arn,
                 roles=roles,
                 target_groups=balancer.target_groups,
                 private_subnet_ids=private,
@@ -253,10 +254,12 @@ def app_environment(
             "CHIRP_OPENSEARCH_PORT": str(search.PORT),
             "CHIRP_OPENSEARCH_SCHEME": "https",
             "CHIRP_OPENSEARCH_AWS_SIGV4": "true",
-            # Media URLs name CloudFront; a purge is an invalidation of its distribution.
+            # Media goes to the S3 bucket as the task role; media URLs name CloudFront, and
+            # a purge is an invalidation of its distribution.
+            "CHIRP_OBJECTSTORE_LOCAL": "false",
+            "CHIRP_OBJECTSTORE_BUCKET": endpoints.edge.bucket_name,
             "CHIRP_EDGE_URL": endpoints.edge.edge_url,
             "CHIRP_EDGE_CLOUDFRONT_DISTRIBUTION_ID": endpoints.edge.distribution_id,
-            "CHIRP_OBJECTSTORE_BUCKET": endpoints.edge.bucket_name,
         }
     )
     # The replica list is the whole truth. The count setting is the local provider's (at

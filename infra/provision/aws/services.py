@@ -34,6 +34,8 @@ class ServicesArgs:
     table_arns: Sequence[pulumi.Input[str]]
     distribution_arn: pulumi.Input[str]
     """The CloudFront distribution the gateways and the edge purger invalidate."""
+    media_bucket_arn: pulumi.Input[str]
+    """The S3 bucket the gateways put media in and the edge purger deletes it from."""
     roles: TaskRoles
     target_groups: Mapping[str, aws.lb.TargetGroup]
     """The ALB's target groups every gateway task registers with."""
@@ -109,8 +111,9 @@ class Services(pulumi.ComponentResource):
         return pulumi.Output.concat(repository.repository_url, ":", sizing.image_tag)
 
     def _grant(self) -> None:
-        """The execution role reads the task secrets; the task role uses the tables and
-        invalidates the edge's cache (a purge, see stack/edge/purge.py)."""
+        """The execution role reads the task secrets; the task role uses the tables, puts
+        and deletes media objects, and invalidates the edge's cache (a purge, see
+        stack/edge/purge.py)."""
         args = self._args
         roles = args.roles
         allow(
@@ -138,6 +141,17 @@ class Services(pulumi.ComponentResource):
                 (["dynamodb:*"], table_resources),
                 # Readiness and the bootstrap list tables; the action has no resource scope.
                 (["dynamodb:ListTables"], ["*"]),
+            ],
+            self,
+        )
+        allow(
+            f"{self._name}-media",
+            roles.task,
+            [
+                (
+                    ["s3:PutObject", "s3:DeleteObject"],
+                    [pulumi.Output.concat(args.media_bucket_arn, "/*")],
+                )
             ],
             self,
         )
