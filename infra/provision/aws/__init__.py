@@ -3,8 +3,9 @@
 Components (one module each): `network` (VPC over 3 zones, a security group per
 component), `iam` (the task and execution roles), `kafka` (MSK, TLS and SCRAM),
 `cache` (ElastiCache Redis: a primary, replicas, automatic failover, TLS), `tables`
-(DynamoDB), `postgres` (RDS with read replicas), `search` (OpenSearch), `services` (ECS Fargate
-behind an ALB), `scaling` (CPU and consumer-lag autoscaling), `alarms`
+(DynamoDB), `postgres` (RDS with read replicas), `search` (OpenSearch), `balancer` (the
+public ALB), `edge` (the media bucket and CloudFront), `services` (ECS Fargate behind the
+ALB), `scaling` (CPU and consumer-lag autoscaling), `alarms`
 (CloudWatch at the seed's thresholds). `program` assembles them, `sizing`
 says how big they are, `automation` runs them for `chirp up|down --provider aws`.
 

@@ -32,8 +32,6 @@ COMPOSE_POSTGRES_REPLICAS = 1
 """docker-compose.yml runs one read replica, postgres-replica."""
 COMPOSE_SENTINELS = ("sentinel-1", "sentinel-2", "sentinel-3")
 """Published on `sentinel_base_port` + position, as the local Sentinels listen."""
-EDGE_PORT = 6081
-"""Varnish's port inside its container, published on `edge_port`."""
 OBJECTSTORE_PORT = 8333
 """SeaweedFS's S3 port inside its container, published on `objectstore_base_port`."""
 LB_PORT = 8080
