@@ -15,29 +15,32 @@ class WorkerRole:
     """One `python -m chirp.stack.run ROLE` process other than a gateway."""
 
     name: str
-    consumes: bool = True
-    """False for the relay: it publishes acknowledged writes and reads no topic."""
+    lag_topic: str | None = "tweet_created"
+    """The topic whose consumer lag says how far behind it is (what scales it on AWS);
+    None for the relay: it publishes acknowledged writes and reads no topic."""
     sized: bool = True
-    """Whether the capacity simulation and the AWS deployment size and run it."""
+    """Whether the capacity simulation sizes it."""
+
+    @property
+    def consumes(self) -> bool:
+        return self.lag_topic is not None
 
 
 # The relay first: it publishes what the workers consume. The order fixes each role's
 # metrics port (worker_metrics_base_port + position) in every provider.
 WORKER_ROLES: tuple[WorkerRole, ...] = (
-    WorkerRole("relay", consumes=False),
+    WorkerRole("relay", lag_topic=None),
     WorkerRole("fanout"),
     WorkerRole("search-indexer"),
     WorkerRole("trending"),
     WorkerRole("notify"),
     WorkerRole("analytics"),
-    # Purges the edge on edits and deletes; only where an edge runs in front of the stack.
-    WorkerRole("edge-purger", sized=False),
+    # Purges edited and deleted tweets from the edge again, behind the gateways' purge.
+    WorkerRole("edge-purger", lag_topic="tweet_deleted", sized=False),
 )
 WORKER_NAMES: tuple[str, ...] = tuple(role.name for role in WORKER_ROLES)
 """Every worker role, in metrics-port order."""
-DEPLOYED_WORKERS: tuple[WorkerRole, ...] = tuple(role for role in WORKER_ROLES if role.sized)
-"""The roles the AWS deployment runs: the relay and the sized consumers."""
-SIZED_CONSUMERS: tuple[str, ...] = tuple(r.name for r in DEPLOYED_WORKERS if r.consumes)
+SIZED_CONSUMERS: tuple[str, ...] = tuple(r.name for r in WORKER_ROLES if r.consumes and r.sized)
 """The consumers the capacity simulation sizes."""
 
 GATEWAY = "gateway"

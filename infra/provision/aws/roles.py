@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chirp.core.components import DEPLOYED_WORKERS
 from chirp.core.components import GATEWAY as GATEWAY
+from chirp.core.components import WORKER_ROLES
 
 GATEWAY_PORT = 8101
 """The port a gateway container listens on (the local provider's first gateway port)."""
@@ -35,11 +35,8 @@ class Worker:
         return ["python", "-m", "chirp.stack.run", self.name, "--port", str(METRICS_PORT)]
 
 
-SCALING_TOPIC = "tweet_created"
-"""Every consumer scales on its lag on this topic; the relay consumes none."""
-
 WORKERS: tuple[Worker, ...] = tuple(
-    Worker(role.name, topic=SCALING_TOPIC if role.consumes else None) for role in DEPLOYED_WORKERS
+    Worker(role.name, topic=role.lag_topic) for role in WORKER_ROLES
 )
 
 WORKER_NAMES: tuple[str, ...] = tuple(worker.name for worker in WORKERS)
