@@ -1,10 +1,8 @@
-"""Which ports are free, and who holds the ones that are not."""
+"""Which ports are free: for the providers, the load runner and the tests."""
 
 from __future__ import annotations
 
 import socket
-
-import psutil
 
 
 def is_free(host: str, port: int) -> bool:
@@ -16,23 +14,6 @@ def is_free(host: str, port: int) -> bool:
         except OSError:
             return False
     return True
-
-
-def holder(port: int) -> str | None:
-    """'name (pid N)' of the process listening on `port`, when this user may see it."""
-    try:
-        connections = psutil.net_connections(kind="tcp")
-    except psutil.AccessDenied:
-        return None
-    for conn in connections:
-        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port:
-            if conn.pid is None:
-                return None
-            try:
-                return f"{psutil.Process(conn.pid).name()} (pid {conn.pid})"
-            except psutil.Error:
-                return f"pid {conn.pid}"
-    return None
 
 
 def free_port(host: str = "127.0.0.1") -> int:

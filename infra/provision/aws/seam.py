@@ -9,6 +9,7 @@ from chirp.core.provider import DownReport, ProviderLacks, StatusCallback, UpRep
 from chirp.core.provider_defaults import NoFaults, Unobserved
 from chirp.core.settings import Settings
 from chirp.core.stackview import Endpoints
+from chirp.infra.provision.aws.automation import aws_down, aws_up
 from chirp.infra.provision.local.prometheus import AlertHistory
 
 
@@ -27,15 +28,11 @@ class AwsProvider(Unobserved):
         self.console = console
 
     def up(self, request: UpRequest, on_status: StatusCallback) -> UpReport:
-        from chirp.infra.provision.aws.automation import aws_up  # Pulumi loads slowly
-
         aws_up(self.settings, self.console, request.yes)
         runstate.update(self.settings, provider=self.name)
         return UpReport()
 
     def down(self, purge: bool, on_status: StatusCallback, yes: bool = False) -> DownReport:
-        from chirp.infra.provision.aws.automation import aws_down
-
         aws_down(self.settings, self.console, yes)
         return DownReport()
 
