@@ -132,8 +132,8 @@ def down(
 
 
 def _shows_components(chosen: Provider) -> bool:
-    """Whether the provider reports each component (local); compose and aws print their own."""
-    return chosen.name == "local"
+    """Whether the provider reports each component; compose and aws print their own steps."""
+    return chosen.reports_components
 
 
 @contextlib.contextmanager
@@ -233,7 +233,7 @@ def _print_status(chosen: Provider, as_json: bool, cpu_s: float | None = None) -
         table.add_column("CPU %", justify="right")
     percent = {} if usage is None else {c.name: c.percent for c in usage.components}
     for row in rows:
-        cells = (
+        cells: tuple[str, ...] = (
             row.name,
             "[green]up[/]" if row.state == "up" else "[red]down[/]",
             _role(row.role, row.replication),

@@ -138,6 +138,8 @@ class Provider(Protocol):
 
     name: str
     settings: Settings
+    reports_components: bool
+    """Whether `up`, `down` and `status` report each component (else they print their steps)."""
 
     def up(self, request: UpRequest, on_status: StatusCallback) -> UpReport: ...
 

@@ -69,6 +69,7 @@ class Unobserved:
     """The view of a provider that reports nothing per component: each asks says so."""
 
     name = "this"
+    reports_components = False
     look_instead = ""
     """Where to look instead, e.g. `docker compose ps`."""
 

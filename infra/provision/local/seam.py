@@ -17,6 +17,7 @@ class LocalProvider:
     """`chirp up` and friends on this machine, by the module functions of `provider`."""
 
     name = "local"
+    reports_components = True
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
