@@ -15,10 +15,9 @@ from rich.table import Table
 from chirp.cli import dashboard
 from chirp.cli.console import err, fail, out
 from chirp.cli.progress import component_progress
+from chirp.core.observe import Alert
 from chirp.core.settings import Settings, get_settings
 from chirp.infra.provision.local import idle, provider
-from chirp.infra.provision.local.figures import Figures
-from chirp.infra.provision.local.prometheus import Alert
 
 
 class Provider(StrEnum):
@@ -226,7 +225,7 @@ def _print_status(as_json: bool, cpu_s: float | None = None) -> None:
         table.add_row(*cells)
     out.print(table)
     out.print(_totals_line(total_rss, usage))
-    out.print(_figures_line(figures))
+    out.print(dashboard.figures_line(figures))
     out.print(_alerts_line(firing))
 
 
@@ -252,17 +251,6 @@ def _role(role: str | None, replication: dict[str, object] | None) -> str:
     if "lag_s" in replication:
         lag += f"/{float(str(replication['lag_s'])):.2f}s"
     return lag
-
-
-def _figures_line(figures: Figures) -> str:
-    lag = ", ".join(f"{group} {lag}" for group, lag in figures.consumer_lag.items()) or "n/a"
-    hit = "n/a" if figures.feed_cache_hit_rate is None else f"{figures.feed_cache_hit_rate:.1%}"
-    p99 = "n/a" if figures.feed_read_p99_ms is None else f"≤{figures.feed_read_p99_ms:.0f} ms"
-    edge = "n/a" if figures.edge_hit_ratio is None else f"{figures.edge_hit_ratio:.1%}"
-    return (
-        f"consumer lag: {lag}\nfeed cache hit rate: {hit} · feed read p99: {p99}"
-        f" · edge hit ratio: {edge}"
-    )
 
 
 def _alerts_line(firing: list[Alert] | None) -> str:

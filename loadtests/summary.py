@@ -20,7 +20,7 @@ from typing import Any
 import jsonschema
 
 from chirp.core.errors import ConfigError
-from chirp.infra.provision.local.prometheus import NOT_GATHERED
+from chirp.core.observe import NOT_GATHERED
 from chirp.loadtests import slo
 from chirp.loadtests.compare import compare
 from chirp.loadtests.latency import Percentiles, percentiles, spectrum, value_ms

@@ -274,7 +274,7 @@ def with_alerts(alerts, url=GRAPH, note=None):
 
 
 def test_a_summary_carries_its_alert_history_and_validates():
-    from chirp.infra.provision.local.prometheus import AlertHistory, fold_firing
+    from chirp.core.observe import AlertHistory, fold_firing
 
     matrix = [
         {
