@@ -28,6 +28,7 @@ from chirp.infra.provision.local.live import (
     LagState,
     LiveFigures,
     PartitionLag,
+    RouteFigures,
     Scrape,
     live_figures,
 )
@@ -135,12 +136,20 @@ def figures_line(figures: Figures) -> str:
 
 
 def _requests(figures: LiveFigures) -> RenderableType:
-    title = _span(figures)
-    title = f"requests, {title}"
+    title = f"requests, {_span(figures)}"
     if not figures.routes:
         return Text(f"{title}: no API traffic", style="dim")
     table = Table(title=title, title_justify="left")
-    for column in ("method", "route", "requests", "req/s", "p50 ms", "p99 ms", "5xx"):
+    # Since start there is no rate (when each gateway started is not scraped): the count.
+    counted = figures.rate_span_s <= 0
+    for column in (
+        "method",
+        "route",
+        "requests" if counted else "req/s",
+        "p50 ms",
+        "p99 ms",
+        "5xx",
+    ):
         table.add_column(column, justify="left" if column in ("method", "route") else "right")
     for route in figures.routes:
         target = _P99_TARGETS_S.get((route.method, route.route))
@@ -148,8 +157,7 @@ def _requests(figures: LiveFigures) -> RenderableType:
         table.add_row(
             route.method,
             route.route,
-            f"{route.requests:,.0f}",
-            "-" if route.rate_per_s is None else f"{route.rate_per_s:.1f}",
+            _amount(route, counted),
             _ms(route.p50_s),
             Text(_ms(route.p99_s), style="red" if late else ""),
             _percent(route.error_ratio),
@@ -166,7 +174,8 @@ def _ratios(figures: LiveFigures) -> Text:
     line.append(_percent(hits), style="red" if hits is not None and hits < _CACHE_TARGET else "")
     line.append(" (target > 85%) · fan-out lag p99 ")
     line.append(_ms(figures.fanout_lag_p99_s) + " ms")
-    line.append(f" ({_span(figures)})", style="dim")
+    if figures.rate_span_s <= 0:
+        line.append(f" ({_span(figures)})", style="dim")
     return line
 
 
@@ -255,6 +264,12 @@ def _since(active_at: str | None) -> str:
     except ValueError:
         return "-"
     return f"{started.astimezone():%H:%M:%S}"
+
+
+def _amount(route: RouteFigures, counted: bool) -> str:
+    if counted or route.rate_per_s is None:
+        return f"{route.requests:,.0f}"
+    return f"{route.rate_per_s:.1f}"
 
 
 def _span(figures: LiveFigures) -> str:
