@@ -30,6 +30,7 @@ from chirp.infra.provision.local.live import (
     PartitionLag,
     RouteFigures,
     Scrape,
+    group_lags,
     live_figures,
 )
 
@@ -191,11 +192,12 @@ def _lags(lags: list[PartitionLag]) -> RenderableType:
     groups: dict[str, list[PartitionLag]] = {}
     for partition in lags:
         groups.setdefault(partition.group, []).append(partition)
-    for group, partitions in groups.items():
+    for group, total in group_lags(lags).items():
+        partitions = groups[group]
         worst = min((p.state for p in partitions), key=_WORST_FIRST.index)
         table.add_row(
             group,
-            f"{sum(p.lag for p in partitions):,}",
+            f"{total:,}",
             Text(worst.value, style=_STATE_STYLE[worst]),
             _partitions(partitions),
         )
