@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from chirp.core.observe import promql
 from chirp.infra.provision.local import process, provider
 from chirp.stack.schema import topics
 from tests.api import eventually
@@ -72,8 +73,10 @@ def test_prometheus_scrapes_every_gateway_worker_and_exporter(stack):
 
 
 def test_exporters_reach_redis_and_postgres(stack):
+    url = f"http://127.0.0.1:{stack.port('prometheus_port')}"
+
     def database_up():
-        found = api(stack, "/api/v1/query?query=redis_up%20or%20pg_up")["result"]
+        found = promql.query(url, "redis_up or pg_up")
         values = {r["metric"]["__name__"]: r["value"][1] for r in found}
         return values == {"redis_up": "1", "pg_up": "1"}, values
 
