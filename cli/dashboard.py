@@ -1,9 +1,9 @@
 """`chirp status --watch`: a live dashboard of the running stack, refreshed every second.
 
 Each second it scrapes every gateway, the relay and the workers, keeps the last
-ten seconds of scrapes, and shows what `infra.provision.local.live` makes of them, with
-the alerts of chirp's Prometheus when it runs. Ctrl-C ends it. The first frame, from one
-scrape, shows the figures since each process started: what `chirp status` prints
+ten seconds of scrapes, and shows what `chirp.infra.provision.local.live` makes of them,
+with the alerts of chirp's Prometheus when it runs. Ctrl-C ends it. The first frame, from
+one scrape, shows the figures since each process started: what `chirp status` prints
 (`figures_line`), from the same functions.
 """
 
