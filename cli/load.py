@@ -19,9 +19,9 @@ from rich.markup import escape
 
 from chirp.cli.alerts import print_alerts
 from chirp.cli.console import err, fail, out
-from chirp.core.errors import ChirpError
+from chirp.core.errors import ChirpError, ScenarioError
 from chirp.core.settings import get_settings
-from chirp.scenarios import ScenarioError, available, load_scenario
+from chirp.scenarios import available, load_scenario
 
 _PROGRESS_EVERY_S = 10.0
 _LOG_WIDTH = 132
