@@ -9,6 +9,7 @@ import typer
 from chirp.cli import (
     bench,
     chaos,
+    config,
     doctor,
     failover,
     load,
@@ -30,6 +31,7 @@ app = typer.Typer(
 )
 stack.register(app)
 doctor.register(app)
+config.register(app)
 seed.register(app)
 load.register(app)
 load_worker.register(app)

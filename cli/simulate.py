@@ -24,6 +24,7 @@ from typer.core import TyperCommand
 from typer.exceptions import TyperException
 
 from chirp.cli.console import err, fail, out
+from chirp.cli.options import from_setting
 from chirp.core.errors import ChirpError
 from chirp.infra.sizing import (
     SCENARIO_3,
@@ -62,9 +63,9 @@ app = typer.Typer(
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 PlotOption = Annotated[
     Path | None,
-    typer.Option(
+    from_setting(
+        "plot_dir",
         "--plot",
-        envvar="CHIRP_PLOT_DIR",
         file_okay=False,
         help="Write a PNG and a self-contained HTML page into this directory.",
     ),
@@ -97,25 +98,26 @@ class _OneLineUsageErrors(TyperCommand):
 
 
 def capacity(
+    *,
     config: Annotated[
         Path | None,
-        typer.Option(
+        from_setting(
+            "capacity_config",
             "--config",
-            envvar="CHIRP_CAPACITY_CONFIG",
             dir_okay=False,
             help="TOML assumptions (see scenarios/capacity/seed.toml); options override it.",
         ),
-    ] = None,
+    ],
     from_report: Annotated[
         Path | None,
-        typer.Option(
+        from_setting(
+            "capacity_report",
             "--from-report",
-            envvar="CHIRP_CAPACITY_REPORT",
             dir_okay=False,
             help="`chirp bench --json` output or a `chirp load` summary.json: measured "
             "per-process capacities replace the assumed ones.",
         ),
-    ] = None,
+    ],
     emit_pulumi_config: Annotated[
         Path | None,
         typer.Option(
@@ -126,8 +128,8 @@ def capacity(
     ] = None,
     dau: Annotated[
         int | None,
-        typer.Option(envvar="CHIRP_CAPACITY_DAU", help="Daily active users [seed: 100M]."),
-    ] = None,
+        from_setting("capacity_dau", "--dau", help="Daily active users [seed: 100M]."),
+    ],
     tweets_per_user: Annotated[
         float | None, typer.Option(help="Tweets per user per day [seed: 5].")
     ] = None,
@@ -367,12 +369,13 @@ def _fleet_rows(plan: CapacityPlan) -> list[tuple[str, str, str, str]]:
 
 
 def fanout(
+    *,
     users: Annotated[
         int,
-        typer.Option(
-            envvar="CHIRP_FANOUT_USERS", help="Users in the generated graph (10^4 to 10^7)."
+        from_setting(
+            "fanout_users", "--users", help="Users in the generated graph (10^4 to 10^7)."
         ),
-    ] = 1_000_000,
+    ],
     exponent: Annotated[float, typer.Option(help="Power-law exponent of follower counts.")] = 2.2,
     mean_followers: Annotated[
         float, typer.Option(help="Mean followers (= mean followees) per user.")
@@ -398,7 +401,7 @@ def fanout(
         float, typer.Option(help="Days of tweets a feed accumulates, up to FEED_MAX.")
     ] = 7.0,
     seed: Annotated[int, typer.Option(help="Random seed of the graph.")] = 7,
-    plot: PlotOption = None,
+    plot: PlotOption,
     as_json: JsonOption = False,
 ) -> None:
     """Compare push-all, pull-all, the seed's hybrid and a rate-based fan-out on a graph."""
@@ -490,6 +493,7 @@ class Preset(StrEnum):
 
 
 def lag(
+    *,
     preset: Annotated[
         Preset,
         typer.Option(help="Starting point: the seed's failure scenario 3 (20K/s in, 15K/s out)."),
@@ -514,7 +518,7 @@ def lag(
         float, typer.Option(help="429 anything past this lag (seed: 100,000).")
     ] = 100_000,
     series: Annotated[bool, typer.Option(help="Include the time series in --json.")] = False,
-    plot: PlotOption = None,
+    plot: PlotOption,
     as_json: JsonOption = False,
 ) -> None:
     """Kafka consumer lag over time: no rules, +50% consumers, 429 backpressure, both."""
