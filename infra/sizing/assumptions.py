@@ -240,3 +240,14 @@ def load_assumptions(path: Path) -> Assumptions:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"capacity config {path} is not valid TOML: {error}") from None
     return parse_assumptions(data, str(path))
+
+
+def parse_overrides(items: list[str]) -> dict[str, str]:
+    """``["section.field=value", ...]`` (``--set``) as ``{"section.field": "value"}``."""
+    parsed: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set expects SECTION.FIELD=VALUE, got {item!r}")
+        parsed[key.strip()] = value.strip()
+    return parsed

@@ -94,6 +94,18 @@ class FollowerGraph:
     def edges(self) -> int:
         return len(self.followers)
 
+    def summary(self) -> dict[str, float]:
+        """Size and daily activity of the graph, JSON-ready."""
+        return {
+            "users": self.users,
+            "edges": self.edges,
+            "mean_followers": self.edges / self.users,
+            "max_followers": int(self.follower_counts[-1]),
+            "posts_per_s": float(self.post_rate.sum()) / 86_400,
+            "reads_per_s": float(self.read_rate.sum()) / 86_400,
+            "active_share": float(self.active.mean()),
+        }
+
     def first_author_with_more_than(self, count: float) -> int:
         """Smallest user id whose follower count exceeds ``count`` (ids are sorted by it)."""
         return int(np.searchsorted(self.follower_counts, count, side="right"))

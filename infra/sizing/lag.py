@@ -128,6 +128,48 @@ class LagRun:
             "caught_up_at_s": self.caught_up_at,
         }
 
+    def to_json(self, series: bool = False) -> dict[str, object]:
+        """The summary, with the time series of lag and consumers when ``series``."""
+        doc = self.summary()
+        if series:
+            doc["series"] = {
+                "t": self.times.tolist(),
+                "lag": self.lag.tolist(),
+                "consumers": self.consumers.tolist(),
+            }
+        return doc
+
+
+def scenario_from(
+    base: LagScenario,
+    *,
+    producer_per_s: float | None = None,
+    consumer_per_s: float | None = None,
+    consumers: int | None = None,
+    partitions: int | None = None,
+    duration_s: float | None = None,
+    step_s: float | None = None,
+    initial_lag: float | None = None,
+    autoscale: Autoscale | None = None,
+    backpressure: Backpressure | None = None,
+) -> LagScenario:
+    """``base`` with the figures given changed; ``consumer_per_s`` is what the starting
+    consumers drain together, shared among those that have a partition."""
+    count = base.consumers if consumers is None else consumers
+    parts = base.partitions if partitions is None else partitions
+    drain = base.consumer_per_s if consumer_per_s is None else consumer_per_s
+    return LagScenario(
+        producer_per_s=base.producer_per_s if producer_per_s is None else producer_per_s,
+        consumers=count,
+        per_consumer_per_s=drain / max(1, min(count, parts)),
+        partitions=parts,
+        duration_s=base.duration_s if duration_s is None else duration_s,
+        step_s=base.step_s if step_s is None else step_s,
+        initial_lag=base.initial_lag if initial_lag is None else initial_lag,
+        autoscale=autoscale,
+        backpressure=backpressure,
+    )
+
 
 def simulate_lag(scenario: LagScenario, name: str = "run") -> LagRun:
     """Step ``scenario`` through its duration."""
