@@ -7,11 +7,12 @@ the option given on the command line wins over it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
+from chirp.cli.console import err
 from chirp.core.settings import Settings, env_vars, read_settings
 
 
@@ -48,3 +49,27 @@ def from_setting(
         help=f"{help} {escape(f'[env var: {env_vars(name)[0]}]')}",
         **kwargs,
     )
+
+
+OldSeedOption = Annotated[
+    int | None,
+    typer.Option(
+        "--seed",
+        hidden=True,
+        help="The old name of --random-seed; it goes away in the next release.",
+    ),
+]
+"""`--seed`, hidden: what `--random-seed` was called before; `pick_random_seed()` reads both."""
+
+
+def pick_random_seed(new: int, old: int | None) -> int:
+    """The random seed from `--random-seed`, or from the old `--seed` (with a notice)."""
+    if old is None:
+        return new
+    err.print(
+        "chirp: --seed is now --random-seed (`chirp seed` loads data; --seed goes away "
+        "in the next release)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return old

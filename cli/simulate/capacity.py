@@ -24,6 +24,9 @@ from chirp.infra.sizing import (
     write_pulumi_config,
 )
 
+_BASIS = {"seed": "design review", "chirp": "chirp"}
+"""How the table names each basis (`--json` keeps the short names)."""
+
 
 def capacity(
     *,
@@ -56,21 +59,25 @@ def capacity(
     ] = None,
     dau: Annotated[
         int | None,
-        from_setting("capacity_dau", "--dau", help="Daily active users [seed: 100M]."),
+        from_setting("capacity_dau", "--dau", help="Daily active users [design review: 100M]."),
     ],
     tweets_per_user: Annotated[
-        float | None, typer.Option(help="Tweets per user per day [seed: 5].")
+        float | None, typer.Option(help="Tweets per user per day [design review: 5].")
     ] = None,
     reads_per_user: Annotated[
-        float | None, typer.Option(help="Feed reads per user per day [seed: 50].")
+        float | None, typer.Option(help="Feed reads per user per day [design review: 50].")
     ] = None,
-    peak_factor: Annotated[float | None, typer.Option(help="Peak / average [seed: 3].")] = None,
-    tweet_bytes: Annotated[int | None, typer.Option(help="Bytes per tweet [seed: 500].")] = None,
+    peak_factor: Annotated[
+        float | None, typer.Option(help="Peak / average [design review: 3].")
+    ] = None,
+    tweet_bytes: Annotated[
+        int | None, typer.Option(help="Bytes per tweet [design review: 500].")
+    ] = None,
     feed_entry_bytes: Annotated[
-        int | None, typer.Option(help="Bytes per feed entry [seed: 8].")
+        int | None, typer.Option(help="Bytes per feed entry [design review: 8].")
     ] = None,
     feed_length: Annotated[
-        int | None, typer.Option(help="Tweet ids kept per feed [seed sizing: 100].")
+        int | None, typer.Option(help="Tweet ids kept per feed [design review's sizing: 100].")
     ] = None,
     follower_exponent: Annotated[
         float | None, typer.Option(help="Power-law exponent of follower counts [2.2].")
@@ -79,22 +86,22 @@ def capacity(
         float | None, typer.Option(help="Mean followers per account [200].")
     ] = None,
     kafka_retention_days: Annotated[
-        float | None, typer.Option(help="Kafka retention [seed: 7 days].")
+        float | None, typer.Option(help="Kafka retention [design review: 7 days].")
     ] = None,
     kafka_replication: Annotated[
-        int | None, typer.Option(help="Kafka replication factor [seed: 3].")
+        int | None, typer.Option(help="Kafka replication factor [design review: 3].")
     ] = None,
     redis_replicas: Annotated[
-        int | None, typer.Option(help="Replicas per Redis shard [seed: 1].")
+        int | None, typer.Option(help="Replicas per Redis shard [design review: 1].")
     ] = None,
     kafka_broker_msgs: Annotated[
-        float | None, typer.Option(help="Messages/s per Kafka broker [seed: 50,000].")
+        float | None, typer.Option(help="Messages/s per Kafka broker [design review: 50,000].")
     ] = None,
     redis_node_ops: Annotated[
         float | None, typer.Option(help="Key operations/s per Redis shard [250,000].")
     ] = None,
     fanout_worker_tweets: Annotated[
-        float | None, typer.Option(help="Tweets/s per fan-out worker [seed: 100].")
+        float | None, typer.Option(help="Tweets/s per fan-out worker [design review: 100].")
     ] = None,
     gateway_rps: Annotated[
         float | None, typer.Option(help="Requests/s per gateway, reads and posts alike [1,000].")
@@ -111,12 +118,13 @@ def capacity(
         bool,
         typer.Option(
             "--all",
-            help="Show every seed figure compared, not only the inconsistent ones.",
+            help="Show every design review figure compared, not only the inconsistent ones.",
         ),
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Capacity plan for the seed's load: rates, storage, memory, fleet, cost, seed check."""
+    """Capacity plan for the design review's load: rates, storage, memory, fleet, cost, and
+    the review's own figures checked against it."""
     named = {
         "load.dau": dau,
         "load.tweets_per_user_day": tweets_per_user,
@@ -212,17 +220,18 @@ def _edge_rows(plan: CapacityPlan) -> list[tuple[str, str]]:
 
 
 def _figures_table(figures: list[SeedFigure], show_all: bool) -> Table:
-    title = "Seed figures compared" if show_all else "Inconsistencies in the seed"
+    title = "Design review figures compared" if show_all else "Inconsistencies in the design review"
     table = Table(title=title, title_justify="left", show_lines=True)
-    for column in ("figure", "seed", "derived", "basis", "why"):
-        table.add_column(column, justify="right" if column in ("seed", "derived") else "left")
+    for column in ("figure", "design review", "derived", "basis", "why"):
+        numeric = column in ("design review", "derived")
+        table.add_column(column, justify="right" if numeric else "left")
     for f in figures:
         mark = "" if f.ok else "[red]✗[/] "
         table.add_row(
             f"{mark}{escape(f.figure)}",
             f"{exact(f.seed)} {f.unit}",
             f"{exact(f.derived)} {f.unit}",
-            f.basis,
+            _BASIS[f.basis],
             escape(f.why),
         )
     return table

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from chirp.cli.console import err, out
-from chirp.cli.options import from_setting
+from chirp.cli.options import OldSeedOption, from_setting, pick_random_seed
 from chirp.cli.simulate._format import n, size, stages
 from chirp.cli.simulate._shared import JsonOption, PlotOption, one_line_errors
 from chirp.core.errors import ChirpError
@@ -44,7 +44,7 @@ def fanout(
         float, typer.Option(help="Share of users who read and post about once in 20 days.")
     ] = 0.2,
     activity_days: Annotated[
-        float, typer.Option(help="Window that makes a follower active (seed: 7 days).")
+        float, typer.Option(help="Window that makes a follower active (design review: 7 days).")
     ] = 7.0,
     small_max: Annotated[int, typer.Option(help="Hybrid: below this, push to all.")] = 1_000,
     celebrity_min: Annotated[int, typer.Option(help="Hybrid: above this, pull.")] = 100_000,
@@ -54,15 +54,19 @@ def fanout(
     ] = 1.0,
     sweep: Annotated[bool, typer.Option(help="Also sweep the thresholds.")] = True,
     feed_max: Annotated[int, typer.Option(help="Entries kept per feed (FEED_MAX).")] = 800,
-    entry_bytes: Annotated[int, typer.Option(help="Bytes per feed entry (seed: 8).")] = 8,
+    entry_bytes: Annotated[int, typer.Option(help="Bytes per feed entry (design review: 8).")] = 8,
     horizon_days: Annotated[
         float, typer.Option(help="Days of tweets a feed accumulates, up to FEED_MAX.")
     ] = 7.0,
-    seed: Annotated[int, typer.Option(help="Random seed of the graph.")] = 7,
+    random_seed: Annotated[
+        int, typer.Option("--random-seed", help="Random seed of the graph (same seed, same graph).")
+    ] = 7,
+    old_seed: OldSeedOption = None,
     plot: PlotOption,
     as_json: JsonOption = False,
 ) -> None:
-    """Compare push-all, pull-all, the seed's hybrid and a rate-based fan-out on a graph."""
+    """Compare push-all, pull-all, the design review's hybrid and a rate-based fan-out on a
+    generated graph."""
     started = time.perf_counter()
     with one_line_errors():
         if entry_bytes < 1 or feed_max < 1 or horizon_days <= 0:
@@ -74,7 +78,7 @@ def fanout(
             reads_per_day=reads_per_day,
             dormant_fraction=dormant_share,
             activity_window_days=activity_days,
-            seed=seed,
+            seed=pick_random_seed(random_seed, old_seed),
         )
         policies = standard_policies(small_max, celebrity_min, rate_factor, sweep)
         model = FanoutModel(feed_max=feed_max, entry_bytes=entry_bytes, horizon_days=horizon_days)

@@ -16,7 +16,7 @@ How it is drawn, all vectorized:
   and left in, since they change no aggregate the models report;
 - posting and reading rates per day, log-normal around their means, with a
   dormant share of users who read and post almost never;
-- active: read at least once in the activity window (seed: 7 days), drawn from the
+- active: read at least once in the activity window (design review: 7 days), drawn from the
   user's read rate as a Poisson process.
 """
 
