@@ -319,14 +319,14 @@ def _read(path: Path) -> Any:
         except yaml.YAMLError as error:
             raise ConfigError(
                 f"{path} is not valid YAML ({str(error).splitlines()[0]}); fix it, or delete it "
-                "to use the seed's sizes"
+                "to use the design review's sizes"
             ) from error
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise ConfigError(
             f"{path} is not valid JSON ({error.msg} at line {error.lineno}, column "
-            f"{error.colno}); fix it, or delete it to use the seed's sizes"
+            f"{error.colno}); fix it, or delete it to use the design review's sizes"
         ) from error
 
 
