@@ -10,6 +10,10 @@ Settings marked `exclude=True` steer the `chirp` command on this machine only:
 they are left out of `model_dump()`, so they are neither handed to the stack's
 processes nor part of the schema's fingerprint. Settings marked `repr=False` are
 secrets: never printed.
+
+Not settings: the names chirp writes for docker compose's own `${...}` interpolation
+(`CHIRP_ENV_FILE`, `CHIRP_OPENSEARCH_IMAGE_TAG`, `CHIRP_GATEWAY_<N>_PORT`,
+`CHIRP_SENTINEL_<N>_PORT`), derived from the settings here and read by compose alone.
 """
 
 from __future__ import annotations
