@@ -24,7 +24,7 @@ from chirp.infra.sizing import (
     write_pulumi_config,
 )
 
-_BASIS = {"seed": "design review", "chirp": "chirp"}
+_BASIS = {"seed": "review", "chirp": "chirp"}
 """How the table names each basis (`--json` keeps the short names)."""
 
 
@@ -59,25 +59,21 @@ def capacity(
     ] = None,
     dau: Annotated[
         int | None,
-        from_setting("capacity_dau", "--dau", help="Daily active users [design review: 100M]."),
+        from_setting("capacity_dau", "--dau", help="Daily active users (review: 100M)."),
     ],
     tweets_per_user: Annotated[
-        float | None, typer.Option(help="Tweets per user per day [design review: 5].")
+        float | None, typer.Option(help="Tweets per user per day (review: 5).")
     ] = None,
     reads_per_user: Annotated[
-        float | None, typer.Option(help="Feed reads per user per day [design review: 50].")
+        float | None, typer.Option(help="Feed reads per user per day (review: 50).")
     ] = None,
-    peak_factor: Annotated[
-        float | None, typer.Option(help="Peak / average [design review: 3].")
-    ] = None,
-    tweet_bytes: Annotated[
-        int | None, typer.Option(help="Bytes per tweet [design review: 500].")
-    ] = None,
+    peak_factor: Annotated[float | None, typer.Option(help="Peak / average (review: 3).")] = None,
+    tweet_bytes: Annotated[int | None, typer.Option(help="Bytes per tweet (review: 500).")] = None,
     feed_entry_bytes: Annotated[
-        int | None, typer.Option(help="Bytes per feed entry [design review: 8].")
+        int | None, typer.Option(help="Bytes per feed entry (review: 8).")
     ] = None,
     feed_length: Annotated[
-        int | None, typer.Option(help="Tweet ids kept per feed [design review's sizing: 100].")
+        int | None, typer.Option(help="Tweet ids kept per feed (review sizing: 100).")
     ] = None,
     follower_exponent: Annotated[
         float | None, typer.Option(help="Power-law exponent of follower counts [2.2].")
@@ -86,22 +82,22 @@ def capacity(
         float | None, typer.Option(help="Mean followers per account [200].")
     ] = None,
     kafka_retention_days: Annotated[
-        float | None, typer.Option(help="Kafka retention [design review: 7 days].")
+        float | None, typer.Option(help="Kafka retention (review: 7 days).")
     ] = None,
     kafka_replication: Annotated[
-        int | None, typer.Option(help="Kafka replication factor [design review: 3].")
+        int | None, typer.Option(help="Kafka replication factor (review: 3).")
     ] = None,
     redis_replicas: Annotated[
-        int | None, typer.Option(help="Replicas per Redis shard [design review: 1].")
+        int | None, typer.Option(help="Replicas per Redis shard (review: 1).")
     ] = None,
     kafka_broker_msgs: Annotated[
-        float | None, typer.Option(help="Messages/s per Kafka broker [design review: 50,000].")
+        float | None, typer.Option(help="Messages/s per Kafka broker (review: 50,000).")
     ] = None,
     redis_node_ops: Annotated[
         float | None, typer.Option(help="Key operations/s per Redis shard [250,000].")
     ] = None,
     fanout_worker_tweets: Annotated[
-        float | None, typer.Option(help="Tweets/s per fan-out worker [design review: 100].")
+        float | None, typer.Option(help="Tweets/s per fan-out worker (review: 100).")
     ] = None,
     gateway_rps: Annotated[
         float | None, typer.Option(help="Requests/s per gateway, reads and posts alike [1,000].")
@@ -123,8 +119,7 @@ def capacity(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Capacity plan for the design review's load: rates, storage, memory, fleet, cost, and
-    the review's own figures checked against it."""
+    """Capacity plan for the design review's load: rates, storage, memory, fleet, cost, checks."""
     named = {
         "load.dau": dau,
         "load.tweets_per_user_day": tweets_per_user,
@@ -222,8 +217,8 @@ def _edge_rows(plan: CapacityPlan) -> list[tuple[str, str]]:
 def _figures_table(figures: list[SeedFigure], show_all: bool) -> Table:
     title = "Design review figures compared" if show_all else "Inconsistencies in the design review"
     table = Table(title=title, title_justify="left", show_lines=True)
-    for column in ("figure", "design review", "derived", "basis", "why"):
-        numeric = column in ("design review", "derived")
+    for column in ("figure", "review", "derived", "basis", "why"):
+        numeric = column in ("review", "derived")
         table.add_column(column, justify="right" if numeric else "left")
     for f in figures:
         mark = "" if f.ok else "[red]✗[/] "

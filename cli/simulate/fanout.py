@@ -44,7 +44,7 @@ def fanout(
         float, typer.Option(help="Share of users who read and post about once in 20 days.")
     ] = 0.2,
     activity_days: Annotated[
-        float, typer.Option(help="Window that makes a follower active (design review: 7 days).")
+        float, typer.Option(help="Window that makes a follower active (review: 7 days).")
     ] = 7.0,
     small_max: Annotated[int, typer.Option(help="Hybrid: below this, push to all.")] = 1_000,
     celebrity_min: Annotated[int, typer.Option(help="Hybrid: above this, pull.")] = 100_000,
@@ -54,7 +54,7 @@ def fanout(
     ] = 1.0,
     sweep: Annotated[bool, typer.Option(help="Also sweep the thresholds.")] = True,
     feed_max: Annotated[int, typer.Option(help="Entries kept per feed (FEED_MAX).")] = 800,
-    entry_bytes: Annotated[int, typer.Option(help="Bytes per feed entry (design review: 8).")] = 8,
+    entry_bytes: Annotated[int, typer.Option(help="Bytes per feed entry (review: 8).")] = 8,
     horizon_days: Annotated[
         float, typer.Option(help="Days of tweets a feed accumulates, up to FEED_MAX.")
     ] = 7.0,
@@ -65,8 +65,7 @@ def fanout(
     plot: PlotOption,
     as_json: JsonOption = False,
 ) -> None:
-    """Compare push-all, pull-all, the design review's hybrid and a rate-based fan-out on a
-    generated graph."""
+    """Compare push-all, pull-all, the review's hybrid and a rate-based fan-out on a graph."""
     started = time.perf_counter()
     with one_line_errors():
         if entry_bytes < 1 or feed_max < 1 or horizon_days <= 0:

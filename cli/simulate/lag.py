@@ -33,9 +33,7 @@ def lag(
     *,
     preset: Annotated[
         Preset,
-        typer.Option(
-            help="Starting point: the design review's failure scenario 3 (20K/s in, 15K/s out)."
-        ),
+        typer.Option(help="Starting point: the review's failure scenario 3 (20K/s in, 15K/s out)."),
     ] = Preset.scenario3,
     producer_rate: Annotated[float | None, typer.Option(help="Messages/s produced.")] = None,
     consumer_rate: Annotated[
@@ -48,17 +46,13 @@ def lag(
     duration: Annotated[float | None, typer.Option(help="Seconds to simulate.")] = None,
     step: Annotated[float | None, typer.Option(help="Seconds per step.")] = None,
     initial_lag: Annotated[float | None, typer.Option(help="Lag at the start.")] = None,
-    scale_at: Annotated[
-        float, typer.Option(help="Autoscale trigger lag (design review: 5,000).")
-    ] = 5_000,
-    scale_factor: Annotated[
-        float, typer.Option(help="Consumers x this (design review: 1.5).")
-    ] = 1.5,
+    scale_at: Annotated[float, typer.Option(help="Autoscale trigger lag (review: 5,000).")] = 5_000,
+    scale_factor: Annotated[float, typer.Option(help="Consumers x this (review: 1.5).")] = 1.5,
     reaction: Annotated[float, typer.Option(help="Seconds until added consumers work.")] = 60,
     scale_down_below: Annotated[float, typer.Option(help="Scale back under this lag.")] = 1_000,
     scale_down_after: Annotated[float, typer.Option(help="...after this many seconds.")] = 300,
     backpressure_at: Annotated[
-        float, typer.Option(help="429 anything past this lag (design review: 100,000).")
+        float, typer.Option(help="429 anything past this lag (review: 100,000).")
     ] = 100_000,
     series: Annotated[bool, typer.Option(help="Include the time series in --json.")] = False,
     plot: PlotOption,

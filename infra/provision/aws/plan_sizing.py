@@ -3,7 +3,7 @@
 The simulation speaks in fleet counts and EC2-style instance classes for a
 planned peak; the AWS program needs autoscaling bounds and Fargate task
 sizes. `from_capacity_plan` turns one into the other (keys of `AwsSizing`,
-see `infra.aws.sizing`) and says, one note per decision, what it chose:
+see `chirp.infra.provision.aws.sizing`) and says, one note per decision, what it chose:
 
 - `gateways.count` and `workers.<name>.count` are the tasks needed at the
   planned peak: they become `max_tasks`; `min_tasks` is that divided by the
