@@ -24,8 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
-from pydantic_core import to_jsonable_python
+from pydantic import AliasChoices, Field, TypeAdapter, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -604,6 +603,9 @@ class Settings(BaseSettings):
         return f"{scheme}://{self.redis_host or self.host}:{self.redis_port}/0"
 
 
+_AS_JSON: TypeAdapter[Any] = TypeAdapter(Any)
+
+
 def _addresses(spec: str) -> list[tuple[str, int]]:
     pairs = [item.strip().rsplit(":", 1) for item in spec.split(",") if item.strip()]
     return [(host, int(port)) for host, port in pairs]
@@ -679,7 +681,7 @@ def explain_settings() -> list[SettingValue]:
         )
         value = getattr(settings, name)
         secret = field.repr is False
-        shown = MASK if secret and value is not None else to_jsonable_python(value)
+        shown = MASK if secret and value is not None else _AS_JSON.dump_python(value, mode="json")
         rows.append(
             SettingValue(name, env_vars(name), shown, source, secret, field.description or "")
         )
