@@ -14,6 +14,7 @@ from rich.table import Table
 
 from chirp.cli import dashboard
 from chirp.cli.console import err, fail, out
+from chirp.cli.options import from_setting
 from chirp.cli.progress import component_progress
 from chirp.core.observe import Alert
 from chirp.core.settings import Settings, get_settings
@@ -31,10 +32,10 @@ YesOption = Annotated[
 ]
 ProviderOption = Annotated[
     Provider,
-    typer.Option(
+    from_setting(
+        "provider",
         "--provider",
         "-p",
-        envvar="CHIRP_PROVIDER",
         help="local: processes on this machine (no Docker); compose: docker compose; "
         "aws: Pulumi on AWS.",
     ),
@@ -42,47 +43,49 @@ ProviderOption = Annotated[
 
 
 def up(
-    provider_name: ProviderOption = Provider.local,
+    provider_name: ProviderOption,
     gateways: Annotated[
         int | None,
-        typer.Option(
+        from_setting(
+            "gateways",
             "--gateways",
             "-g",
             min=1,
             max=16,
-            envvar="CHIRP_GATEWAYS",
-            help="Gateway processes behind HAProxy (default 2).",
+            only_when_set=True,
+            help="Gateway processes behind HAProxy (default: as the last `up` chose, else 2).",
         ),
-    ] = None,
+    ],
     prometheus: Annotated[
         bool | None,
-        typer.Option(
+        from_setting(
+            "prometheus",
             "--prometheus/--no-prometheus",
-            envvar="CHIRP_PROMETHEUS",
             help="Run Prometheus with chirp's alert rules, and the Redis and PostgreSQL "
             "exporters (default: as the last `up` chose, else on).",
         ),
-    ] = None,
+    ],
     pg_replicas: Annotated[
         int | None,
-        typer.Option(
+        from_setting(
+            "postgres_replicas",
             "--pg-replicas",
             min=0,
             max=4,
-            envvar="CHIRP_POSTGRES_REPLICAS",
+            only_when_set=True,
             help="PostgreSQL streaming read replicas (default: as the last `up` chose, else 1).",
         ),
-    ] = None,
+    ],
     profile: Annotated[
         str | None,
-        typer.Option(
+        from_setting(
+            "profile",
             "--profile",
-            envvar="CHIRP_PROFILE",
             help="Settings profile of the stack's processes: 'default', or 'bench' (per-user "
             "limits and fan-out backpressure lifted, so `chirp bench` measures the stack, not "
             "its guards). Default: as the last `up` chose, else 'default'.",
         ),
-    ] = None,
+    ],
     yes: YesOption = False,
 ) -> None:
     """Start the stack, wait until every component passes a real-client probe, print endpoints.
@@ -103,10 +106,11 @@ def up(
 
 
 def down(
+    *,
     purge: Annotated[
         bool, typer.Option("--purge", help="Also delete every component's data and logs.")
     ] = False,
-    provider_name: ProviderOption = Provider.local,
+    provider_name: ProviderOption,
     yes: YesOption = False,
 ) -> None:
     """Stop every process chirp started, by recorded pid. Data is kept unless --purge."""

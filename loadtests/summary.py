@@ -19,7 +19,7 @@ from typing import Any
 
 import jsonschema
 
-from chirp.core.errors import ConfigError
+from chirp.core.errors import ReportError
 from chirp.core.observe import NOT_GATHERED
 from chirp.loadtests import slo
 from chirp.loadtests.compare import compare
@@ -32,10 +32,6 @@ from chirp.scenarios.model import Scenario
 
 SCHEMA_FILE = Path(__file__).with_name("summary.schema.json")
 SCHEMA_VERSION = 2
-
-
-class ReportError(ConfigError):
-    """A stored report that cannot be read."""
 
 
 @dataclass
