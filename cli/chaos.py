@@ -60,7 +60,8 @@ def chaos(
         Path | None,
         typer.Option(help="Also write JUnit XML here: a test case per check of the drill."),
     ] = None,
-    provider_name: ProviderOption = None,
+    *,
+    provider_name: ProviderOption,
 ) -> None:
     """Run a failure drill on the running stack: steady state, inject, observe, roll back,
     recover, verify that nothing acknowledged was lost, and judge.

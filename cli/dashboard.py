@@ -1,8 +1,10 @@
 """`chirp status --watch`: a live dashboard of the running stack, refreshed every second.
 
 Each second it scrapes every gateway, the relay and the workers, keeps the last
-ten seconds of scrapes, and shows what `chirp.infra.provision.local.live` makes of them, with the
-alerts of chirp's Prometheus when it runs. Ctrl-C ends it.
+ten seconds of scrapes, and shows what `chirp.infra.provision.local.live` makes of them,
+with the alerts of chirp's Prometheus when it runs. Ctrl-C ends it. The first frame, from
+one scrape, shows the figures since each process started: what `chirp status` prints
+(`figures_line`), from the same functions.
 """
 
 from __future__ import annotations
@@ -18,16 +20,17 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from chirp.core.observe import Sample, scrape
 from chirp.core.provider import Provider
-from chirp.core.stackview import AlertView
-from chirp.infra.provision.local.figures import scrape
+from chirp.core.stackview import AlertView, FiguresView
 from chirp.infra.provision.local.live import (
     LAG_TARGET,
     LagState,
     LiveFigures,
     PartitionLag,
-    Sample,
+    RouteFigures,
     Scrape,
+    group_lags,
     live_figures,
 )
 
@@ -119,7 +122,7 @@ def _scrape_all(pool: ThreadPoolExecutor, targets: Mapping[str, str]) -> Scrape:
 
 def _samples(url: str) -> list[Sample]:
     try:
-        return scrape(url)
+        return scrape(url) or []
     except Exception:  # a process dying mid-answer fails in many ways; all mean silence
         return []
 
@@ -134,12 +137,34 @@ def _header(down: list[str], answered: int, scraped: int) -> Text:
     return line
 
 
+def figures_line(figures: FiguresView) -> str:
+    """`chirp status`'s figures, worded and rounded as the dashboard shows them."""
+    lag = ", ".join(f"{group} {lag:,}" for group, lag in figures.consumer_lag.items())
+    p99_s = None if figures.feed_read_p99_ms is None else figures.feed_read_p99_ms / 1000
+    return (
+        f"consumer lag: {lag or '-'}\n"
+        f"feed cache hit rate {_percent(figures.feed_cache_hit_rate)}"
+        f" · feed read p99 {_ms(p99_s)} ms"
+        f" · edge hit ratio {_percent(figures.edge_hit_ratio)}"
+        " (since each process started)"
+    )
+
+
 def _requests(figures: LiveFigures) -> RenderableType:
-    title = f"requests, last {figures.rate_span_s:.0f} s"
+    title = f"requests, {_span(figures)}"
     if not figures.routes:
         return Text(f"{title}: no API traffic", style="dim")
     table = Table(title=title, title_justify="left")
-    for column in ("method", "route", "req/s", "p50 ms", "p99 ms", "5xx"):
+    # Since start there is no rate (when each gateway started is not scraped): the count.
+    counted = figures.rate_span_s <= 0
+    for column in (
+        "method",
+        "route",
+        "requests" if counted else "req/s",
+        "p50 ms",
+        "p99 ms",
+        "5xx",
+    ):
         table.add_column(column, justify="left" if column in ("method", "route") else "right")
     for route in figures.routes:
         target = _P99_TARGETS_S.get((route.method, route.route))
@@ -147,7 +172,7 @@ def _requests(figures: LiveFigures) -> RenderableType:
         table.add_row(
             route.method,
             route.route,
-            f"{route.rate_per_s:.1f}",
+            _amount(route, counted),
             _ms(route.p50_s),
             Text(_ms(route.p99_s), style="red" if late else ""),
             _percent(route.error_ratio),
@@ -164,6 +189,8 @@ def _ratios(figures: LiveFigures) -> Text:
     line.append(_percent(hits), style="red" if hits is not None and hits < _CACHE_TARGET else "")
     line.append(" (target > 85%) · fan-out lag p99 ")
     line.append(_ms(figures.fanout_lag_p99_s) + " ms")
+    if figures.rate_span_s <= 0:
+        line.append(f" ({_span(figures)})", style="dim")
     return line
 
 
@@ -179,11 +206,12 @@ def _lags(lags: list[PartitionLag]) -> RenderableType:
     groups: dict[str, list[PartitionLag]] = {}
     for partition in lags:
         groups.setdefault(partition.group, []).append(partition)
-    for group, partitions in groups.items():
+    for group, total in group_lags(lags).items():
+        partitions = groups[group]
         worst = min((p.state for p in partitions), key=_WORST_FIRST.index)
         table.add_row(
             group,
-            f"{sum(p.lag for p in partitions):,}",
+            f"{total:,}",
             Text(worst.value, style=_STATE_STYLE[worst]),
             _partitions(partitions),
         )
@@ -252,6 +280,18 @@ def _since(active_at: str | None) -> str:
     except ValueError:
         return "-"
     return f"{started.astimezone():%H:%M:%S}"
+
+
+def _amount(route: RouteFigures, counted: bool) -> str:
+    if counted or route.rate_per_s is None:
+        return f"{route.requests:,.0f}"
+    return f"{route.rate_per_s:.1f}"
+
+
+def _span(figures: LiveFigures) -> str:
+    if figures.rate_span_s <= 0:
+        return "since each process started"
+    return f"last {figures.rate_span_s:.0f} s"
 
 
 def _ms(seconds: float | None) -> str:

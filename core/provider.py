@@ -16,7 +16,6 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from chirp.core.edgestats import EdgeCounters
-from chirp.core.errors import ChirpError
 from chirp.core.settings import Settings
 from chirp.core.stackview import (
     AlertHistoryLike,
@@ -51,20 +50,6 @@ class Fault(StrEnum):
     """Follow or force a primary role to a replica (Redis Sentinel, PostgreSQL promote)."""
     EDGE = "edge"
     """Read the edge cache's own counters."""
-
-
-class ProviderLacks(ChirpError):
-    """The chosen provider cannot do what was asked; one line says which and what to do."""
-
-    def __init__(self, provider: str, what: str, hint: str = "") -> None:
-        advice = f"; {hint}" if hint else ""
-        super().__init__(f"the {provider} provider has no {what}{advice}")
-        self.provider = provider
-        self.what = what
-
-
-class FaultFailed(ChirpError):
-    """A fault the provider has could not be carried out on the stack as it is now."""
 
 
 @dataclass(frozen=True)

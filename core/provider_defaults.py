@@ -4,7 +4,8 @@ it lacks raises `ProviderLacks`, one line naming the provider and what to do ins
 from __future__ import annotations
 
 from chirp.core.edgestats import EdgeCounters
-from chirp.core.provider import Fault, ProviderLacks, StatusCallback
+from chirp.core.errors import ProviderLacks
+from chirp.core.provider import Fault, StatusCallback
 from chirp.core.settings import Settings
 from chirp.core.stackview import AlertView, ComponentLog, ComponentStatus, CpuView, FiguresView
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from chirp.core.edgestats import EdgeCounters
-from chirp.core.provider import FaultFailed
+from chirp.core.errors import FaultFailed
 from chirp.core.settings import Settings
 
 Counters = Callable[[], EdgeCounters | None]

@@ -20,13 +20,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from chirp.core.errors import ChirpError
+from chirp.core.errors import ChirpError, DrillCannotRun
 from chirp.core.provider import Provider
 from chirp.infra.chaos import journal, preflight, verdict
 from chirp.infra.chaos.client import Api
 from chirp.infra.chaos.injector import Injector
 from chirp.infra.chaos.model import Drill
-from chirp.infra.chaos.preflight import DrillCannotRun
 from chirp.infra.chaos.recovery import Recovery
 from chirp.infra.chaos.stackops import StackOps
 from chirp.infra.chaos.stopping import Stopping

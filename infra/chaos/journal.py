@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from chirp.core.observe import NOT_GATHERED, AlertHistory
 from chirp.core.provider import Provider
 from chirp.core.settings import Settings
 from chirp.core.stackview import Endpoints
@@ -22,7 +23,6 @@ from chirp.infra.chaos.metrics import Sample, aggregate
 from chirp.infra.chaos.model import Drill
 from chirp.infra.chaos.summary import summary_markdown
 from chirp.infra.chaos.verdict import PHASES, CheckResult, in_phase, phase_figures
-from chirp.infra.provision.local.prometheus import NOT_GATHERED, AlertHistory
 
 SCHEMA_VERSION = 1
 _SETTINGS_SHOWN = (

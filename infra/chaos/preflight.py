@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chirp.core.errors import ChirpError
+from chirp.core.errors import DrillCannotRun
 from chirp.core.provider import Provider, missing_faults
 from chirp.infra.chaos.actions import ACTIONS
 from chirp.infra.chaos.client import Api, Reply
 from chirp.infra.chaos.loadproc import population_file
 from chirp.infra.chaos.model import Drill
-
-
-class DrillCannotRun(ChirpError):
-    """The drill could not start (or go on): the stack, the load or the drill file is not fit."""
 
 
 def check(provider: Provider, drill: Drill, api: Api, with_load: bool) -> list[dict[str, Any]]:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from chirp.core.errors import CastFailed, DrillCannotRun
 from chirp.core.provider import Provider
 from chirp.infra.chaos.client import Api, Reply
 from chirp.infra.chaos.follows import FollowCast, FollowWriter, create_follow_cast
 from chirp.infra.chaos.integrity import (
     Cast,
-    CastFailed,
     LedgerWriter,
     authors_needed,
     create_cast,
@@ -21,7 +21,6 @@ from chirp.infra.chaos.ledger import FollowWrite, Write
 from chirp.infra.chaos.loadproc import BackgroundLoad
 from chirp.infra.chaos.metrics import Sample
 from chirp.infra.chaos.model import Drill
-from chirp.infra.chaos.preflight import DrillCannotRun
 from chirp.infra.chaos.probes import Prober, Target
 from chirp.infra.chaos.timeline import Timeline
 

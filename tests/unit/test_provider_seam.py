@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from chirp.core import components, runstate
-from chirp.core.errors import ConfigError
-from chirp.core.provider import Fault, Faults, Provider, ProviderLacks, missing_faults
+from chirp.core.errors import ConfigError, ProviderLacks
+from chirp.core.provider import Fault, Faults, Provider, missing_faults
 from chirp.core.settings import Settings
 from chirp.infra.chaos import load_drill, parse_drill, preflight
 from chirp.infra.chaos.client import Api
@@ -155,10 +155,6 @@ def _imports(folder: str) -> dict[str, set[str]]:
     return found
 
 
-# Prometheus parsing and label helpers still live with the local provider's Prometheus.
-_PROMETHEUS = {"chirp.infra.provision.local.figures", "chirp.infra.provision.local.prometheus"}
-
-
 @pytest.mark.parametrize("folder", ["core", "stack", "infra", "loadtests", "scenarios"])
 def test_nothing_imports_the_cli(folder):
     offenders = {
@@ -179,7 +175,7 @@ def test_core_imports_only_core():
 @pytest.mark.parametrize("folder", ["infra/chaos", "loadtests"])
 def test_chaos_and_loadtests_get_the_provider_handed_to_them(folder):
     offenders = {
-        f: sorted(m for m in mods if m.startswith("chirp.infra.provision") and m not in _PROMETHEUS)
+        f: sorted(m for m in mods if m.startswith("chirp.infra.provision"))
         for f, mods in _imports(folder).items()
     }
     assert {f: m for f, m in offenders.items() if m} == {}

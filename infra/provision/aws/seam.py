@@ -5,12 +5,13 @@ from __future__ import annotations
 from rich.console import Console
 
 from chirp.core import runstate
-from chirp.core.provider import DownReport, ProviderLacks, StatusCallback, UpReport, UpRequest
+from chirp.core.errors import ProviderLacks
+from chirp.core.observe import AlertHistory
+from chirp.core.provider import DownReport, StatusCallback, UpReport, UpRequest
 from chirp.core.provider_defaults import NoFaults, Unobserved
 from chirp.core.settings import Settings
 from chirp.core.stackview import Endpoints
 from chirp.infra.provision.aws.automation import aws_down, aws_up
-from chirp.infra.provision.local.prometheus import AlertHistory
 
 
 class AwsFaults(NoFaults):

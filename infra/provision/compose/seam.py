@@ -6,13 +6,13 @@ from rich.console import Console
 
 from chirp.core import runstate
 from chirp.core.components import gateway_name
+from chirp.core.observe import AlertHistory
 from chirp.core.provider import DownReport, StatusCallback, UpReport, UpRequest
 from chirp.core.provider_defaults import NoFaults, Unobserved
 from chirp.core.settings import Settings
 from chirp.core.stackview import Endpoints
 from chirp.infra.provision.compose.env import COMPOSE_GATEWAYS, COMPOSE_WORKERS
 from chirp.infra.provision.compose.provider import compose_down, compose_up
-from chirp.infra.provision.local.prometheus import AlertHistory
 
 
 class ComposeFaults(NoFaults):

@@ -9,7 +9,8 @@ import signal
 
 from chirp.core.components import ROLE_TARGETS
 from chirp.core.edgestats import EdgeCounters, read_counters
-from chirp.core.provider import Fault, FaultFailed, StatusCallback
+from chirp.core.errors import FaultFailed
+from chirp.core.provider import Fault, StatusCallback
 from chirp.core.provider_defaults import NoFaults
 from chirp.core.settings import Settings
 from chirp.infra.provision.local import failover, process, provider

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from chirp.core import runstate
 from chirp.core.edgestats import EdgeCounters
+from chirp.core.observe import Alert, AlertHistory
 from chirp.core.provider import DownReport, StatusCallback, UpReport, UpRequest
 from chirp.core.settings import Settings
 from chirp.core.stackview import ComponentLog, ComponentStatus, Endpoints
 from chirp.infra.provision.local import idle, provider, stackproc
 from chirp.infra.provision.local.faults import LocalFaults
 from chirp.infra.provision.local.figures import Figures
-from chirp.infra.provision.local.prometheus import Alert, AlertHistory
 
 
 class LocalProvider:
