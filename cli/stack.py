@@ -16,7 +16,7 @@ from chirp.cli import dashboard
 from chirp.cli.console import err, fail, out
 from chirp.cli.progress import component_progress
 from chirp.core.settings import Settings, get_settings
-from chirp.infra.provision.local import idle, provider
+from chirp.infra.provision.local import idle, locks, provider
 from chirp.infra.provision.local.figures import Figures
 from chirp.infra.provision.local.prometheus import Alert
 
@@ -89,13 +89,15 @@ def up(
     """Start the stack, wait until every component passes a real-client probe, print endpoints.
 
     Idempotent: a second `up` reports what runs and starts only what is missing.
+
+    While another `up` or `down` runs on the same run directory, it says so and waits for it.
     """
     settings = get_settings()
     if provider_name is not Provider.local:
         _remote(provider_name).up(settings, out, yes)
         return
     started_at = time.monotonic()
-    with component_progress() as rows:
+    with locks.stack_lock(settings.run_dir, err.print), component_progress() as rows:
         started = provider.up(settings, rows.update, gateways, prometheus, pg_replicas, profile)
     elapsed = time.monotonic() - started_at
     what = f"started {', '.join(started)}" if started else "everything was already running"
@@ -110,12 +112,15 @@ def down(
     provider_name: ProviderOption = Provider.local,
     yes: YesOption = False,
 ) -> None:
-    """Stop every process chirp started, by recorded pid. Data is kept unless --purge."""
+    """Stop every process chirp started, by recorded pid. Data is kept unless --purge.
+
+    While another `up` or `down` runs on the same run directory, it says so and waits for it.
+    """
     settings = get_settings()
     if provider_name is not Provider.local:
         _remote(provider_name).down(settings, out, yes, purge)
         return
-    with component_progress() as rows:
+    with locks.stack_lock(settings.run_dir, err.print), component_progress() as rows:
         stopped = provider.down(settings, rows.update)
     err.print(f"stopped {len(stopped)} component(s)")
     if purge:
