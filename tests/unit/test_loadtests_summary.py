@@ -354,3 +354,8 @@ def test_the_html_report_says_when_nothing_fired_or_nobody_knows():
     unknown = render(with_alerts(None, url=None, note="Prometheus is not running"))
     section = unknown.split("<h2>Alerts</h2>", 1)[1].split("<h2>", 1)[0]
     assert "Alerts unknown: Prometheus is not running" in section and "href" not in section
+
+
+def test_the_html_report_escapes_what_the_run_reports():
+    page = render(summary_of(aborted={"at_s": 14.0, "reason": "p99 <b>400</b> & rising"}))
+    assert "p99 &lt;b&gt;400&lt;/b&gt; &amp; rising" in page and "<b>400</b>" not in page
