@@ -1,7 +1,7 @@
 """The Pulumi program: chirp's whole AWS deployment as one component.
 
 `build_program(sizing, settings)` returns the inline program the Automation
-API runs (`infra.aws.automation`) and the unit tests run under mocks.
+API runs (`chirp.infra.provision.aws.automation`) and the unit tests run under mocks.
 """
 
 from __future__ import annotations
