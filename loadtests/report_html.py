@@ -16,7 +16,7 @@ from typing import Any
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter
 
-from chirp.infra.provision.local.prometheus import label_text
+from chirp.core.observe import label_text
 from chirp.loadtests.pages import Tagged, image, num, render_page
 
 _VERDICT_TEXT = {"NOT_MEASURED": "not measured", "NOT_ENOUGH_SAMPLES": "not enough samples"}

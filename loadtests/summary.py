@@ -18,8 +18,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from chirp.core.errors import ConfigError
-from chirp.infra.provision.local.prometheus import NOT_GATHERED
+from chirp.core.errors import ReportError
+from chirp.core.observe import NOT_GATHERED
 from chirp.loadtests import slo
 from chirp.loadtests.compare import compare
 from chirp.loadtests.latency import Percentiles, percentiles, spectrum, value_ms
@@ -29,10 +29,6 @@ from chirp.loadtests.reliability import Reliability
 from chirp.loadtests.stackmetrics import StackSample, cache_summary, lag_summary
 from chirp.loadtests.summary_model import SCHEMA_VERSION, LoadSummary, json_schema
 from chirp.scenarios.model import Scenario
-
-
-class ReportError(ConfigError):
-    """A stored report that cannot be read."""
 
 
 @dataclass

@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 from pydantic import ValidationError
 
+from chirp.core.errors import ReportError
 from chirp.loadtests.compare import compare
 from chirp.loadtests.outcome import Gates
 from chirp.loadtests.pacing import ScheduleStats
@@ -19,7 +20,6 @@ from chirp.loadtests.reliability import judge_reliability
 from chirp.loadtests.report_html import render, write_report
 from chirp.loadtests.stackmetrics import StackSample
 from chirp.loadtests.summary import (
-    ReportError,
     RunFacts,
     build_summary,
     read_summary,
@@ -295,7 +295,7 @@ def with_alerts(alerts, url=GRAPH, note=None):
 
 
 def test_a_summary_carries_its_alert_history_and_validates():
-    from chirp.infra.provision.local.prometheus import AlertHistory, fold_firing
+    from chirp.core.observe import AlertHistory, fold_firing
 
     matrix = [
         {

@@ -191,6 +191,7 @@ _WORKER_DEFAULTS: dict[str, dict[str, int]] = {
     "trending": {"min_tasks": 3, "max_tasks": 30, "cpu": 512, "memory_mb": 1024},
     "notify": {"min_tasks": 3, "max_tasks": 30, "cpu": 512, "memory_mb": 1024},
     "analytics": {"min_tasks": 3, "max_tasks": 30, "cpu": 512, "memory_mb": 1024},
+    "edge-purger": {"min_tasks": 1, "max_tasks": 10, "cpu": 512, "memory_mb": 1024},
 }
 
 
