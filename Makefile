@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 CHIRP := $(VENV)/bin/chirp
 
-.PHONY: setup test-deps demo test down constraints
+.PHONY: setup test-deps demo test down constraints schemas
 
 # constraints.txt pins every package to the versions CI was run with.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -58,3 +58,7 @@ test: setup test-deps
 
 down:
 	$(CHIRP) down
+
+# summary.schema.json is generated from the pydantic models of summary.json.
+schemas: setup
+	$(VENV)/bin/python -c "from chirp.loadtests.summary_model import write_schema; write_schema()"

@@ -21,6 +21,7 @@ from chirp.core.provider import Provider, StatusCallback, UpRequest
 from chirp.core.settings import get_settings
 from chirp.core.stackview import AlertView, CpuView
 from chirp.infra.provision import provider_for
+from chirp.infra.provision.local import locks
 
 
 class ProviderName(StrEnum):
@@ -99,11 +100,13 @@ def up(
     """Start the stack, wait until every component passes a real-client probe, print endpoints.
 
     Idempotent: a second `up` reports what runs and starts only what is missing.
+
+    While another `up` or `down` runs on the same run directory, it says so and waits for it.
     """
     chosen = chosen_provider(provider_name)
     request = UpRequest(gateways, prometheus, pg_replicas, profile, yes)
     started_at = time.monotonic()
-    with _progress(chosen) as on_status:
+    with locks.stack_lock(get_settings().run_dir, err.print), _progress(chosen) as on_status:
         started = chosen.up(request, on_status).started
     if not _shows_components(chosen):
         return
@@ -121,9 +124,12 @@ def down(
     provider_name: ProviderOption,
     yes: YesOption = False,
 ) -> None:
-    """Stop every process chirp started, by recorded pid. Data is kept unless --purge."""
+    """Stop every process chirp started, by recorded pid. Data is kept unless --purge.
+
+    While another `up` or `down` runs on the same run directory, it says so and waits for it.
+    """
     chosen = chosen_provider(provider_name)
-    with _progress(chosen) as on_status:
+    with locks.stack_lock(get_settings().run_dir, err.print), _progress(chosen) as on_status:
         report = chosen.down(purge, on_status, yes)
     if not _shows_components(chosen):
         return

@@ -1,4 +1,5 @@
-"""`report.html`: one self-contained page (no CDN, no scripts) drawn from `summary.json`.
+"""`report.html`: one self-contained page (no CDN, no scripts) drawn from `summary.json`,
+through the template templates/report.html.j2.
 
 Plots are matplotlib PNGs embedded as base64 `<img>`s: requests per second, latency
 percentiles over time, the latency percentile spectrum, errors and 429s, consumer lag.
@@ -6,12 +7,9 @@ percentiles over time, the latency percentile spectrum, errors and 429s, consume
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,20 +17,16 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter
 
 from chirp.core.observe import label_text
-
-_CSS = """
-body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;
-text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
-.PASS{color:#0a7d28;font-weight:bold}.FAIL{color:#c0131b;font-weight:bold}
-.NOT_MEASURED{color:#777}.NOT_ENOUGH_SAMPLES{color:#a86b00}.warning{color:#a86b00}.critical,.page{color:#c0131b}
-figure{margin:1.5em 0}img{max-width:100%}
-.warn{background:#fff4d6;padding:.5em 1em;border-left:4px solid #e0a800}
-.bad{background:#fde2e1;padding:.5em 1em;border-left:4px solid #c0131b}
-"""
-
+from chirp.loadtests.pages import Tagged, image, num, render_page
 
 _VERDICT_TEXT = {"NOT_MEASURED": "not measured", "NOT_ENOUGH_SAMPLES": "not enough samples"}
+
+
+@dataclass(frozen=True)
+class _Table:
+    head: list[str]
+    rows: list[tuple[str | Tagged, ...]]
+    note: str
 
 
 def write_report(summary: dict[str, Any], report_dir: Path) -> Path:
@@ -43,38 +37,37 @@ def write_report(summary: dict[str, Any], report_dir: Path) -> Path:
 
 
 def render(summary: dict[str, Any]) -> str:
-    scenario = summary["scenario"]
-    title = f"chirp load: {scenario['name']}"
-    parts = [
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{_e(title)}</title>",
-        f"<style>{_CSS}</style></head><body><h1>{_e(title)}</h1>",
-        f"<p>{_e(scenario['description'])}</p>",
-        _facts(summary),
-        _outcome(summary),
-        _reliability(summary["reliability"]),
-        "<h2>Service level objectives</h2>",
-        _objectives(summary),
-        "<h2>Alerts</h2>",
-        _alerts(summary),
-        "<h2>Endpoints</h2>",
-        _endpoints(summary, summary["endpoints"]),
-        "<h2>Warm-up</h2>",
-        _warmup(summary),
-        "<h2>Over time</h2>",
-        _figure(_rps_plot(summary), "Requests per second by endpoint"),
-        _figure(_latency_plot(summary), "Latency p50 (dashed) and p99 (solid) by endpoint"),
-        _figure(_errors_plot(summary), "Errors and 429 answers per second"),
-        _figure(_lag_plot(summary), "Consumer lag by group (messages)"),
-        "<h2>Latency spectrum</h2>",
-        _figure(_spectrum_plot(summary), "Latency by percentile (HDR histogram)"),
-        "</body></html>",
-    ]
-    return "\n".join(parts)
+    """The page (templates/report.html.j2) of one summary."""
+    warmup = summary["warmup"]
+    return render_page(
+        "report.html.j2",
+        title=f"chirp load: {summary['scenario']['name']}",
+        description=summary["scenario"]["description"],
+        facts=_facts(summary),
+        outcome_reasons=summary["outcome"]["reasons"],
+        reliability=summary["reliability"],
+        judged_on=summary["slo"]["judged_on"],
+        warmup_s=f"{warmup['seconds']:g}",
+        warmup_requests=warmup["requests"],
+        objectives=_objectives(summary),
+        alerts=_alerts(summary.get("alerts")),
+        alerts_note=summary.get("alerts_note") or "the alert history is not in this report",
+        prometheus_url=summary.get("prometheus_url"),
+        endpoints=_endpoints(summary, summary["endpoints"]),
+        warmup=_endpoints(summary, warmup["endpoints"]) if warmup["seconds"] else None,
+        over_time=[
+            image(_rps_plot(summary), "Requests per second by endpoint"),
+            image(_latency_plot(summary), "Latency p50 (dashed) and p99 (solid) by endpoint"),
+            image(_errors_plot(summary), "Errors and 429 answers per second"),
+            image(_lag_plot(summary), "Consumer lag by group (messages)"),
+        ],
+        spectrum=image(_spectrum_plot(summary), "Latency by percentile (HDR histogram)"),
+    )
 
 
-def _facts(summary: dict[str, Any]) -> str:
+def _facts(summary: dict[str, Any]) -> list[tuple[str, str]]:
     g, t = summary["generator"], summary["totals"]
-    rows = [
+    return [
         ("started", summary["started_at"]),
         ("elapsed", f"{summary['elapsed_s']:.1f} s"),
         (
@@ -87,76 +80,35 @@ def _facts(summary: dict[str, Any]) -> str:
         ("errors", f"{t['errors']}  ·  429s: {t['rate_limited']}"),
         ("verdict", "passed" if summary["outcome"]["passed"] else "FAILED"),
     ]
-    return _table(["", ""], rows, header=False)
 
 
-def _outcome(summary: dict[str, Any]) -> str:
-    reasons = summary["outcome"]["reasons"]
-    if not reasons:
-        return ""
-    items = "".join(f"<li>{_e(r)}</li>" for r in reasons)
-    return f"<div class='bad'><b>The run did not pass</b><ul>{items}</ul></div>"
-
-
-def _reliability(block: dict[str, Any]) -> str:
-    out = []
-    if not block["reliable"]:
-        reasons = "".join(f"<li>{_e(r)}</li>" for r in block["reasons"])
-        out.append(f"<div class='bad'><b>Unreliable run</b><ul>{reasons}</ul></div>")
-    for warning in block["warnings"]:
-        out.append(f"<p class='warn'>{_e(warning)}</p>")
-    return "\n".join(out)
-
-
-def _objectives(summary: dict[str, Any]) -> str:
-    block = summary["slo"]
-    rows = []
-    for o in block["objectives"]:
-        measured = "—" if o["measured"] is None else _num(o["measured"])
+def _objectives(summary: dict[str, Any]) -> list[tuple[str | Tagged, ...]]:
+    rows: list[tuple[str | Tagged, ...]] = []
+    for o in summary["slo"]["objectives"]:
+        measured = "—" if o["measured"] is None else num(o["measured"])
         samples = "—" if o["samples"] is None else str(o["samples"])
         if o["verdict"] == "NOT_ENOUGH_SAMPLES":
             samples += f" of {o['min_samples']}"
-        label = (
-            o["verdict"].replace("_", " ").lower()
-            if o["verdict"].startswith("NOT")
-            else o["verdict"]
-        )
-        verdict = f"<span class='{o['verdict']}'>{_e(label)}</span>"
+        label = _VERDICT_TEXT.get(o["verdict"], o["verdict"])
         rows.append(
             (
                 o["description"],
-                f"{o['comparison']} {_num(o['threshold'])} {o['unit']}",
+                f"{o['comparison']} {num(o['threshold'])} {o['unit']}",
                 measured,
                 samples,
-                verdict,
+                Tagged(label, o["verdict"]),
             )
         )
-    note = (
-        f"<p>Latency judged on {block['judged_on']} figures, over what started after the "
-        f"{summary['warmup']['seconds']:g} s warm-up. A percentile q needs 10 / (1 &minus; q) "
-        "samples (p50 20, p99 1,000, p99.9 10,000) before it is judged.</p>"
-    )
-    return note + _table(["objective", "target", "measured", "samples", "verdict"], rows, raw=4)
+    return rows
 
 
-def _alerts(summary: dict[str, Any]) -> str:
-    """The alerts that fired during the run and the link to the run in Prometheus."""
-    url = summary.get("prometheus_url")
-    link = (
-        f"<p><a href='{_e(url)}'>The run's time range in Prometheus</a> "
-        "(firing alerts, p99 by route, error ratio, consumer lag).</p>"
-        if url
-        else ""
-    )
-    alerts = summary.get("alerts")
+def _alerts(alerts: list[dict[str, Any]] | None) -> list[tuple[str | Tagged, ...]] | None:
+    """One row per alert that fired during the run; None when nobody knows."""
     if alerts is None:
-        note = summary.get("alerts_note") or "the alert history is not in this report"
-        return f"<p class='warn'>Alerts unknown: {_e(note)}</p>{link}"
-    if not alerts:
-        return f"<p>No alert fired during the run.</p>{link}"
-    rows = [
+        return None
+    return [
         (
-            f"<span class='{_e(a['severity'])}'>{_e(a['severity'])}</span>",
+            Tagged(a["severity"], a["severity"]),
             a["name"],
             label_text(a["labels"]) or "—",
             a["first_firing_at"],
@@ -166,24 +118,11 @@ def _alerts(summary: dict[str, Any]) -> str:
         )
         for a in alerts
     ]
-    head = ["severity", "alert", "labels", "first firing", "last firing", "firing", "summary"]
-    return _table(head, rows, raw=0) + link
 
 
-def _warmup(summary: dict[str, Any]) -> str:
-    warmup = summary["warmup"]
-    if not warmup["seconds"]:
-        return "<p>No warm-up: every request was judged.</p>"
-    note = (
-        f"<p>What started in the first {warmup['seconds']:g} s ({warmup['requests']} requests) "
-        "is left out of the verdicts.</p>"
-    )
-    return note + _endpoints(summary, warmup["endpoints"])
-
-
-def _endpoints(summary: dict[str, Any], endpoint_rows: list[dict[str, Any]]) -> str:
+def _endpoints(summary: dict[str, Any], endpoint_rows: list[dict[str, Any]]) -> _Table:
     open_model = summary["generator"]["model"] == "open"
-    rows = []
+    rows: list[tuple[str | Tagged, ...]] = []
     for row in endpoint_rows:
         lat = row["latency_ms"] or {}
         cells = [
@@ -192,21 +131,21 @@ def _endpoints(summary: dict[str, Any], endpoint_rows: list[dict[str, Any]]) -> 
             f"{row['rps']:.2f}",
             str(row["errors"]),
             str(row["rate_limited"]),
-            *(_num(lat.get(k)) for k in ("p50", "p95", "p99", "p999")),
+            *(num(lat.get(k)) for k in ("p50", "p95", "p99", "p999")),
         ]
         if open_model:
             cor = row["corrected_latency_ms"] or {}
-            cells += [_num(cor.get(k)) for k in ("p50", "p95", "p99", "p999")]
+            cells += [num(cor.get(k)) for k in ("p50", "p95", "p99", "p999")]
         rows.append(tuple(cells))
     head = ["endpoint", "requests", "rps", "errors", "429", "p50", "p95", "p99", "p99.9"]
-    note = "<p>Milliseconds, service time of successful requests.</p>"
-    if open_model:
-        head += ["corr. p50", "corr. p95", "corr. p99", "corr. p99.9"]
-        note = (
-            "<p>Milliseconds. Service time, then corrected: measured from each request's "
-            "intended start, so time spent waiting behind a stalled stack counts.</p>"
-        )
-    return _table(head, rows) + note
+    if not open_model:
+        return _Table(head, rows, "Milliseconds, service time of successful requests.")
+    return _Table(
+        [*head, "corr. p50", "corr. p95", "corr. p99", "corr. p99.9"],
+        rows,
+        "Milliseconds. Service time, then corrected: measured from each request's intended "
+        "start, so time spent waiting behind a stalled stack counts.",
+    )
 
 
 def _series(summary: dict[str, Any], key: str) -> dict[str, tuple[list[float], list[float]]]:
@@ -320,38 +259,3 @@ def _finish(fig: Figure, ax: Any, legend: bool = True) -> Figure:
         ax.text(0.5, 0.5, "no data", ha="center", transform=ax.transAxes)
     fig.tight_layout()
     return fig
-
-
-def _figure(fig: Figure, caption: str) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return (
-        f"<figure><img alt='{_e(caption)}' src='data:image/png;base64,{data}'>"
-        f"<figcaption>{_e(caption)}</figcaption></figure>"
-    )
-
-
-def _table(
-    head: list[str], rows: Sequence[Sequence[str]], header: bool = True, raw: int = -1
-) -> str:
-    out = ["<table>"]
-    if header:
-        out.append("<tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr>")
-    for row in rows:
-        cells = [cell if i == raw else _e(cell) for i, cell in enumerate(row)]
-        out.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    out.append("</table>")
-    return "".join(out)
-
-
-def _num(value: float | int | None) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, int) or float(value).is_integer():
-        return f"{int(value)}"
-    return f"{value:.3f}" if abs(value) < 1 else f"{value:.2f}"
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)

@@ -1,4 +1,4 @@
-"""`summary.json`: the stable, documented record of a load run (`summary.schema.json`).
+"""`summary.json`: the stable, documented record of a load run (its shape: `summary_model`).
 
 Built once at the end of a run from the recorder, the stack samples and the reliability
 judgement; everything a later `--compare`, `chirp simulate --from-report` or a CI gate
@@ -13,11 +13,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+from pydantic import ValidationError
 
 from chirp.core.errors import ReportError
 from chirp.core.observe import NOT_GATHERED
@@ -28,10 +27,8 @@ from chirp.loadtests.outcome import Gates, outcome
 from chirp.loadtests.recorder import EndpointStats, Recorder
 from chirp.loadtests.reliability import Reliability
 from chirp.loadtests.stackmetrics import StackSample, cache_summary, lag_summary
+from chirp.loadtests.summary_model import SCHEMA_VERSION, LoadSummary, json_schema
 from chirp.scenarios.model import Scenario
-
-SCHEMA_FILE = Path(__file__).with_name("summary.schema.json")
-SCHEMA_VERSION = 2
 
 
 @dataclass
@@ -139,14 +136,15 @@ def write_summary(summary: dict[str, Any], report_dir: Path) -> Path:
     return path
 
 
-@lru_cache(maxsize=1)
 def schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    """The JSON Schema of `summary.json` (shipped as `summary.schema.json`)."""
+    return json_schema()
 
 
 def validate(summary: dict[str, Any]) -> None:
-    """Raise `jsonschema.ValidationError` unless `summary` follows the schema."""
-    jsonschema.validate(summary, schema(), format_checker=jsonschema.FormatChecker())
+    """Raise pydantic's `ValidationError` unless `summary`, as written to summary.json,
+    follows `LoadSummary`."""
+    LoadSummary.model_validate_json(json.dumps(summary))
 
 
 def read_summary(path: Path) -> dict[str, Any]:
@@ -162,10 +160,11 @@ def read_summary(path: Path) -> dict[str, Any]:
         ) from error
     except (OSError, json.JSONDecodeError) as error:
         raise ReportError(f"cannot read the report {file} ({error})") from error
-    except jsonschema.ValidationError as error:
-        where = "/".join(str(p) for p in error.absolute_path) or "top level"
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = "/".join(str(p) for p in first["loc"]) or "top level"
         raise ReportError(
-            f"{file} is not a chirp load summary ({where}: {error.message})"
+            f"{file} is not a chirp load summary ({where}: {first['msg']})"
         ) from error
     return data  # type: ignore[no-any-return]
 

@@ -8,13 +8,13 @@ offline with nothing fetched from a CDN.
 from __future__ import annotations
 
 import base64
-import html
 import io
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment, PackageLoader, StrictUndefined
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -140,23 +140,11 @@ def write_picture(
 
 
 def _page(title: str, png: bytes, rows: Sequence[dict[str, object]]) -> str:
-    image = base64.b64encode(png).decode("ascii")
-    columns = list(rows[0]) if rows else []
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_cell(row[c]))}</td>" for c in columns) + "</tr>"
-        for row in rows
-    )
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title><style>"
-        "body{font-family:system-ui,sans-serif;margin:2em}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;"
-        "text-align:right}th{background:#f4f4f4}img{max-width:100%}"
-        f"</style></head><body><h1>{html.escape(title)}</h1>"
-        f'<img alt="{html.escape(title)}" src="data:image/png;base64,{image}">'
-        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-        "</body></html>\n"
+    return _PAGES.get_template("picture.html.j2").render(
+        title=title,
+        image=base64.b64encode(png).decode("ascii"),
+        columns=list(rows[0]) if rows else [],
+        rows=rows,
     )
 
 
@@ -164,6 +152,15 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:,.4g}" if abs(value) < 1_000 else f"{value:,.0f}"
     return "" if value is None else str(value)
+
+
+_PAGES = Environment(
+    loader=PackageLoader("chirp.infra.sizing", "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    keep_trailing_newline=True,
+)
+_PAGES.filters["cell"] = _cell
 
 
 def _metric(result: PolicyResult, metric: str) -> float:

@@ -1,5 +1,6 @@
 """bench.html: the goals, the ratios with each ceiling's definition, and the knee of each
-operation (latency against throughput at 25, 50, 75 and 100 % of its saturation)."""
+operation (latency against throughput at 25, 50, 75 and 100 % of its saturation), through
+the template templates/bench.html.j2."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from chirp.loadtests.report_html import _CSS, _e, _figure, _num, _table
+from chirp.loadtests.pages import Tagged, image, num, render_page
 
 _RATIOS = (
     ("feed_read_ratio", "feed_read_rps", "ceiling_rps"),
@@ -28,31 +29,23 @@ def write_bench_report(figures: dict[str, Any], work_dir: Path) -> Path:
 
 
 def render(figures: dict[str, Any]) -> str:
-    title = "chirp bench" + (" (quick)" if figures["quick"] else "")
-    parts = [
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{_e(title)}</title>",
-        f"<style>{_CSS}</style></head><body><h1>{_e(title)}</h1>",
-        _facts(figures),
-        "<h2>Goals</h2>",
-        _goals(figures),
-        "<h2>Ratios to same-shape ceilings</h2>",
-        _ratios(figures),
-        "<h2>Latency against throughput</h2>",
-        "<p>Open-loop runs at 25, 50 and 75 % of each saturation, latency from the intended "
-        "start; the 100 % point is the saturation run itself, a closed loop whose latency is "
-        "queueing time.</p>",
-        *(
-            _figure(_knee(figures, name), f"{name}: p50 and p99 against throughput")
+    """The page (templates/bench.html.j2) of one bench's figures."""
+    return render_page(
+        "bench.html.j2",
+        title="chirp bench" + (" (quick)" if figures["quick"] else ""),
+        facts=_facts(figures),
+        goals=_goals(figures),
+        ratios=_ratios(figures),
+        knees=[
+            image(_knee(figures, name), f"{name}: p50 and p99 against throughput")
             for name in figures["operations"]
-        ),
-        "</body></html>",
-    ]
-    return "\n".join(parts)
+        ],
+    )
 
 
-def _facts(figures: dict[str, Any]) -> str:
+def _facts(figures: dict[str, Any]) -> list[tuple[str, str]]:
     profile = figures["profile"]
-    rows = [
+    return [
         ("generator", f"{figures['generator']} ({figures['generator_processes']} processes)"),
         ("stack", f"{figures['gateway_processes']} gateways, "
                   f"{figures['fanout_worker_processes']} fan-out worker process(es)"),
@@ -61,26 +54,22 @@ def _facts(figures: dict[str, Any]) -> str:
         ("reliable", "yes" if figures["reliable"] else
          "no: " + ", ".join(figures["unreliable"])),
     ]  # fmt: skip
-    return _table(["", ""], rows, header=False)
 
 
-def _goals(figures: dict[str, Any]) -> str:
-    rows = [
-        [g["figure"], _num(g["measured"]), g["goal"],
-         f"<span class='{g['verdict']}'>{_e(g['verdict'])}</span>", g["reason"]]
+def _goals(figures: dict[str, Any]) -> list[tuple[str | Tagged, ...]]:
+    return [
+        (g["figure"], num(g["measured"]), g["goal"], Tagged(g["verdict"], g["verdict"]),
+         g["reason"])
         for g in figures["goals"]
     ]  # fmt: skip
-    return _table(["figure", "measured", "goal", "verdict", "why"], rows, raw=3)
 
 
-def _ratios(figures: dict[str, Any]) -> str:
+def _ratios(figures: dict[str, Any]) -> list[tuple[str, ...]]:
     definitions = figures["definitions"]
-    rows = [
-        [ratio, _num(figures.get(ratio)), f"{part} / {whole}",
-         definitions.get(whole, whole)]
+    return [
+        (ratio, num(figures.get(ratio)), f"{part} / {whole}", definitions.get(whole, whole))
         for ratio, part, whole in _RATIOS
-    ]  # fmt: skip
-    return _table(["ratio", "value", "of", "ceiling's definition"], rows)
+    ]
 
 
 def _knee(figures: dict[str, Any], name: str) -> Figure:

@@ -14,7 +14,6 @@ again by itself once a trial read after `breaker_reset_s` succeeds.
 
 from __future__ import annotations
 
-import contextlib
 import heapq
 import logging
 import math
@@ -62,11 +61,13 @@ _DB_READERS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="feed-db")
 
 
 class RedisBreaker:
-    """pybreaker's state machine around Redis calls, without its lock around the call.
+    """pybreaker's state machine around Redis calls, admitting the callers itself.
 
     `CircuitBreaker.call` holds one lock for the whole guarded call, which would
-    serialise every feed read of a threaded gateway; here the call runs outside it
-    and only the bookkeeping goes through the breaker."""
+    serialise every feed read of a threaded gateway. Here a closed breaker admits
+    callers without any lock; only failures, state changes and the half-open trial
+    go through `_lock`. While half-open exactly one caller runs the trial call and
+    every other caller is refused at once (and served degraded)."""
 
     def __init__(self, fail_max: int, reset_s: float) -> None:
         self._storage = pybreaker.CircuitMemoryStorage(pybreaker.STATE_CLOSED)
@@ -77,30 +78,62 @@ class RedisBreaker:
             listeners=[_LogStateChanges()],
             name="feed-redis",
         )
+        self._lock = threading.Lock()
+        self._trial_running = False
 
     @property
     def state(self) -> str:
         return str(self._breaker.current_state)
 
     def run(self, work: Callable[..., T], *args: object) -> T:
-        """`work(*args)` unless the breaker is open; a Redis error counts against it."""
-        if not self._allows():
-            raise pybreaker.CircuitBreakerError("Redis circuit is open")
+        """`work(*args)` unless the breaker refuses; a Redis error counts against it."""
+        trial = self._admit()
         try:
             result = work(*args)
         except redis.RedisError as error:
-            self._breaker.call(_raise, error)  # records it; may trip the breaker
+            self._record(trial, error)  # may trip the breaker: CircuitBreakerError
             raise
-        if self._breaker.current_state != pybreaker.STATE_CLOSED or self._breaker.fail_counter:
-            # Records the success (a trial one closes the breaker). If another thread
-            # opened it meanwhile, this call still succeeded.
-            with contextlib.suppress(pybreaker.CircuitBreakerError):
-                self._breaker.call(_nothing)
+        except BaseException:
+            if trial:
+                self._abandon_trial()
+            raise
+        self._record(trial, None)
         return result
 
-    def _allows(self) -> bool:
-        if self._breaker.current_state != pybreaker.STATE_OPEN:
+    def _admit(self) -> bool:
+        """True when this call is the half-open trial; CircuitBreakerError when refused."""
+        if self._breaker.current_state == pybreaker.STATE_CLOSED:
+            return False
+        with self._lock:
+            state = self._breaker.current_state
+            if state == pybreaker.STATE_CLOSED:
+                return False
+            if self._trial_running or (state == pybreaker.STATE_OPEN and not self._reset_due()):
+                raise pybreaker.CircuitBreakerError("Redis circuit is open")
+            if state == pybreaker.STATE_OPEN:
+                self._breaker.half_open()
+            self._trial_running = True
             return True
+
+    def _record(self, trial: bool, error: redis.RedisError | None) -> None:
+        if not trial and error is None and not self._breaker.fail_counter:
+            return  # a healthy closed breaker: nothing to count
+        with self._lock:
+            if trial:
+                self._trial_running = False
+            elif self._breaker.current_state != pybreaker.STATE_CLOSED:
+                return  # admitted before the breaker opened: only the trial decides now
+            if error is None:
+                self._breaker.call(_nothing)  # resets the count; a trial closes the breaker
+            else:
+                self._breaker.call(_raise, error)  # counts it; may open the breaker
+
+    def _abandon_trial(self) -> None:
+        # Not a Redis error, so no verdict on Redis: the next caller tries instead.
+        with self._lock:
+            self._trial_running = False
+
+    def _reset_due(self) -> bool:
         opened = self._storage.opened_at
         reset = timedelta(seconds=self._breaker.reset_timeout)
         return opened is None or datetime.now(UTC) >= opened + reset

@@ -30,7 +30,16 @@ from confluent_kafka import (
     TopicPartition,
 )
 from prometheus_client import Counter, Histogram
-from tenacity import Retrying, stop_after_attempt, wait_exponential
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    stop_after_attempt,
+    stop_all,
+    stop_any,
+    stop_when_event_set,
+    wait_exponential_jitter,
+)
+from tenacity.stop import stop_base
 
 from chirp.core.settings import Settings
 from chirp.stack import clients, events, tracing
@@ -41,6 +50,8 @@ log = logging.getLogger(__name__)
 _BATCH = 500
 _DLQ_TIMEOUT_S = 10
 """How long Kafka has to acknowledge a dead letter before the batch is tried again."""
+_FIRST_PAUSE_S = 0.05
+_LONGEST_PAUSE_S = 10.0
 
 PROCESSED = Counter("chirp_worker_events_total", "Events handled", ["group", "topic"])
 PARKED = Counter("chirp_worker_dlq_total", "Events parked on the DLQ", ["group", "topic"])
@@ -231,28 +242,39 @@ class Worker:
 
         An outage is not a poison message: parking would lose the event for good, so the
         batch waits (uncommitted) until the store answers again or the worker is stopped,
-        in which case the batch is redelivered to whoever consumes next."""
-        pause_s = 0.5
-        while True:
-            try:
-                self._with_retries(work)
-                return
-            except TRANSIENT as error:
-                if self._stop.is_set():
-                    raise WorkerStopping from error
-                log.warning("a store is unreachable (%s); retrying in %.1fs", error, pause_s)
-                OUTAGE_WAITS.labels(self.handler.group).inc()
-                self._stop.wait(pause_s)
-                pause_s = min(pause_s * 2, 10.0)
+        in which case the batch is redelivered to whoever consumes next. Any other error
+        is tried `worker_max_attempts` times, then raised."""
+        try:
+            self.retrying()(work)
+        except TRANSIENT as error:  # only given up on when the worker stops
+            raise WorkerStopping from error
 
-    def _with_retries(self, work: object) -> None:
-        for attempt in Retrying(
-            stop=stop_after_attempt(self.settings.worker_max_attempts),
-            wait=wait_exponential(multiplier=0.05, max=1),
+    def retrying(self) -> Retrying:
+        """The one retry policy of a batch: pauses doubling from 0.05 s to at most 10 s
+        (with a little jitter), cut short when the worker stops."""
+        return Retrying(
+            stop=stop_any(
+                stop_when_event_set(self._stop),
+                stop_all(stop_after_attempt(self.settings.worker_max_attempts), _NotAnOutage()),
+            ),
+            wait=wait_exponential_jitter(
+                multiplier=_FIRST_PAUSE_S, max=_LONGEST_PAUSE_S, jitter=_FIRST_PAUSE_S
+            ),
+            sleep=self._pause,
+            before_sleep=self._note_outage,
             reraise=True,
-        ):
-            with attempt:
-                work()  # type: ignore[operator]
+        )
+
+    def _pause(self, seconds: float) -> None:
+        self._stop.wait(seconds)  # returns at once when the worker stops
+
+    def _note_outage(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, TRANSIENT):
+            log.warning(
+                "a store is unreachable (%s); retrying in %.1fs", error, state.upcoming_sleep
+            )
+            OUTAGE_WAITS.labels(self.handler.group).inc()
 
     def _park(self, message: Message, reason: str) -> None:
         log.error(
@@ -271,6 +293,14 @@ class Worker:
             on_delivery=self._delivered,
         )
         PARKED.labels(self.handler.group, message.topic()).inc()
+
+
+class _NotAnOutage(stop_base):
+    """Stops on any error but one saying a store is down: outages are waited out."""
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        outcome = retry_state.outcome
+        return not isinstance(outcome.exception() if outcome else None, TRANSIENT)
 
 
 def _traced(decoded: list[tuple[Message, events.Event]]) -> list[tuple[str, int, tracing.Carrier]]:

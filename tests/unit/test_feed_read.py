@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pybreaker
@@ -138,4 +139,93 @@ def test_errors_other_than_redis_do_not_count():
 
     with pytest.raises(ValueError):
         breaker.run(broken)
+    assert breaker.state == pybreaker.STATE_CLOSED
+
+
+_CALLERS = 20
+_WAIT_S = 10  # only bounds a broken run; a passing one never waits this long
+
+
+class _Crowd:
+    """`_CALLERS` threads released together against one breaker. An admitted call
+    stays in flight until every caller has been admitted or refused, so no caller
+    can slip in after an earlier one finished."""
+
+    def __init__(self, breaker: RedisBreaker, *, fail: bool = False) -> None:
+        self.breaker = breaker
+        self.fail = fail
+        self.admitted: set[int] = set()
+        self.refused = 0
+        self._changed = threading.Condition()
+        self._start = threading.Barrier(_CALLERS)
+
+    def run(self) -> None:
+        threads = [threading.Thread(target=self._caller) for _ in range(_CALLERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    def _caller(self) -> None:
+        self._start.wait(_WAIT_S)
+        try:
+            self.breaker.run(self._work)
+        except (redis.RedisError, pybreaker.CircuitBreakerError):  # a failed trial trips it
+            with self._changed:
+                if threading.get_ident() not in self.admitted:
+                    self.refused += 1
+                    self._changed.notify_all()
+
+    def _work(self) -> str:
+        with self._changed:
+            self.admitted.add(threading.get_ident())
+            self._changed.notify_all()
+            self._changed.wait_for(lambda: len(self.admitted) + self.refused == _CALLERS, _WAIT_S)
+        if self.fail:
+            raise redis.ConnectionError("still refused")
+        return "ok"
+
+
+def _half_open_due(fail_max: int = 1) -> RedisBreaker:
+    breaker = RedisBreaker(fail_max=fail_max, reset_s=0)
+    _trip(breaker, fail_max)
+    return breaker
+
+
+def test_a_half_open_breaker_admits_one_trial_and_refuses_the_rest_at_once():
+    breaker = _half_open_due()
+    crowd = _Crowd(breaker)
+    crowd.run()
+    assert (len(crowd.admitted), crowd.refused) == (1, _CALLERS - 1)
+    assert breaker.state == pybreaker.STATE_CLOSED
+
+
+def test_a_failed_trial_opens_the_breaker_again_and_the_rest_were_refused():
+    breaker = RedisBreaker(fail_max=1, reset_s=3_600)
+    _trip(breaker, 1)
+    breaker._storage.opened_at = None  # the reset timeout has run out
+    crowd = _Crowd(breaker, fail=True)
+    crowd.run()
+    assert (len(crowd.admitted), crowd.refused) == (1, _CALLERS - 1)
+    assert breaker.state == pybreaker.STATE_OPEN
+    with pytest.raises(pybreaker.CircuitBreakerError):
+        breaker.run(_Calls(fail=False))
+
+
+def test_a_closed_breaker_lets_every_caller_in_side_by_side():
+    crowd = _Crowd(RedisBreaker(fail_max=3, reset_s=3_600))
+    crowd.run()
+    assert (len(crowd.admitted), crowd.refused) == (_CALLERS, 0)
+
+
+def test_a_trial_ending_in_another_error_lets_the_next_caller_try():
+    breaker = _half_open_due()
+
+    def broken() -> None:
+        raise ValueError("not Redis")
+
+    with pytest.raises(ValueError):
+        breaker.run(broken)
+    assert breaker.state == pybreaker.STATE_HALF_OPEN
+    assert breaker.run(_Calls(fail=False)) == "ok"
     assert breaker.state == pybreaker.STATE_CLOSED

@@ -9,6 +9,7 @@ import re
 
 import jsonschema
 import pytest
+from pydantic import ValidationError
 
 from chirp.core.errors import ReportError
 from chirp.loadtests.compare import compare
@@ -26,6 +27,7 @@ from chirp.loadtests.summary import (
     validate,
     write_summary,
 )
+from chirp.loadtests.summary_model import SCHEMA_FILE, schema_text
 from chirp.scenarios import load_scenario
 
 STARTED = 1_700_000_000.0
@@ -194,12 +196,31 @@ def test_the_schema_refuses_what_is_not_a_summary():
     ):
         broken = copy.deepcopy(good)
         breaking(broken)
-        with pytest.raises(jsonschema.ValidationError):
-            validate(broken)
+        assert_refused(broken)
+
+
+def assert_refused(summary):
+    """Both the models and the shipped JSON Schema refuse `summary`."""
+    with pytest.raises(ValidationError):
+        validate(summary)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(summary, schema(), format_checker=jsonschema.FormatChecker())
 
 
 def test_the_schema_itself_is_a_valid_json_schema():
     jsonschema.Draft202012Validator.check_schema(schema())
+
+
+def test_the_shipped_schema_is_the_one_the_models_generate():
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == schema_text(), (
+        "summary.schema.json is stale: run make schemas"
+    )
+
+
+def test_a_summary_the_models_take_the_shipped_schema_takes_too():
+    for summary in (summary_of(), summary_of("mixed", samples=[]), with_alerts([FIRED])):
+        validate(summary)
+        jsonschema.validate(summary, schema(), format_checker=jsonschema.FormatChecker())
 
 
 def test_written_summaries_read_back_and_compare(tmp_path):
@@ -314,10 +335,8 @@ def test_the_schema_refuses_a_malformed_alert():
     ):
         alert = copy.deepcopy(FIRED)
         breaking(alert)
-        with pytest.raises(jsonschema.ValidationError):
-            validate(with_alerts([alert]))
-    with pytest.raises(jsonschema.ValidationError):
-        validate(with_alerts([FIRED], url="127.0.0.1:9090/graph"))
+        assert_refused(with_alerts([alert]))
+    assert_refused(with_alerts([FIRED], url="127.0.0.1:9090/graph"))
 
 
 def test_the_html_report_lists_fired_alerts_and_links_prometheus():
@@ -335,3 +354,8 @@ def test_the_html_report_says_when_nothing_fired_or_nobody_knows():
     unknown = render(with_alerts(None, url=None, note="Prometheus is not running"))
     section = unknown.split("<h2>Alerts</h2>", 1)[1].split("<h2>", 1)[0]
     assert "Alerts unknown: Prometheus is not running" in section and "href" not in section
+
+
+def test_the_html_report_escapes_what_the_run_reports():
+    page = render(summary_of(aborted={"at_s": 14.0, "reason": "p99 <b>400</b> & rising"}))
+    assert "p99 &lt;b&gt;400&lt;/b&gt; &amp; rising" in page and "<b>400</b>" not in page

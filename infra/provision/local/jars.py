@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from chirp.core.errors import ComponentFailed, MissingDependency
+from chirp.infra.provision.local import locks
 
 POM_DIR = Path(__file__).parent / "poms"
 _COPY_GOAL = "org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies"
@@ -22,10 +23,18 @@ def is_resolved(cache_dir: Path, server: str, version: str) -> bool:
 
 
 def ensure(cache_dir: Path, server: str, version: str) -> Path:
-    """The jar folder of `server` at `version`, downloading it with Maven when missing."""
+    """The jar folder of `server` at `version`, downloading it with Maven when missing;
+    two processes asking at once download it once."""
     lib = lib_dir(cache_dir, server, version)
-    if (lib / _DONE_MARKER).exists():
-        return lib
+    locks.build_once(
+        cache_dir / f"{server}-{version}.lock",
+        lambda: (lib / _DONE_MARKER).exists(),
+        lambda: _download(server, version, lib),
+    )
+    return lib
+
+
+def _download(server: str, version: str, lib: Path) -> None:
     mvn = shutil.which("mvn")
     if mvn is None:
         raise MissingDependency("mvn (to fetch server jars)", "apt-get install -y maven")
@@ -52,4 +61,3 @@ def ensure(cache_dir: Path, server: str, version: str) -> Path:
     if result.returncode != 0:
         raise ComponentFailed(server, f"Maven could not resolve its jars; see {log}")
     (lib / _DONE_MARKER).write_text(version)
-    return lib

@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 from chirp.core.errors import ComponentFailed, MissingDependency
+from chirp.infra.provision.local import locks
 
 MODULE_DIR = Path(__file__).parent / "seaweedfs"
 PACKAGE = "github.com/seaweedfs/seaweedfs/weed"
@@ -48,10 +49,14 @@ def go_binary() -> str | None:
 
 
 def ensure(cache_dir: Path) -> Path:
-    """The `weed` binary, built with Go when the cache lacks it."""
+    """The `weed` binary, built with Go when the cache lacks it; two processes asking at
+    once build it once."""
     target = binary_path(cache_dir)
-    if target.is_file():
-        return target
+    locks.build_once(target.parent / "build.lock", target.is_file, lambda: _build(target))
+    return target
+
+
+def _build(target: Path) -> None:
     go = go_binary()
     if go is None:
         raise MissingDependency("go (to build SeaweedFS)", "apt-get install -y golang-go")
@@ -70,4 +75,3 @@ def ensure(cache_dir: Path) -> Path:
     if result.returncode != 0:
         raise ComponentFailed("objectstore", f"go build of SeaweedFS failed; see {log}")
     partial.rename(target)
-    return target
