@@ -34,6 +34,7 @@ from prometheus_client import Counter
 
 from chirp.core.settings import Settings
 from chirp.stack.feed.entries import Entry
+from chirp.stack.feed.refill import RecentRefills
 from chirp.stack.feed.timeline import RECENT_MAX, Timelines
 from chirp.stack.gateway import cursor
 from chirp.stack.gateway.errors import unavailable
@@ -59,6 +60,7 @@ _REBUILD_LOCK_S = 10.0
 _REBUILD_POLL_S = 0.05
 _PAGE_ROUNDS = 3  # reads to fill a page when hydration drops deleted tweets
 _DB_READERS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="feed-db")
+_REFILLS = RecentRefills(_DB_READERS)
 
 
 class RedisBreaker:
@@ -175,7 +177,6 @@ def regenerate_feed(res: Resources, user_id: int) -> bool:
         authors = pushed_authors(res, user_id)
         missing = timelines.rebuild_from_recent(user_id, authors)
         stored = stored_recent(res, missing)
-        timelines.fill_recent(stored)
         newest = merge_newest_first(stored.values(), res.settings.feed_max)
         timelines.rebuild(user_id, newest)
     finally:
@@ -185,13 +186,17 @@ def regenerate_feed(res: Resources, user_id: int) -> bool:
 
 
 def stored_recent(res: Resources, author_ids: Sequence[int]) -> dict[int, list[Entry]]:
-    """Each author's newest RECENT_MAX tweets from DynamoDB, newest first, side by side."""
+    """Each author's newest RECENT_MAX tweets from DynamoDB, newest first, side by side,
+    and their recent lists filled; a read another rebuild has running is shared."""
+    timelines = Timelines.of(res)
 
     def one(author_id: int) -> list[Entry]:
         tweets = tweet_store.user_tweets(res.dynamo, author_id, None, RECENT_MAX)
-        return [Entry.of(t) for t in tweets]
+        entries = [Entry.of(t) for t in tweets]
+        timelines.fill_recent({author_id: entries})
+        return entries
 
-    return dict(zip(author_ids, _DB_READERS.map(one, author_ids), strict=True))
+    return _REFILLS.read(author_ids, one)
 
 
 def recent_entries(
