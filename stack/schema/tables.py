@@ -51,6 +51,9 @@ TABLE_SPECS: dict[str, dict[str, Any]] = {
     MEDIA: _key(("media_id", "N", "HASH")),
 }
 
+DATA_TABLES = tuple(name for name in TABLE_SPECS if name != NODE_LEASES)
+"""What the stack holds about users and tweets; node leases belong to the running processes."""
+
 
 def create_tables(client: Any) -> list[str]:
     """Create every table that does not exist yet; returns the names created."""

@@ -10,6 +10,7 @@ from chirp.stack.feed.entries import Entry
 from chirp.stack.feed.fanout import fan_out_entries
 from chirp.stack.feed.timeline import Timelines
 from chirp.stack.resources import Resources
+from chirp.stack.schema.tables import NODE_LEASES, TWEETS
 from tests.api import Api
 
 pytestmark = pytest.mark.integration
@@ -98,3 +99,17 @@ def _seeded_tweets(res: Resources, user_ids: list[int]) -> list[tuple[int, int]]
             (t.tweet_id, t.user_id) for t in store.user_tweets(res.dynamo, user_id, None, 1000)
         ]
     return found
+
+
+def test_a_reset_keeps_the_running_processes_node_leases(stack, seeded):
+    res = Resources.open(stack.settings())
+    try:
+        made = {
+            name: res.dynamo.describe_table(TableName=name)["Table"]["CreationDateTime"]
+            for name in (NODE_LEASES, TWEETS)
+        }
+        holders = {item["holder"]["S"] for item in res.dynamo.scan(TableName=NODE_LEASES)["Items"]}
+    finally:
+        res.close()
+    assert made[NODE_LEASES] < made[TWEETS], "the reset made the data tables again, not the leases"
+    assert holders, "the gateways and workers that run hold their leases"
