@@ -6,7 +6,8 @@ reads reach every active user once, which with skewed reads takes tens of second
 however cheap a rebuild is. So the fan-out worker checks every second that Redis still
 holds the timelines' marker; when it does not, one worker rebuilds the feeds of the most
 recently active users that are not complete yet, through the same regeneration as reads
-(one rebuild at a time per user, authors' recent lists refilled once each).
+(authors' recent lists refilled once each), one feed and two store reads at a time so
+that the live reads keep most of the database.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import psycopg
 from prometheus_client import Counter
 
 from chirp.stack.feed.read import regenerate_feed
+from chirp.stack.feed.refill import RecentRefills
 from chirp.stack.feed.timeline import Timelines
 from chirp.stack.resources import Resources
 from chirp.stack.users import reads
@@ -32,7 +34,7 @@ WARMED = Counter("chirp_feed_warmed_total", "Feeds rebuilt ahead of reads after 
 CHECK_EVERY_S = 1.0
 WARM_MAX_USERS = 20_000
 """The most recently active users whose feeds a warm-up rebuilds; the others wait for a read."""
-_WARMERS = 4  # rebuilds at once: enough to finish in seconds, few enough to leave reads room
+_STORE_READS = 2  # DynamoDB queries the warm-up has running at once: reads keep their room
 _BATCH = 200
 _LOCK_S = 30.0
 
@@ -56,13 +58,16 @@ def warm_up(res: Resources) -> int:
 
 
 def _rebuild_all(res: Resources, timelines: Timelines, user_ids: Sequence[int]) -> int:
+    """One rebuild at a time, its store reads `_STORE_READS` at a time: the warm-up must
+    not take the database from the reads it is there to help."""
     rebuilt = 0
-    with ThreadPoolExecutor(_WARMERS, thread_name_prefix="feed-warm") as pool:
+    with ThreadPoolExecutor(_STORE_READS, thread_name_prefix="feed-warm") as pool:
+        refills = RecentRefills(pool)
         for start in range(0, len(user_ids), _BATCH):
-            missing = timelines.unready(user_ids[start : start + _BATCH])
-            done = sum(pool.map(lambda user_id: regenerate_feed(res, user_id), missing))
-            WARMED.inc(done)
-            rebuilt += done
+            for user_id in timelines.unready(user_ids[start : start + _BATCH]):
+                if regenerate_feed(res, user_id, refills):
+                    WARMED.inc()
+                    rebuilt += 1
     return rebuilt
 
 
