@@ -283,6 +283,14 @@ class Timelines:
                 pipe.expire(key, self.ttl_s)
             pipe.execute()
 
+    def incomplete_recent(self, author_ids: Sequence[int]) -> list[int]:
+        """Those of `author_ids` without a complete recent list, in one round trip."""
+        with self.client.pipeline(transaction=False) as pipe:
+            for author_id in author_ids:
+                pipe.zscore(_recent_key(author_id), READY)
+            scores = pipe.execute()
+        return [a for a, score in zip(author_ids, scores, strict=True) if score is None]
+
     def rebuild_from_recent(self, user_id: int, author_ids: Sequence[int]) -> list[int]:
         """Add the newest entries of every complete recent list among `author_ids` to the
         feed (by the push rules); returns the authors without a complete list."""

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 from prometheus_client import Counter
 
-from chirp.stack.feed.read import regenerate_feed
+from chirp.stack.feed.read import pushed_authors, regenerate_feed, stored_recent
 from chirp.stack.feed.refill import RecentRefills
 from chirp.stack.feed.timeline import Timelines
 from chirp.stack.resources import Resources
@@ -58,13 +58,17 @@ def warm_up(res: Resources) -> int:
 
 
 def _rebuild_all(res: Resources, timelines: Timelines, user_ids: Sequence[int]) -> int:
-    """One rebuild at a time, its store reads `_STORE_READS` at a time: the warm-up must
-    not take the database from the reads it is there to help."""
+    """One feed at a time, its store reads `_STORE_READS` at a time: the warm-up must
+    not take the database from the reads it is there to help. The followees' lists are
+    refilled before the feed's rebuild lock is taken, so the lock is held for one script
+    call and a reader of that feed meanwhile does not give up waiting and read alone."""
     rebuilt = 0
     with ThreadPoolExecutor(_STORE_READS, thread_name_prefix="feed-warm") as pool:
         refills = RecentRefills(pool)
         for start in range(0, len(user_ids), _BATCH):
             for user_id in timelines.unready(user_ids[start : start + _BATCH]):
+                authors = pushed_authors(res, user_id)
+                stored_recent(res, timelines.incomplete_recent(authors), refills)
                 if regenerate_feed(res, user_id, refills):
                     WARMED.inc()
                     rebuilt += 1

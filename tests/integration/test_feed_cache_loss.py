@@ -69,6 +69,7 @@ def test_rebuilds_after_a_loss_read_each_missing_author_once(res, monkeypatch):
     timelines = Timelines.of(res)
     timelines.drop(readers)
     timelines.drop_recent([*authors, *readers])
+    assert timelines.incomplete_recent([*authors, *readers]) == [*authors, *readers]
     queried: list[int] = []
     real = tweet_store.user_tweets
     monkeypatch.setattr(
@@ -86,3 +87,4 @@ def test_rebuilds_after_a_loss_read_each_missing_author_once(res, monkeypatch):
     assert all([t.tweet_id for t in page.items] == wanted for page in pages)
     assert sorted(queried) == sorted([*authors, *readers])  # each once: then from the lists
     assert all(timelines.is_ready(reader) for reader in readers)
+    assert timelines.incomplete_recent([*authors, *readers]) == []
