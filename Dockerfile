@@ -16,9 +16,13 @@ RUN useradd --system --create-home --home-dir /home/chirp chirp \
 WORKDIR /app
 
 # Dependencies first, from the project metadata alone, so code edits reuse this layer.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt
+# The image runs the stack only (gateways, workers, the bootstrap), so it installs
+# pyproject.toml's `stack` dependency group, not chirp's own dependencies: the CLI's
+# Locust, matplotlib and Pulumi stay out. constraints.txt pins them to the versions CI
+# tested; chirp itself then goes in without dependencies.
+COPY pyproject.toml constraints.txt ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['dependency-groups']['stack']))" > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt -c constraints.txt
 
 # .dockerignore keeps tests, caches and run state out.
 COPY . .

@@ -5,13 +5,26 @@ PYTHON ?= python3
 VENV ?= .venv
 CHIRP := $(VENV)/bin/chirp
 
-.PHONY: setup test-deps demo test down
+.PHONY: setup test-deps demo test down constraints
 
-$(VENV)/.installed: pyproject.toml
+# constraints.txt pins every package to the versions CI was run with.
+$(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --upgrade pip
-	$(VENV)/bin/python -m pip install -q -e ".[dev]"
+	$(VENV)/bin/python -m pip install -q -c constraints.txt -e ".[dev]"
 	touch $@
+
+# After a change to pyproject.toml's dependencies: the newest versions that fit, resolved
+# in a fresh virtualenv so nothing else installed here is pinned.
+constraints:
+	rm -rf build/constraints-venv
+	$(PYTHON) -m venv build/constraints-venv
+	build/constraints-venv/bin/python -m pip install -q --upgrade pip
+	build/constraints-venv/bin/python -m pip install -q ".[dev]"
+	{ echo "# The versions CI, \`make setup\` and the chirp image install (pip install -c constraints.txt)."; \
+	  echo "# Regenerate after changing pyproject.toml's dependencies: \`make constraints\`."; \
+	  build/constraints-venv/bin/python -m pip freeze --exclude chirp; } > constraints.txt
+	rm -rf build/constraints-venv
 
 setup: $(VENV)/.installed
 	$(CHIRP) doctor --fix --skip-ports

@@ -1,7 +1,7 @@
 """`chirp status --watch`: a live dashboard of the running stack, refreshed every second.
 
 Each second it scrapes every gateway, the relay and the workers, keeps the last
-ten seconds of scrapes, and shows what `infra.local.live` makes of them, with the
+ten seconds of scrapes, and shows what `chirp.infra.provision.local.live` makes of them, with the
 alerts of chirp's Prometheus when it runs. Ctrl-C ends it.
 """
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.markup import escape
 
 from chirp.cli import (
     bench,
@@ -45,7 +46,8 @@ def run() -> None:
     try:
         app()
     except ChirpError as error:
-        err.print(f"[bold red]chirp:[/] {error}", highlight=False, soft_wrap=True)
+        # Messages may hold brackets (`pip install 'chirp[aws]'`) that are not markup.
+        err.print(f"[bold red]chirp:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         log_tail = getattr(error, "log_tail", "")
         if log_tail:
             err.print(log_tail.rstrip(), highlight=False, markup=False)

@@ -126,21 +126,21 @@ def capacity(
     ] = None,
     dau: Annotated[
         int | None,
-        typer.Option(envvar="CHIRP_CAPACITY_DAU", help="Daily active users [seed: 100M]."),
+        typer.Option(envvar="CHIRP_CAPACITY_DAU", help="Daily active users (review: 100M)."),
     ] = None,
     tweets_per_user: Annotated[
-        float | None, typer.Option(help="Tweets per user per day [seed: 5].")
+        float | None, typer.Option(help="Tweets per user per day (review: 5).")
     ] = None,
     reads_per_user: Annotated[
-        float | None, typer.Option(help="Feed reads per user per day [seed: 50].")
+        float | None, typer.Option(help="Feed reads per user per day (review: 50).")
     ] = None,
-    peak_factor: Annotated[float | None, typer.Option(help="Peak / average [seed: 3].")] = None,
-    tweet_bytes: Annotated[int | None, typer.Option(help="Bytes per tweet [seed: 500].")] = None,
+    peak_factor: Annotated[float | None, typer.Option(help="Peak / average (review: 3).")] = None,
+    tweet_bytes: Annotated[int | None, typer.Option(help="Bytes per tweet (review: 500).")] = None,
     feed_entry_bytes: Annotated[
-        int | None, typer.Option(help="Bytes per feed entry [seed: 8].")
+        int | None, typer.Option(help="Bytes per feed entry (review: 8).")
     ] = None,
     feed_length: Annotated[
-        int | None, typer.Option(help="Tweet ids kept per feed [seed sizing: 100].")
+        int | None, typer.Option(help="Tweet ids kept per feed (review sizing: 100).")
     ] = None,
     follower_exponent: Annotated[
         float | None, typer.Option(help="Power-law exponent of follower counts [2.2].")
@@ -149,22 +149,22 @@ def capacity(
         float | None, typer.Option(help="Mean followers per account [200].")
     ] = None,
     kafka_retention_days: Annotated[
-        float | None, typer.Option(help="Kafka retention [seed: 7 days].")
+        float | None, typer.Option(help="Kafka retention (review: 7 days).")
     ] = None,
     kafka_replication: Annotated[
-        int | None, typer.Option(help="Kafka replication factor [seed: 3].")
+        int | None, typer.Option(help="Kafka replication factor (review: 3).")
     ] = None,
     redis_replicas: Annotated[
-        int | None, typer.Option(help="Replicas per Redis shard [seed: 1].")
+        int | None, typer.Option(help="Replicas per Redis shard (review: 1).")
     ] = None,
     kafka_broker_msgs: Annotated[
-        float | None, typer.Option(help="Messages/s per Kafka broker [seed: 50,000].")
+        float | None, typer.Option(help="Messages/s per Kafka broker (review: 50,000).")
     ] = None,
     redis_node_ops: Annotated[
         float | None, typer.Option(help="Key operations/s per Redis shard [250,000].")
     ] = None,
     fanout_worker_tweets: Annotated[
-        float | None, typer.Option(help="Tweets/s per fan-out worker [seed: 100].")
+        float | None, typer.Option(help="Tweets/s per fan-out worker (review: 100).")
     ] = None,
     gateway_rps: Annotated[
         float | None, typer.Option(help="Requests/s per gateway, reads and posts alike [1,000].")
@@ -181,12 +181,12 @@ def capacity(
         bool,
         typer.Option(
             "--all",
-            help="Show every seed figure compared, not only the inconsistent ones.",
+            help="Show every design review figure compared, not only the inconsistent ones.",
         ),
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Capacity plan for the seed's load: rates, storage, memory, fleet, cost, seed check."""
+    """Capacity plan for the design review's load: rates, storage, memory, fleet, cost, checks."""
     named = {
         "load.dau": dau,
         "load.tweets_per_user_day": tweets_per_user,
@@ -305,17 +305,17 @@ def _edge_rows(plan: CapacityPlan) -> list[tuple[str, str]]:
 
 
 def _figures_table(figures: list[SeedFigure], show_all: bool) -> Table:
-    title = "Seed figures compared" if show_all else "Inconsistencies in the seed"
+    title = "Design review figures compared" if show_all else "Inconsistencies in the design review"
     table = Table(title=title, title_justify="left", show_lines=True)
-    for column in ("figure", "seed", "derived", "basis", "why"):
-        table.add_column(column, justify="right" if column in ("seed", "derived") else "left")
+    for column in ("figure", "review", "derived", "basis", "why"):
+        table.add_column(column, justify="right" if column in ("review", "derived") else "left")
     for f in figures:
         mark = "" if f.ok else "[red]✗[/] "
         table.add_row(
             f"{mark}{escape(f.figure)}",
             f"{_exact(f.seed)} {f.unit}",
             f"{_exact(f.derived)} {f.unit}",
-            f.basis,
+            "review" if f.basis == "seed" else f.basis,
             escape(f.why),
         )
     return table
@@ -383,7 +383,7 @@ def fanout(
         float, typer.Option(help="Share of users who read and post about once in 20 days.")
     ] = 0.2,
     activity_days: Annotated[
-        float, typer.Option(help="Window that makes a follower active (seed: 7 days).")
+        float, typer.Option(help="Window that makes a follower active (review: 7 days).")
     ] = 7.0,
     small_max: Annotated[int, typer.Option(help="Hybrid: below this, push to all.")] = 1_000,
     celebrity_min: Annotated[int, typer.Option(help="Hybrid: above this, pull.")] = 100_000,
@@ -393,7 +393,7 @@ def fanout(
     ] = 1.0,
     sweep: Annotated[bool, typer.Option(help="Also sweep the thresholds.")] = True,
     feed_max: Annotated[int, typer.Option(help="Entries kept per feed (FEED_MAX).")] = 800,
-    entry_bytes: Annotated[int, typer.Option(help="Bytes per feed entry (seed: 8).")] = 8,
+    entry_bytes: Annotated[int, typer.Option(help="Bytes per feed entry (review: 8).")] = 8,
     horizon_days: Annotated[
         float, typer.Option(help="Days of tweets a feed accumulates, up to FEED_MAX.")
     ] = 7.0,
@@ -401,7 +401,7 @@ def fanout(
     plot: PlotOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Compare push-all, pull-all, the seed's hybrid and a rate-based fan-out on a graph."""
+    """Compare push-all, pull-all, the review's hybrid and a rate-based fan-out on a graph."""
     started = time.perf_counter()
     with _one_line_errors():
         if entry_bytes < 1 or feed_max < 1 or horizon_days <= 0:
@@ -492,7 +492,7 @@ class Preset(StrEnum):
 def lag(
     preset: Annotated[
         Preset,
-        typer.Option(help="Starting point: the seed's failure scenario 3 (20K/s in, 15K/s out)."),
+        typer.Option(help="Starting point: the review's failure scenario 3 (20K/s in, 15K/s out)."),
     ] = Preset.scenario3,
     producer_rate: Annotated[float | None, typer.Option(help="Messages/s produced.")] = None,
     consumer_rate: Annotated[
@@ -505,13 +505,13 @@ def lag(
     duration: Annotated[float | None, typer.Option(help="Seconds to simulate.")] = None,
     step: Annotated[float | None, typer.Option(help="Seconds per step.")] = None,
     initial_lag: Annotated[float | None, typer.Option(help="Lag at the start.")] = None,
-    scale_at: Annotated[float, typer.Option(help="Autoscale trigger lag (seed: 5,000).")] = 5_000,
-    scale_factor: Annotated[float, typer.Option(help="Consumers x this (seed: 1.5).")] = 1.5,
+    scale_at: Annotated[float, typer.Option(help="Autoscale trigger lag (review: 5,000).")] = 5_000,
+    scale_factor: Annotated[float, typer.Option(help="Consumers x this (review: 1.5).")] = 1.5,
     reaction: Annotated[float, typer.Option(help="Seconds until added consumers work.")] = 60,
     scale_down_below: Annotated[float, typer.Option(help="Scale back under this lag.")] = 1_000,
     scale_down_after: Annotated[float, typer.Option(help="...after this many seconds.")] = 300,
     backpressure_at: Annotated[
-        float, typer.Option(help="429 anything past this lag (seed: 100,000).")
+        float, typer.Option(help="429 anything past this lag (review: 100,000).")
     ] = 100_000,
     series: Annotated[bool, typer.Option(help="Include the time series in --json.")] = False,
     plot: PlotOption = None,
@@ -637,7 +637,7 @@ def _pair(a: float, b: float, template: str = "{:,.0f}") -> str:
 
 
 def _exact(x: float) -> str:
-    """Whole numbers as such, others to two decimals: the seed's figures are compared exactly."""
+    """Whole numbers as such, others to two decimals: the review's figures are compared exactly."""
     whole = abs(x - round(x)) <= 1e-9 * max(1.0, abs(x))
     return f"{x:,.0f}" if whole else f"{x:,.2f}"
 

@@ -172,7 +172,15 @@ class Settings(BaseSettings):
         default=None, description="S3 key; read from the run dir's credentials file when unset"
     )
     objectstore_secret_key: str | None = None
+    objectstore_local: bool = Field(
+        default=True,
+        description="SeaweedFS at objectstore_host:objectstore_base_port with these keys; "
+        "false: Amazon S3 in aws_region with the AWS credential chain (the task role)",
+    )
     edge_port: int = 8088
+    edge_host: str | None = Field(
+        default=None, description="where the purgers reach the edge; host when unset"
+    )
     edge_admin_port: int = 8087
     edge_exporter_port: int = 9131
     edge_cache_mb: int = Field(default=256, ge=16, description="Varnish's malloc storage")

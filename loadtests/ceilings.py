@@ -14,7 +14,7 @@ stack's own path leaves:
   concurrency.
 
 Scratch feeds and tables are deleted afterwards, even when the measurement fails.
-`python -m loadtests.ceilings fanout|post ...` is one measuring process (started by
+`python -m chirp.loadtests.ceilings fanout|post ...` is one measuring process (started by
 these functions, never by hand); it prints `{"ops": N, "elapsed_s": S}`.
 """
 
@@ -216,7 +216,7 @@ def _post_loop(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m loadtests.ceilings")
+    parser = argparse.ArgumentParser(prog="python -m chirp.loadtests.ceilings")
     sub = parser.add_subparsers(dest="what", required=True)
     fanout = sub.add_parser("fanout")
     fanout.add_argument("--followers", type=int, required=True)

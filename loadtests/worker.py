@@ -1,6 +1,6 @@
 """A generator worker: Locust's WorkerRunner joined to a `chirp load` or `chirp bench` master.
 
-Local workers are started by the master (`python -m loadtests.worker --master HOST:PORT`);
+Local workers are started by the master (`python -m chirp.loadtests.worker --master HOST:PORT`);
 workers on other hosts by `chirp load-worker --master HOST:PORT`. Either way the worker
 arrives knowing nothing: it greets the master, the master answers with the load plan
 and the seeded population over Locust's own message channel, and only then does the
@@ -176,7 +176,7 @@ def _configure(environment: Any, data: dict[str, Any], target: str | None) -> An
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m loadtests.worker")
+    parser = argparse.ArgumentParser(prog="python -m chirp.loadtests.worker")
     parser.add_argument("--master", required=True, help="HOST:PORT of the master")
     args = parser.parse_args(argv)
     logging.basicConfig(

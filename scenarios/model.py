@@ -61,7 +61,7 @@ class Journey(StrEnum):
 
 
 class Slo(BaseModel):
-    """Service level objectives (the seed's, see README); a scenario overrides any of them."""
+    """Service level objectives (the design review's, see README); a scenario overrides any."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -1,4 +1,4 @@
-"""Create everything the stack stores into, idempotently: `python -m stack.bootstrap`.
+"""Create everything the stack stores into, idempotently: `python -m chirp.stack.bootstrap`.
 
 Run by `chirp up` after the data servers pass their probes, and by the compose
 and AWS providers the same way.

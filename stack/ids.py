@@ -26,6 +26,11 @@ class IdSource(Protocol):
 
     def next_id(self) -> int: ...
 
+    @property
+    def node_id(self) -> int | None:
+        """The node the ids carry now; None while a leased source holds no lease."""
+        ...
+
 
 class IdGenerator:
     """Thread-safe id source for one node."""
@@ -40,6 +45,10 @@ class IdGenerator:
 
     @property
     def node(self) -> int:
+        return self._node
+
+    @property
+    def node_id(self) -> int | None:
         return self._node
 
     def next_id(self) -> int:

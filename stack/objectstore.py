@@ -2,7 +2,8 @@
 
 The local stack generates the credentials at the store's first start and keeps them in
 a file of the run directory readable only by its owner; settings may name them instead
-(compose, AWS).
+(compose). On AWS (`objectstore_local` false) the bucket is Amazon S3's and the client
+takes the task role from the default credential chain.
 """
 
 from __future__ import annotations
@@ -63,6 +64,15 @@ def credentials(settings: Settings) -> Credentials:
 
 
 def s3_client(settings: Settings, *, max_pool: int = 16, attempts: int = 3) -> Any:
+    config = Config(
+        connect_timeout=2,
+        read_timeout=10,
+        retries={"max_attempts": attempts, "mode": "standard"},
+        max_pool_connections=max_pool,
+        signature_version="s3v4",
+    )
+    if not settings.objectstore_local:
+        return boto3.client("s3", region_name=settings.aws_region, config=config)
     keys = credentials(settings)
     return boto3.client(
         "s3",
@@ -70,14 +80,7 @@ def s3_client(settings: Settings, *, max_pool: int = 16, attempts: int = 3) -> A
         region_name=_REGION,
         aws_access_key_id=keys.access_key,
         aws_secret_access_key=keys.secret_key,
-        config=Config(
-            connect_timeout=2,
-            read_timeout=10,
-            retries={"max_attempts": attempts, "mode": "standard"},
-            max_pool_connections=max_pool,
-            s3={"addressing_style": "path"},
-            signature_version="s3v4",
-        ),
+        config=config.merge(Config(s3={"addressing_style": "path"})),
     )
 
 

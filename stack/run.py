@@ -1,4 +1,4 @@
-"""Run one stack process by role: `python -m stack.run gateway --port 8101`, `... fanout`.
+"""Run one stack process by role: `python -m chirp.stack.run gateway --port 8101`, `... fanout`.
 
 This is the only way infra/ starts stack code: by command, never by import.
 """
@@ -29,7 +29,7 @@ ROLES = ("relay", *WORKER_MODULES)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m stack.run")
+    parser = argparse.ArgumentParser(prog="python -m chirp.stack.run")
     parser.add_argument("role", choices=("gateway", *ROLES))
     parser.add_argument("--port", type=int, required=True, help="HTTP port (API or metrics)")
     parser.add_argument("--services", default="all", help="gateway: comma-separated routers")

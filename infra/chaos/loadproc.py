@@ -28,7 +28,7 @@ def population_file(settings: Settings) -> Path:
 
 
 class BackgroundLoad:
-    """One `python -m cli.main load SCENARIO --duration N --report-dir DIR --json`."""
+    """One `python -m chirp.cli.main load SCENARIO --duration N --report-dir DIR --json`."""
 
     def __init__(
         self, settings: Settings, scenario: str, duration_s: float, report_dir: Path

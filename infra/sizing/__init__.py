@@ -2,10 +2,10 @@
 
 Pure models, no I/O except the explicit readers and writers:
 
-    assumptions    the capacity model's inputs (the seed's by default), TOML loading
+    assumptions    the capacity model's inputs (the design review's by default), TOML loading
     measured       per-process capacities from `chirp bench` / `chirp load` reports
     capacity       load, storage, throughput, memory, fleet and cost
-    seed_review    the seed's printed figures against the model; its inconsistencies
+    seed_review    the design review's printed figures against the model; its inconsistencies
     pulumi_config  the sizes the Pulumi AWS program reads
     followers      the follower-count power law shared by capacity and fan-out
     graph          a generated follower graph (CSR) with activity rates

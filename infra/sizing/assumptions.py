@@ -1,4 +1,4 @@
-"""What the capacity model assumes: the seed's figures by default, every one overridable.
+"""What the capacity model assumes: the design review's figures by default, each overridable.
 
 Sections (also the TOML tables of a ``--config`` file, see
 ``scenarios/capacity/seed.toml``):
@@ -6,7 +6,7 @@ Sections (also the TOML tables of a ``--config`` file, see
     load        users, tweets and feed reads per user per day, peak factor
     sizes       bytes per tweet, feed entry, cached tweet; feed length and page
     caching     hit rates and TTLs of the feed and tweet caches
-    followers   the follower-count power law and the seed's hybrid thresholds
+    followers   the follower-count power law and the review's hybrid thresholds
     kafka       retention, replication, partitions, consumer groups
     dynamodb    GSIs and the read consistency of hydration
     search      how long tweets stay searchable, replicas
@@ -14,7 +14,7 @@ Sections (also the TOML tables of a ``--config`` file, see
     classes     instance classes, and the memory of each Redis node class
     prices      monthly price of each unit (approximate on-demand list prices)
 
-Where the seed gives a figure the default is the seed's; where it does not, the
+Where the review gives a figure the default is the review's; where it does not, the
 default is chirp's assumption and says so in its description. Nothing here reads
 the environment; the CLI maps options onto these fields.
 """
@@ -155,7 +155,7 @@ class Classes(_Section):
             "cache.r6g.xlarge": 32.0,
             "cache.r6g.2xlarge": 64.0,
         },
-        description="nominal memory of each node class (the seed's 16/32 GB per node)",
+        description="nominal memory of each node class (the review's 16/32 GB per node)",
     )
 
 
@@ -192,7 +192,7 @@ class Edge(_Section):
 
 
 class Assumptions(_Section):
-    """Everything the capacity model reads; the defaults are the seed's world."""
+    """Everything the capacity model reads; the defaults are the review's world."""
 
     load: Load = Load()
     sizes: Sizes = Sizes()
@@ -230,7 +230,7 @@ def parse_assumptions(data: dict[str, Any], source: str) -> Assumptions:
 
 
 def load_assumptions(path: Path) -> Assumptions:
-    """Read a TOML file of sections as above; missing fields keep the seed's defaults."""
+    """Read a TOML file of sections as above; missing fields keep the review's defaults."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

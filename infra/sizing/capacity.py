@@ -1,11 +1,11 @@
 """The capacity plan: load, storage, throughput, memory, fleet and cost from assumptions.
 
-``plan_capacity`` reads like the seed's "Capacity Planning" and "Component
+``plan_capacity`` reads like the design review's "Capacity Planning" and "Component
 Sizing" sections, in order:
 
     load        tweets and feed reads per second: average, peak, plan
     storage     tweet bytes per day, month, year
-    fan-out     feed insertions per tweet under the seed's hybrid policy, from the
+    fan-out     feed insertions per tweet under the review's hybrid policy, from the
                 follower power law, and the fan-out fleet
     kafka       messages in, replica writes, retained bytes, brokers, partitions
     redis       feed, tweet-cache and trending clusters: shards by memory and by ops
@@ -17,7 +17,7 @@ Sizing" sections, in order:
 Then ``seed_review.compare_with_seed`` holds the result against every figure the
 seed prints and collects the ones that do not follow from its own assumptions.
 
-Units: bytes are decimal (GB = 10^9, as the seed's 250 GB/day = 500M x 500 B);
+Units: bytes are decimal (GB = 10^9, as the review's 250 GB/day = 500M x 500 B);
 node memory is binary (GiB), as instance sheets give it.
 """
 
@@ -205,7 +205,7 @@ def edge_plan(a: Assumptions, load: LoadPlan) -> EdgePlan:
 
 
 def round_up_one_figure(x: float) -> float:
-    """Round up to one significant figure: 17,361 -> 20,000 (the seed's "plan for")."""
+    """Round up to one significant figure: 17,361 -> 20,000 (the review's "plan for")."""
     if x <= 0:
         return 0.0
     magnitude = 10 ** math.floor(math.log10(x))

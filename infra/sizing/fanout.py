@@ -14,7 +14,7 @@ Policies:
 
 - ``push-all``: every edge is pushed; fan-in is 1.
 - ``pull-all``: nothing is pushed; a read merges every followee.
-- ``hybrid`` (the seed's): authors below ``small_max`` followers push to everyone;
+- ``hybrid`` (the review's): authors below ``small_max`` followers push to everyone;
   from ``small_max`` to ``celebrity_min`` push to followers active in the window;
   above ``celebrity_min`` are pulled. Inactive users' feeds are dropped, so their
   next read rebuilds from every followee.
@@ -88,7 +88,7 @@ class Policy:
 
 @dataclass(frozen=True)
 class FanoutModel:
-    """Redis sizing rules; defaults are the seed's 8-byte ids and DESIGN's FEED_MAX."""
+    """Redis sizing rules; defaults are the design review's 8-byte ids and CHIRP_FEED_MAX."""
 
     feed_max: int = 800
     pull_list_max: int = 100

@@ -1,4 +1,4 @@
-"""Kafka consumer lag over time, with the seed's autoscaling and 429 backpressure rules.
+"""Kafka consumer lag over time, with the design review's autoscaling and 429 backpressure rules.
 
 The model is a fluid queue stepped in fixed time steps: producers offer messages at
 a rate, consumers drain at ``consumers x per-consumer rate`` (only as many
@@ -6,20 +6,20 @@ consumers as partitions can work), and lag is what is left over, never below zer
 Rates are constant within a step, so lag is piecewise linear and the time it
 crosses a level is exact, not rounded to a step.
 
-Rules, both from the seed's failure scenario 3:
+Rules, both from the review's failure scenario 3:
 
 - autoscaling: when lag passes ``trigger_lag`` (seed: 5,000) multiply consumers
   by ``factor`` (seed: +50 %); they start working ``reaction_s`` after the
   crossing (detection plus start-up; chirp's assumption), never more than one per
   partition. If lag is still above the trigger and growing once they work, the
   rule fires again. After lag has stayed under ``scale_down_below`` for
-  ``scale_down_after_s`` the group shrinks back to its starting size (the seed's
+  ``scale_down_after_s`` the group shrinks back to its starting size (the review's
   "scale down when caught up").
 - backpressure: producers are refused (HTTP 429) whatever would take lag past
   ``trigger_lag`` (seed: 100,000), so lag is capped there and the refused
   messages are counted as shed.
 
-``SCENARIO_3`` is the seed's: 20,000 messages/s in, 15,000/s out (50 consumers at
+``SCENARIO_3`` is the review's: 20,000 messages/s in, 15,000/s out (50 consumers at
 300/s each, chirp's split), 100 partitions.
 """
 
@@ -33,7 +33,7 @@ import numpy as np
 from chirp.core.errors import ConfigError
 
 SEED_LAG_LEVELS = (1_000.0, 5_000.0, 50_000.0)
-"""The seed's lag target, alert and critical levels (messages)."""
+"""The review's lag target, alert and critical levels (messages)."""
 MAX_STEPS = 1_000_000
 
 

@@ -77,7 +77,7 @@ def _label_points(axis: Any, results: Sequence[PolicyResult], metric: str) -> No
 
 
 def lag_png(runs: Sequence[LagRun], title: str) -> bytes:
-    """Lag and consumers over time for each run, with the seed's lag levels."""
+    """Lag and consumers over time for each run, with the review's lag levels."""
     fig = Figure(figsize=(11, 6), layout="constrained")
     FigureCanvasAgg(fig)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 1))

@@ -1,18 +1,19 @@
-"""Every figure the seed prints for capacity, held against what the model derives.
+"""Every figure the design review (docs/simulation.md) prints for capacity, held against
+what the model derives; its own figures carry the label `seed`.
 
 Each comparison has a ``basis``:
 
-- ``seed``: the derived value uses only the seed's own assumptions (and AWS facts
+- ``seed``: the derived value uses only the review's own assumptions (and AWS facts
   such as capacity-unit sizes or node memory), so a mismatch is an inconsistency
-  in the seed, listed under ``inconsistencies`` with the reason;
+  in the review, listed under ``inconsistencies`` with the reason;
 - ``chirp``: the derived value also rests on an assumption of chirp's (a unit
-  capacity or a price the seed does not give), so a mismatch is a difference of
+  capacity or a price the review does not give), so a mismatch is a difference of
   assumptions, shown beside but not called an error.
 
-Where the seed contradicts itself (two sections print different figures for the
+Where the review contradicts itself (two sections print different figures for the
 same thing) ``seed`` is one figure and ``derived`` the other.
 
-The checks are grouped by the seed's sections, in its order; the seed's own
+The checks are grouped by the review's sections, in its order; the review's own
 figures are the ``SEED_*`` constants.
 """
 
@@ -67,7 +68,7 @@ Basis = Literal["seed", "chirp"]
 
 
 class SeedFigure(BaseModel):
-    """One seed figure beside the derived one; ``ok`` when they agree."""
+    """One review figure beside the derived one; ``ok`` when they agree."""
 
     figure: str
     seed: float
@@ -79,12 +80,12 @@ class SeedFigure(BaseModel):
 
 
 def compare_with_seed(a: Assumptions, plan: CapacityPlan) -> list[SeedFigure]:
-    """Every seed figure the model can derive, in the order the seed prints them."""
+    """Every review figure the model can derive, in the order the review prints them."""
     return [figure for section in _SECTIONS for figure in section(a, plan)]
 
 
 def inconsistencies(figures: list[SeedFigure]) -> list[SeedFigure]:
-    """The seed's figures that do not follow from its own assumptions."""
+    """The review's figures that do not follow from its own assumptions."""
     return [f for f in figures if f.basis == "seed" and not f.ok]
 
 
@@ -95,7 +96,7 @@ def _load(a: Assumptions, p: CapacityPlan) -> list[SeedFigure]:
     peak_why = "average x peak factor"
     if _same(SEED_READS[1], rounded_peak) and not _same(SEED_READS[1], r.peak):
         peak_why = (
-            f"the seed tripled its rounded average ({math.floor(r.average):,}) instead of "
+            f"the review tripled its rounded average ({math.floor(r.average):,}) instead of "
             f"the exact {r.average:,.2f}/s; off by {r.peak - SEED_READS[1]:,.1f}"
         )
     return [
@@ -119,7 +120,7 @@ def _storage(a: Assumptions, p: CapacityPlan) -> list[SeedFigure]:
     year_why = f"per day x {a.sizes.days_per_year} days"
     tweets_why = f"tweets per day x {a.sizes.tweet_bytes:,} bytes"
     if a.sizes.days_per_year == 365:
-        year_why += f"; the seed's 90 TB is 12 x 7.5 TB, a 360-day year, {year - 90:.2f} TB short"
+        year_why += f"; the review's 90 TB is 12 x 7.5 TB, a 360-day year, {year - 90:.2f} TB short"
     return [
         _equal("storage per day", SEED_STORAGE[0], s.per_day_bytes / GB, "GB", tweets_why),
         _equal(
@@ -145,7 +146,7 @@ def _dynamodb(a: Assumptions, p: CapacityPlan) -> list[SeedFigure]:
     rcu_why = (
         f"a feed read hydrates {a.sizes.feed_page} ids (LRANGE 0 99) and "
         f"{1 - a.caching.tweet_hit:.0%} miss the tweet cache: {d.item_reads_per_s:,.0f} "
-        f"item reads/s at {rcu}; the seed's figure is one read per feed read"
+        f"item reads/s at {rcu}; the review's figure is one read per feed read"
     )
     low, high = SEED_DYNAMODB_COST
     cost = p.monthly_cost["dynamodb"]
@@ -200,7 +201,7 @@ def _redis(a: Assumptions, p: CapacityPlan) -> list[SeedFigure]:
             SEED_FEED_TOTAL_GB,
             p.redis.feed.data_bytes / GB,
             "GB",
-            f"{a.load.dau:,} feeds x {feed_bytes:,} bytes; the seed's 8 GB drops a factor of 10",
+            f"{a.load.dau:,} feeds x {feed_bytes:,} bytes; the review's 8 GB drops a factor of 10",
         ),
         _judged(
             "feed length used for sizing",
@@ -249,7 +250,7 @@ def _redis(a: Assumptions, p: CapacityPlan) -> list[SeedFigure]:
             "replicas: 20 nodes, which the ~$3,000 does not cover",
         ),
         _judged(
-            "Redis cost per month (the seed's 18 nodes)",
+            "Redis cost per month (the review's 18 nodes)",
             SEED_REDIS_COST,
             seed_cost,
             "USD",
@@ -283,7 +284,7 @@ def _kafka(a: Assumptions, p: CapacityPlan) -> list[SeedFigure]:
             basis="chirp",
         ),
         _judged(
-            "Kafka cost per month (the seed's 10 brokers)",
+            "Kafka cost per month (the review's 10 brokers)",
             SEED_KAFKA_COST,
             seed_cost,
             "USD",
@@ -342,7 +343,7 @@ def _workers(a: Assumptions, p: CapacityPlan) -> list[SeedFigure]:
             "analytics workers and no trending",
         ),
         _judged(
-            "worker cost per month (the seed's 280)",
+            "worker cost per month (the review's 280)",
             SEED_WORKER_COST,
             seed_cost,
             "USD",
@@ -383,7 +384,7 @@ def _databases_and_cost(a: Assumptions, p: CapacityPlan) -> list[SeedFigure]:
             (cheapest + dearest) / 2,
             "USD",
             cheapest <= SEED_TOTAL_COST <= dearest,
-            f"DynamoDB + Redis + Kafka + workers as the seed prices them: "
+            f"DynamoDB + Redis + Kafka + workers as the review prices them: "
             f"${cheapest:,}-${dearest:,}",
         ),
         _contradiction(
@@ -434,7 +435,7 @@ def _operations(a: Assumptions, p: CapacityPlan) -> list[SeedFigure]:
             p.load.read_share,
             "share",
             round(p.load.read_share, 1) == SEED_READ_SHARE,
-            "reads / (reads + writes), the seed's 90:10",
+            "reads / (reads + writes), the review's 90:10",
         ),
     ]
 
@@ -442,12 +443,12 @@ def _operations(a: Assumptions, p: CapacityPlan) -> list[SeedFigure]:
 def _equal(
     figure: str, seed: float, derived: float, unit: str, why: str, basis: Basis = "seed"
 ) -> SeedFigure:
-    """A figure that should equal what its formula gives, to the seed's rounding."""
+    """A figure that should equal what its formula gives, to the review's rounding."""
     return _judged(figure, seed, derived, unit, _same(seed, derived), why, basis)
 
 
 def _contradiction(figure: str, one: float, other: float, unit: str, why: str) -> SeedFigure:
-    """Two places in the seed that print different figures for one thing."""
+    """Two places in the review that print different figures for one thing."""
     return _judged(figure, one, other, unit, False, why)
 
 
@@ -466,7 +467,7 @@ def _judged(
 
 
 def _same(seed: float, derived: float) -> bool:
-    """Equal, or equal once rounded or truncated to whole units as the seed prints them."""
+    """Equal, or equal once rounded or truncated to whole units as the review prints them."""
     return math.isclose(seed, derived, rel_tol=1e-9) or seed in (
         round(derived),
         math.floor(derived),

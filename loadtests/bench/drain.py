@@ -35,6 +35,7 @@ _POSTERS = 16
 _RELAY_WAIT_S = 30.0
 _DRAIN_TIMEOUT_S = 120.0
 _LAG_POLL_S = 0.05
+_QUIET_S = 2.0  # longer than the relay takes to hand an acknowledged post to Kafka
 BATCH_SECONDS_SUM = "chirp_worker_batch_seconds_sum"
 
 
@@ -100,6 +101,8 @@ def measure_drain(
     metrics_url = _fanout_metrics_url(settings)
     lag = _GroupLag(settings)
     try:
+        on_progress("waiting for earlier posts to be delivered")
+        _wait_for_quiet(lag)
         before = lag.messages()
         start = _reading(metrics_url)  # a paused worker answers no scrape
         faults.pause(FANOUT_GROUP)
@@ -166,6 +169,22 @@ def _post_backlog(base: str, authors: list[Member], deliveries: int) -> tuple[in
         pool.spawn(one, index)
     pool.join()
     return posted, refused, expected
+
+
+def _wait_for_quiet(lag: _GroupLag) -> None:
+    """Until the group has had nothing to do for a while: the deliveries of earlier posts
+    would otherwise be counted as the backlog's."""
+    deadline = time.monotonic() + _DRAIN_TIMEOUT_S
+    quiet_since: float | None = None
+    while time.monotonic() < deadline:
+        now = time.monotonic()
+        if lag.messages() > 0:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = now
+        elif now - quiet_since >= _QUIET_S:
+            return
+        gevent.sleep(_LAG_POLL_S)
 
 
 def _wait_for_relay(lag: _GroupLag, target: int) -> None:

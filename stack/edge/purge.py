@@ -2,7 +2,7 @@
 
 The gateway that served a delete or edit purges at once; the edge purger worker does it
 again from the Kafka event, in case the first one was lost. Either one is enough, and
-purging twice is harmless. The edge accepts these only from 127.0.0.1.
+purging twice is harmless. The edge accepts these only from the stack's own addresses.
 """
 
 from __future__ import annotations
@@ -52,13 +52,18 @@ def purge_urls(settings: Settings, paths: Iterable[str], prefixes: Iterable[str]
         return _invalidate(settings.edge_cloudfront_distribution_id, paths, prefixes)
     requests = [("PURGE", p) for p in paths] + [("BAN", p) for p in prefixes]
     ok = True
-    connection = http.client.HTTPConnection(settings.host, settings.edge_port, timeout=_TIMEOUT_S)
+    connection = http.client.HTTPConnection(*edge_address(settings), timeout=_TIMEOUT_S)
     try:
         for method, path in requests:
             ok = _send(connection, method, path) and ok
     finally:
         connection.close()
     return ok
+
+
+def edge_address(settings: Settings) -> tuple[str, int]:
+    """Where PURGE and BAN go: the edge's host (its service name in Docker) and port."""
+    return settings.edge_host or settings.host, settings.edge_port
 
 
 def invalidation_paths(paths: Iterable[str], prefixes: Iterable[str]) -> list[str]:

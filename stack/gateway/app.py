@@ -74,7 +74,7 @@ def create_app(settings: Settings, services: list[str] | None = None) -> FastAPI
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, per_path=media_body_limits(settings)
     )
     app.add_middleware(CacheHeadersMiddleware, policy=cache_policy(settings))
-    app.add_middleware(MetricsMiddleware, node_id=settings.node_id)
+    app.add_middleware(MetricsMiddleware, node=lambda: app.state.resources.ids.node_id)
     app.include_router(health.router)
     app.include_router(ping.router, prefix=API_PREFIX, responses=openapi.COMMON)
     for name in chosen:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import Counter, Histogram
@@ -24,9 +25,9 @@ class MetricsMiddleware:
     """Times each request under its route template (not its raw path, which has ids), and
     names the answering gateway in `X-Chirp-Node` so load-balancing can be observed."""
 
-    def __init__(self, app: ASGIApp, node_id: int = 0) -> None:
+    def __init__(self, app: ASGIApp, node: Callable[[], int | None]) -> None:
         self.app = app
-        self._node = str(node_id).encode()
+        self._node = node
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -38,7 +39,9 @@ class MetricsMiddleware:
         async def send_with_status(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
-                message["headers"] = [*message.get("headers", ()), (b"x-chirp-node", self._node)]
+                node = self._node()
+                header = b"-" if node is None else str(node).encode()  # "-": no lease yet
+                message["headers"] = [*message.get("headers", ()), (b"x-chirp-node", header)]
             await send(message)
 
         try:

@@ -1,4 +1,4 @@
-"""Trending: hashtag counts per minute and scope, the seed's score over a sliding
+"""Trending: hashtag counts per minute and scope, the design review's score over a sliding
 window, the worker that ranks `trending:{scope}`, and `GET /trending` over it."""
 
 from __future__ import annotations

@@ -80,6 +80,6 @@ def top_hashtags(res: Resources, scope: str) -> list[tuple[str, float]]:
 def get_trending(
     res: ResourcesDep, scope: ScopeQuery = "global", limit: TrendingLimit = 10
 ) -> Trending:
-    """Top hashtags of `scope` by the seed's score; refreshed at most once a minute."""
+    """Top hashtags of `scope` by the design review's score; refreshed at most once a minute."""
     top = top_hashtags(res, scope)[:limit]
     return Trending(items=[TrendingItem(hashtag=t, score=s) for t, s in top], scope=scope)

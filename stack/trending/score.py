@@ -1,4 +1,4 @@
-"""The trending score of a hashtag: the seed's formula over a sliding window.
+"""The trending score of a hashtag: the design review's formula over a sliding window.
 
     score = mentions * 1000 + velocity * 500 - age_hours * 10
 

@@ -177,6 +177,7 @@ def test_four_leasing_gateways_mint_no_duplicate_ids_under_concurrent_posts(stac
                 timeout=30,
             )
             assert answer.status_code == 201, answer.text
+            assert answer.headers["x-chirp-node"] == str(leases[started[gateway].pid])
             return str(answer.json()["tweet_id"])
 
         jobs = [(gateway, n) for n in range(25) for gateway in range(len(urls))]

@@ -96,7 +96,7 @@ def _policies(stack: Deployed) -> Iterator[tuple[str, dict[str, Any]]]:
 
 def test_no_task_carries_keys_or_secrets_and_each_uses_the_credential_chain(deployed):
     containers = list(_containers(deployed))
-    assert len(containers) == 8  # gateway, relay, five consumers, bootstrap
+    assert len(containers) == 9  # gateway, relay, six consumers, bootstrap
     for container in containers:
         env = _env(container)
         leaked = [name for name in env if SECRET_NAME.search(name)]
@@ -242,6 +242,49 @@ def test_the_task_role_reaches_every_table_and_lists_them(deployed):
         f"chirp-tables-{t}" for t in ("tweets", "engagements", "idempotency", "media")
     } | {"chirp-tables-node-leases"}
     assert listing == {"Effect": "Allow", "Action": ["dynamodb:ListTables"], "Resource": ["*"]}
+
+
+def test_the_task_role_may_invalidate_the_one_distribution_and_nothing_else_of_cloudfront(
+    deployed,
+):
+    distribution = "arn:aws:cloudfront:eu-west-1:123456789012:chirp-edge-cdn"
+    (policy,) = [p for name, p in _policies(deployed) if name == "chirp-app-purge"]
+    assert policy["Statement"] == [
+        {"Effect": "Allow", "Action": ["cloudfront:CreateInvalidation"], "Resource": [distribution]}
+    ]
+    (role_policy,) = [
+        r for r in deployed.of_type("aws:iam/rolePolicy:RolePolicy") if "cloudfront" in r["policy"]
+    ]
+    assert role_policy["role"] == "chirp-roles-task-id"
+    granted = [
+        (name, action)
+        for name, document in _policies(deployed)
+        for statement in document["Statement"]
+        for action in statement["Action"]
+        if str(action).startswith("cloudfront:")
+    ]
+    assert granted == [("chirp-app-purge", "cloudfront:CreateInvalidation")]
+
+
+def test_the_task_role_puts_and_deletes_media_objects_of_the_bucket_only(deployed):
+    bucket = "arn:aws:s3:eu-west-1:123456789012:chirp-edge-media"
+    (policy,) = [p for name, p in _policies(deployed) if name == "chirp-app-media"]
+    assert policy["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Action": ["s3:PutObject", "s3:DeleteObject"],
+            "Resource": [f"{bucket}/*"],
+        }
+    ]
+    granted = {
+        action
+        for _, document in _policies(deployed)
+        for statement in document["Statement"]
+        if statement.get("Principal") is None  # identity policies, not the bucket's own
+        for action in statement["Action"]
+        if str(action).startswith("s3:")
+    }
+    assert granted == {"s3:PutObject", "s3:DeleteObject"}
 
 
 def test_every_ingress_rule_is_in_the_table_and_the_internet_reaches_only_the_alb(deployed):

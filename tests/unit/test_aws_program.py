@@ -18,7 +18,7 @@ from chirp.infra.sizing.capacity import plan_capacity
 from chirp.stack.schema.tables import IDEMPOTENCY_EXPIRES_AT, TABLE_SPECS
 from tests.unit.pulumi_mocks import CERTIFICATE, ZONES, Deployed, container, deploy
 
-CONSUMERS = ["fanout", "search-indexer", "trending", "notify", "analytics"]
+CONSUMERS = ["fanout", "search-indexer", "trending", "notify", "analytics", "edge-purger"]
 ROLES = ["gateway", "relay", *CONSUMERS]
 
 
@@ -89,6 +89,7 @@ def test_components_are_grouped_as_component_resources(default_stack: Deployed) 
         "chirp:aws:Tables",
         "chirp:aws:Postgres",
         "chirp:aws:Search",
+        "chirp:aws:Balancer",
         "chirp:aws:Services",
         "chirp:aws:TaskRoles",
         "chirp:aws:Autoscaling",
@@ -369,8 +370,10 @@ def test_every_consumer_has_lag_alarms_at_1k_5k_and_50k(default_stack: Deployed)
     for worker in CONSUMERS:
         alarms = _lag_alarms(default_stack, worker)
         assert set(alarms) == {1000.0, 5000.0, 50000.0}
+        # The edge purger's work arrives with deletes; the others' with new tweets.
+        topic = "tweet_deleted" if worker == "edge-purger" else "tweet_created"
         for alarm in alarms.values():
-            assert alarm["dimensions"]["Topic"] == "tweet_created"
+            assert alarm["dimensions"]["Topic"] == topic
             assert alarm["dimensions"]["Cluster Name"] == "chirp-kafka-test"
     assert _lag_alarms(default_stack, "relay") == {}
 
@@ -520,6 +523,45 @@ def test_a_malformed_sizing_file_is_one_clear_error(
 
 
 # --- the edge: media bucket and CloudFront -------------------------------------------------
+
+
+def test_the_tasks_that_purge_are_told_the_distribution_and_its_address(
+    default_stack: Deployed,
+) -> None:
+    # The mocks' id of the one distribution: the tasks get the id CloudFront gave it.
+    distribution = next(
+        r for r in default_stack.resources if r.typ == "aws:cloudfront/distribution:Distribution"
+    )
+    for role in ("gateway", "edge-purger"):
+        env = {i["name"]: i["value"] for i in container(default_stack, role)["environment"]}
+        assert env["CHIRP_EDGE_CLOUDFRONT_DISTRIBUTION_ID"] == f"{distribution.name}-id", role
+        assert env["CHIRP_EDGE_URL"] == "https://d111.cloudfront.example", role
+        assert env["CHIRP_OBJECTSTORE_BUCKET"] == "chirp-media", role
+        inside = Settings.model_validate(
+            {k.removeprefix("CHIRP_").lower(): v for k, v in env.items() if k.startswith("CHIRP_")}
+        )
+        assert inside.edge_cloudfront_distribution_id == "chirp-edge-cdn-id"
+        assert inside.edge_base_url == "https://d111.cloudfront.example"
+        # Media is put in Amazon S3 as the task role, not in a local object store.
+        assert inside.objectstore_local is False
+    purger = container(default_stack, "edge-purger")
+    assert purger["command"] == ["python", "-m", "chirp.stack.run", "edge-purger", "--port", "9100"]
+
+
+def test_cloudfront_fronts_the_alb_the_gateways_are_registered_with(
+    default_stack: Deployed,
+) -> None:
+    # No cycle: the ALB comes first, CloudFront's API origin is its address, and the
+    # gateway service registers with its target groups.
+    cdn = default_stack.one("aws:cloudfront/distribution:Distribution")
+    (api,) = [o for o in cdn["origins"] if o["originId"] == "api"]
+    assert api["domainName"] == "chirp.elb.example"
+    assert api["customOriginConfig"]["originProtocolPolicy"] == "https-only"
+    gateway = next(
+        s for s in default_stack.of_type("aws:ecs/service:Service") if s["name"] == "gateway"
+    )
+    groups = {lb["targetGroupArn"].rsplit(":", 1)[1] for lb in gateway["loadBalancers"]}
+    assert groups == {f"chirp-app-{kind}" for kind in ("writes", "feed", "other")}
 
 
 def test_media_bucket_is_private_and_read_by_cloudfront_only(default_stack: Deployed) -> None:

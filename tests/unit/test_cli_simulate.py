@@ -40,7 +40,7 @@ def test_capacity_json_has_the_plan_and_the_inconsistencies():
 def test_capacity_table_lists_the_inconsistencies():
     result = run("capacity")
     assert result.exit_code == 0, result.output
-    assert "Inconsistencies in the seed" in result.stdout
+    assert "Inconsistencies in the design review" in result.stdout
     assert "173,610" in result.stdout
 
 

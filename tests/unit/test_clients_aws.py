@@ -16,7 +16,7 @@ from opensearchpy import Urllib3AWSV4SignerAuth, Urllib3HttpConnection
 
 from chirp.core.errors import ConfigError
 from chirp.core.settings import Settings
-from chirp.stack import clients
+from chirp.stack import clients, objectstore
 
 CHAIN_KEY = "AKIACHAINEXAMPLE"
 
@@ -173,3 +173,24 @@ def test_redis_on_elasticache_is_tls_with_the_auth_token() -> None:
     assert pool.connection_kwargs["password"] == "from-secrets-manager"
     assert pool.connection_kwargs["ssl_cert_reqs"] == "required"
     assert pool.connection_kwargs["host"] == "master.chirp.cache.amazonaws.com"
+
+
+def test_media_on_aws_goes_to_s3_in_the_region_as_the_task_role(
+    chain: None, tmp_path: Path
+) -> None:
+    # No credentials file in the run dir, no keys in the settings: the chain's are used.
+    s3 = objectstore.s3_client(aws_settings(objectstore_local=False, run_dir=tmp_path))
+    assert s3.meta.endpoint_url == "https://s3.eu-west-2.amazonaws.com"
+    assert s3._request_signer._credentials.access_key == CHAIN_KEY
+    assert s3.meta.config.s3 is None or s3.meta.config.s3.get("addressing_style") != "path"
+
+
+def test_the_local_object_store_keeps_its_address_path_style_and_the_run_dirs_keys(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(run_dir=tmp_path, objectstore_base_port=18333)
+    keys = objectstore.ensure_credentials(settings)
+    s3 = objectstore.s3_client(settings)
+    assert s3.meta.endpoint_url == "http://127.0.0.1:18333"
+    assert s3._request_signer._credentials.access_key == keys.access_key
+    assert s3.meta.config.s3 == {"addressing_style": "path"}

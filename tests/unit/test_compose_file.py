@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import shutil
@@ -22,10 +23,14 @@ from chirp.infra.provision.compose.env import (
     COMPOSE_POSTGRES_REPLICAS,
     COMPOSE_SENTINELS,
     COMPOSE_WORKERS,
+    edge_config,
     opensearch_image_tag,
+    vcl_path,
 )
 from chirp.infra.provision.compose.provider import COMPOSE_FILE, DATA_SERVICES, REPO_ROOT
-from chirp.stack import secrets
+from chirp.infra.provision.local.vcl import EdgeConfig, render_vcl
+from chirp.stack import objectstore, secrets
+from chirp.stack.edge.purge import edge_address
 
 HAPROXY_CFG = REPO_ROOT / "infra" / "provision" / "compose" / "haproxy.cfg"
 GATEWAYS = ("gateway-1", "gateway-2")
@@ -75,7 +80,7 @@ def settings(tmp_path: Path) -> Settings:
 
 def test_the_file_parses_and_has_every_service() -> None:
     services = _raw()["services"]
-    assert set(services) == {*DATA_SERVICES, "haproxy", "bootstrap", *CHIRP_SERVICES}
+    assert set(services) == {*DATA_SERVICES, "haproxy", "edge", "bootstrap", *CHIRP_SERVICES}
 
 
 def test_every_long_running_service_has_a_healthcheck() -> None:
@@ -94,7 +99,14 @@ def test_the_bootstrap_is_a_one_shot_run_by_chirp_not_by_up() -> None:
 def test_dependants_wait_for_healthy_services() -> None:
     services = _raw()["services"]
     dependants = [name for name, s in services.items() if s.get("depends_on")]
-    assert set(dependants) == {"haproxy", "bootstrap", *CHIRP_SERVICES, *REPLICAS, *SENTINELS}
+    assert set(dependants) == {
+        "haproxy",
+        "edge",
+        "bootstrap",
+        *CHIRP_SERVICES,
+        *REPLICAS,
+        *SENTINELS,
+    }
     for name in dependants:
         depends_on = services[name]["depends_on"]
         assert isinstance(depends_on, dict), f"{name}: depends_on needs conditions"
@@ -104,6 +116,7 @@ def test_dependants_wait_for_healthy_services() -> None:
     for name in CHIRP_SERVICES:
         assert set(services[name]["depends_on"]) == set(DATA_SERVICES)
     assert set(services["haproxy"]["depends_on"]) == set(GATEWAYS)
+    assert set(services["edge"]["depends_on"]) == {"haproxy", "objectstore"}
     assert set(services["postgres-replica"]["depends_on"]) == {"postgres"}
     assert set(services["redis-replica"]["depends_on"]) == {"redis"}
     for name in SENTINELS:
@@ -169,6 +182,8 @@ def test_ports_are_the_local_providers_on_its_host(settings: Settings) -> None:
         "sentinel-3": {26379: settings.sentinel_base_port + 2},
         "opensearch": {9200: settings.opensearch_port},
         "haproxy": {8080: settings.lb_port, 8404: settings.lb_stats_port},
+        "objectstore": {8333: settings.objectstore_base_port},
+        "edge": {6081: settings.edge_port},
         "gateway-1": {8101: settings.gateway_base_port},
         "gateway-2": {8101: settings.gateway_base_port + 1},
     }
@@ -416,6 +431,101 @@ def test_haproxy_is_the_edge_with_chirps_limits(settings: Settings) -> None:
     environment = _interpolated(settings)["services"]["haproxy"]["environment"]
     assert environment["CHIRP_LB_IP_REQUESTS"] == settings.lb_ip_requests
     assert environment["CHIRP_LB_REQUEST_TIMEOUT_S"] == settings.lb_request_timeout_s
+
+
+# --- the edge: SeaweedFS and Varnish -----------------------------------------------------
+
+
+def _inside(settings: Settings, service: dict[str, Any]) -> Settings:
+    """The settings a chirp container runs with: the env file, then its `environment`."""
+    merged = {**compose_env(settings), **service["environment"]}
+    return Settings.model_validate(
+        {
+            name: value
+            for key, value in merged.items()
+            if (name := key.removeprefix("CHIRP_").lower()) in Settings.model_fields
+        }
+    )
+
+
+def test_chirp_containers_use_the_object_store_and_purge_the_edge_by_name(
+    settings: Settings,
+) -> None:
+    services = _interpolated(settings)["services"]
+    keys = objectstore.credentials(settings)
+    for name in (*CHIRP_SERVICES, "bootstrap"):
+        inside = _inside(settings, services[name])
+        assert inside.objectstore_endpoint == "http://objectstore:8333", name
+        assert objectstore.credentials(inside) == keys, name
+        assert inside.objectstore_bucket == settings.objectstore_bucket
+        # Purges go to Varnish inside the network; media URLs name the host's edge.
+        assert edge_address(inside) == ("edge", 6081), name
+        assert inside.edge_base_url == settings.edge_base_url == "http://127.0.0.1:8088"
+    assert 6081 in _published(services["edge"])
+    assert 8333 in _published(services["objectstore"])
+
+
+def test_the_object_store_signs_with_the_run_dirs_keys_and_keeps_data_on_a_volume(
+    settings: Settings,
+) -> None:
+    service = _interpolated(settings)["services"]["objectstore"]
+    keys = objectstore.credentials(settings)
+    assert service["environment"] == {
+        "AWS_ACCESS_KEY_ID": keys.access_key,
+        "AWS_SECRET_ACCESS_KEY": keys.secret_key,
+    }
+    assert stat.S_IMODE(objectstore.credentials_file(settings).stat().st_mode) == 0o600
+    assert service["image"].startswith("chrislusf/seaweedfs:")
+    assert service["command"][0] == "mini"
+    assert {"-ip=objectstore", "-s3.port=8333", "-webdav=false"} <= set(service["command"])
+    assert service["volumes"] == ["objectstore-data:/data"]
+    assert "http://127.0.0.1:8333/healthz" in service["healthcheck"]["test"]
+    # The env file names the same keys, so every container signs with them.
+    written = (write_env_file(settings)).read_text()
+    assert f"CHIRP_OBJECTSTORE_ACCESS_KEY={keys.access_key}\n" in written
+
+
+def test_the_edge_runs_the_local_providers_vcl_with_in_network_backends(
+    settings: Settings,
+) -> None:
+    write_env_file(settings)
+    edge = _interpolated(settings)["services"]["edge"]
+    vcl = vcl_path(settings)
+    assert f"{vcl}:/etc/varnish/default.vcl:ro" in edge["volumes"]
+    expected = EdgeConfig(
+        host="haproxy",
+        api_port=8080,
+        objectstore_host="objectstore",
+        objectstore_port=8333,
+        bucket=settings.objectstore_bucket,
+        purgers=("127.0.0.1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"),
+    )
+    assert edge_config(settings) == expected
+    assert vcl.read_text() == render_vcl(expected)
+    assert f"malloc,{settings.edge_cache_mb}m" in edge["command"]
+    assert edge["command"][edge["command"].index("-a") + 1] == ":6081"
+    # The purgers' networks are those HAProxy's forwarded addresses are believed from.
+    trusted = _raw()["x-chirp-env"]["CHIRP_TRUSTED_PROXIES"].split(",")
+    assert list(expected.purgers[1:]) == trusted
+    assert '"172.16.0.0"/12;' in vcl.read_text()
+
+
+@pytest.mark.skipif(shutil.which("varnishd") is None, reason="varnishd is not installed")
+def test_varnish_compiles_the_compose_vcl(settings: Settings, tmp_path: Path) -> None:
+    # Backends must resolve at compile time; the containers' names do only in the network.
+    here = dataclasses.replace(
+        edge_config(settings), host="127.0.0.1", objectstore_host="127.0.0.1"
+    )
+    vcl = tmp_path / "edge.vcl"
+    vcl.write_text(render_vcl(here))
+    done = subprocess.run(
+        ["varnishd", "-C", "-j", "none", "-f", str(vcl), "-n", str(tmp_path / "work")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
 
 
 def _compose_config_commands() -> list[list[str]]:

@@ -150,7 +150,7 @@ def confirm(console: Console, question: str) -> bool:
 def _sizing(settings: Settings, console: Console) -> AwsSizing:
     path = default_sizing_file(settings)
     sizing = load_sizing(path)
-    source = str(path) if path.exists() else "the seed's defaults (no sizing file)"
+    source = str(path) if path.exists() else "the design review's defaults (no sizing file)"
     console.print(f"[bold]aws:[/] sizes from {source}")
     for note in sizing.adjustments():
         console.print(f"[yellow]sizing:[/] {note}")

@@ -1,4 +1,4 @@
-"""The one-shot `python -m stack.bootstrap` as an ECS task, run after `pulumi up`."""
+"""The one-shot `python -m chirp.stack.bootstrap` as an ECS task, run after `pulumi up`."""
 
 from __future__ import annotations
 

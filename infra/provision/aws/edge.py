@@ -63,7 +63,9 @@ class Edge(pulumi.ComponentResource):
     """The media bucket and the CloudFront distribution in front of it and the ALB."""
 
     bucket_name: pulumi.Output[str]
+    bucket_arn: pulumi.Output[str]
     distribution_id: pulumi.Output[str]
+    distribution_arn: pulumi.Output[str]
     edge_url: pulumi.Output[str]
 
     def __init__(
@@ -178,7 +180,9 @@ class Edge(pulumi.ComponentResource):
             opts=child,
         )
         self.bucket_name = bucket.bucket
+        self.bucket_arn = bucket.arn
         self.distribution_id = distribution.id
+        self.distribution_arn = distribution.arn
         self.edge_url = pulumi.Output.concat("https://", distribution.domain_name)
         self.register_outputs(
             {

@@ -1,6 +1,6 @@
 """MSK: the Kafka cluster chirp's events flow through.
 
-Topics are created by the app's bootstrap (`python -m stack.bootstrap`); the
+Topics are created by the app's bootstrap (`python -m chirp.stack.bootstrap`); the
 broker configuration here makes whatever it creates follow the seed: 100
 partitions, replication factor 3, 7 days of retention.
 

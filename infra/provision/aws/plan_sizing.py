@@ -3,11 +3,11 @@
 The simulation speaks in fleet counts and EC2-style instance classes for a
 planned peak; the AWS program needs autoscaling bounds and Fargate task
 sizes. `from_capacity_plan` turns one into the other (keys of `AwsSizing`,
-see `infra.aws.sizing`) and says, one note per decision, what it chose:
+see `chirp.infra.provision.aws.sizing`) and says, one note per decision, what it chose:
 
 - `gateways.count` and `workers.<name>.count` are the tasks needed at the
   planned peak: they become `max_tasks`; `min_tasks` is a third of that (the
-  seed's peak factor), never fewer than one task per zone for the gateways.
+  design review's peak factor), never fewer than one task per zone for the gateways.
 - `instance_class` (e.g. `c5.large`) becomes the Fargate task with the same
   vCPUs and memory, rounded to a size Fargate offers.
 - `redis.feed|tweet_cache|trending` become one cluster: the app reaches one

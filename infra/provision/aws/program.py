@@ -1,7 +1,7 @@
 """The Pulumi program: chirp's whole AWS deployment as one component.
 
 `build_program(sizing, settings)` returns the inline program the Automation
-API runs (`infra.aws.automation`) and the unit tests run under mocks.
+API runs (`chirp.infra.provision.aws.automation`) and the unit tests run under mocks.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pulumi_aws as aws
 from chirp.core.settings import Settings
 from chirp.infra.provision.aws import cache, kafka, postgres, search
 from chirp.infra.provision.aws.alarms import Alarms, AlarmsArgs
+from chirp.infra.provision.aws.balancer import Balancer, BalancerArgs
 from chirp.infra.provision.aws.cache import Cache, CacheArgs
 from chirp.infra.provision.aws.edge import Edge, EdgeArgs
 from chirp.infra.provision.aws.iam import TaskRoles
@@ -58,6 +59,7 @@ class Endpoints:
     redis: pulumi.Input[str]
     postgres: pulumi.Input[str]
     opensearch: pulumi.Input[str]
+    edge: Edge
     postgres_replicas: Sequence[pulumi.Input[str]] = ()
 
 
@@ -125,6 +127,19 @@ class ChirpAws(pulumi.ComponentResource):
                 events.credentials_secret_arn, f":{kafka.PASSWORD_KEY}::"
             ),
         }
+        # The ALB, then CloudFront in front of it, then the tasks told CloudFront's id: the
+        # tasks purge the edge, and the edge's API origin is the ALB.
+        balancer = Balancer(
+            f"{name}-app",
+            BalancerArgs(
+                sizing=sizing,
+                vpc_id=network.vpc_id,
+                public_subnet_ids=network.public_subnet_ids,
+                security_group_id=network.alb_security_group_id,
+            ),
+            child,
+        )
+        edge = Edge(f"{name}-edge", EdgeArgs(api_url=balancer.api_url), child)
         services = Services(
             f"{name}-app",
             ServicesArgs(
@@ -137,6 +152,7 @@ class ChirpAws(pulumi.ComponentResource):
                         redis=redis.primary_endpoint,
                         postgres=database.address,
                         opensearch=opensearch.endpoint,
+                        edge=edge,
                         postgres_replicas=database.replica_addresses,
                     ),
                 ),
@@ -148,11 +164,11 @@ class ChirpAws(pulumi.ComponentResource):
                 ],
                 key_arns=[events.key_arn],
                 table_arns=list(tables.arns.values()),
+                distribution_arn=edge.distribution_arn,
+                media_bucket_arn=edge.bucket_arn,
                 roles=roles,
-                vpc_id=network.vpc_id,
-                public_subnet_ids=network.public_subnet_ids,
+                target_groups=balancer.target_groups,
                 private_subnet_ids=private,
-                alb_security_group_id=network.alb_security_group_id,
                 gateway_security_group_id=network.gateway_security_group_id,
                 worker_security_group_id=network.worker_security_group_id,
             ),
@@ -167,16 +183,15 @@ class ChirpAws(pulumi.ComponentResource):
             f"{name}-alarms",
             AlarmsArgs(
                 thresholds=sizing.alarms,
-                load_balancer_arn_suffix=services.load_balancer_arn_suffix,
-                target_group_arn_suffixes=services.target_group_arn_suffixes,
+                load_balancer_arn_suffix=balancer.load_balancer_arn_suffix,
+                target_group_arn_suffixes=balancer.target_group_arn_suffixes,
                 kafka_cluster_name=events.cluster_name,
                 alert_email=sizing.alert_email,
             ),
             child,
         )
-        edge = Edge(f"{name}-edge", EdgeArgs(api_url=services.api_url), child)
         self.outputs = {
-            "api_url": services.api_url,
+            "api_url": balancer.api_url,
             "edge_url": edge.edge_url,
             "edge_distribution_id": edge.distribution_id,
             "media_bucket": edge.bucket_name,
@@ -239,6 +254,12 @@ def app_environment(
             "CHIRP_OPENSEARCH_PORT": str(search.PORT),
             "CHIRP_OPENSEARCH_SCHEME": "https",
             "CHIRP_OPENSEARCH_AWS_SIGV4": "true",
+            # Media goes to the S3 bucket as the task role; media URLs name CloudFront, and
+            # a purge is an invalidation of its distribution.
+            "CHIRP_OBJECTSTORE_LOCAL": "false",
+            "CHIRP_OBJECTSTORE_BUCKET": endpoints.edge.bucket_name,
+            "CHIRP_EDGE_URL": endpoints.edge.edge_url,
+            "CHIRP_EDGE_CLOUDFRONT_DISTRIBUTION_ID": endpoints.edge.distribution_id,
         }
     )
     # The replica list is the whole truth. The count setting is the local provider's (at

@@ -41,6 +41,8 @@ WORKERS: tuple[Worker, ...] = (
     Worker("trending", topic="tweet_created"),
     Worker("notify", topic="tweet_created"),
     Worker("analytics", topic="tweet_created"),
+    # Purges deleted and edited tweets from CloudFront again, behind the gateways' purge.
+    Worker("edge-purger", topic="tweet_deleted"),
 )
 
 WORKER_NAMES: tuple[str, ...] = tuple(worker.name for worker in WORKERS)

@@ -1,15 +1,8 @@
-"""ECS Fargate: the gateways behind an ALB, each worker type as its own service.
+"""ECS Fargate: the gateways behind the ALB (`balancer`), each worker type as its own service.
 
-One chirp image runs every role; the command picks it. The gateway service
-registers with three target groups so the ALB's per-target-group metrics
-measure the seed's two latency objectives apart: writes (POST, PUT, PATCH,
-DELETE), feed reads (GET /api/v1/feed), and everything else. All three check
-`GET /readyz`.
-
-The public listener is HTTPS (HTTP only redirects to it); plain HTTP needs the
-sizing's `allow_plain_http`. /metrics is never served through the ALB: every task
-serves its metrics on `METRICS_PORT`, which only the monitoring security group
-reaches, and the listener answers 404 for the path besides.
+One chirp image runs every role; the command picks it. The gateway service registers
+with the balancer's three target groups. Every task serves its metrics on
+`METRICS_PORT`, which only the monitoring security group reaches.
 """
 
 from __future__ import annotations
@@ -24,17 +17,12 @@ from chirp.infra.provision.aws.iam import TaskRoles, allow
 from chirp.infra.provision.aws.roles import GATEWAY, GATEWAY_PORT, METRICS_PORT, WORKERS
 from chirp.infra.provision.aws.sizing import AwsSizing, ServiceSizing
 
-HEALTH_CHECK_PATH = "/readyz"
-WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-FEED_PATH = "/api/v1/feed*"
-TARGET_GROUPS = ("writes", "feed", "other")
 BOOTSTRAP = "bootstrap"
-HIDDEN_PATHS = ("/metrics", "/metrics/*")
 
 
 @dataclass
 class ServicesArgs:
-    """Sizes, what every task is told, and where the tasks and the ALB live."""
+    """Sizes, what every task is told and may do, and where the tasks live."""
 
     sizing: AwsSizing
     environment: Mapping[str, pulumi.Input[str]]
@@ -44,23 +32,23 @@ class ServicesArgs:
     key_arns: Sequence[pulumi.Input[str]]
     """Customer-managed KMS keys of those secrets."""
     table_arns: Sequence[pulumi.Input[str]]
+    distribution_arn: pulumi.Input[str]
+    """The CloudFront distribution the gateways and the edge purger invalidate."""
+    media_bucket_arn: pulumi.Input[str]
+    """The S3 bucket the gateways put media in and the edge purger deletes it from."""
     roles: TaskRoles
-    vpc_id: pulumi.Input[str]
-    public_subnet_ids: Sequence[pulumi.Input[str]]
+    target_groups: Mapping[str, aws.lb.TargetGroup]
+    """The ALB's target groups every gateway task registers with."""
     private_subnet_ids: Sequence[pulumi.Input[str]]
-    alb_security_group_id: pulumi.Input[str]
     gateway_security_group_id: pulumi.Input[str]
     worker_security_group_id: pulumi.Input[str]
 
 
 class Services(pulumi.ComponentResource):
-    """The ECS cluster, its services and the load balancer in front of the gateways."""
+    """The ECS cluster and its services."""
 
     cluster_name: pulumi.Output[str]
     services: dict[str, aws.ecs.Service]
-    load_balancer_arn_suffix: pulumi.Output[str]
-    target_group_arn_suffixes: dict[str, pulumi.Output[str]]
-    api_url: pulumi.Output[str]
     bootstrap_task_definition_arn: pulumi.Output[str]
     image_repository_url: pulumi.Output[str] | None
     """The ECR repository created for the chirp image; None when the sizing names an image."""
@@ -85,14 +73,13 @@ class Services(pulumi.ComponentResource):
         self._image = self._image_uri()
         self._grant()
 
-        target_groups = self._load_balancer()
         self.services = {
             GATEWAY: self._service(
                 GATEWAY,
                 args.sizing.gateway,
                 ["python", "-m", "chirp.stack.run", "gateway", "--port", str(GATEWAY_PORT)],
                 cluster,
-                target_groups,
+                args.target_groups,
             )
         }
         for worker in WORKERS:
@@ -103,7 +90,7 @@ class Services(pulumi.ComponentResource):
             BOOTSTRAP, ServiceSizing(), ["python", "-m", "chirp.stack.bootstrap"]
         )
         self.bootstrap_task_definition_arn = bootstrap.arn
-        self.register_outputs({"cluster_name": self.cluster_name, "api_url": self.api_url})
+        self.register_outputs({"cluster_name": self.cluster_name})
 
     def _image_uri(self) -> pulumi.Input[str]:
         sizing = self._args.sizing
@@ -124,7 +111,9 @@ class Services(pulumi.ComponentResource):
         return pulumi.Output.concat(repository.repository_url, ":", sizing.image_tag)
 
     def _grant(self) -> None:
-        """The execution role reads the task secrets; the task role uses the tables."""
+        """The execution role reads the task secrets; the task role uses the tables, puts
+        and deletes media objects, and invalidates the edge's cache (a purge, see
+        stack/edge/purge.py)."""
         args = self._args
         roles = args.roles
         allow(
@@ -155,131 +144,22 @@ class Services(pulumi.ComponentResource):
             ],
             self,
         )
-
-    def _load_balancer(self) -> dict[str, aws.lb.TargetGroup]:
-        args = self._args
-        child = pulumi.ResourceOptions(parent=self)
-        alb = aws.lb.LoadBalancer(
-            f"{self._name}-alb",
-            load_balancer_type="application",
-            internal=False,
-            subnets=list(args.public_subnet_ids),
-            security_groups=[args.alb_security_group_id],
-            drop_invalid_header_fields=True,
-            opts=child,
-        )
-        groups = {
-            kind: aws.lb.TargetGroup(
-                f"{self._name}-{kind}",
-                port=GATEWAY_PORT,
-                protocol="HTTP",
-                target_type="ip",
-                vpc_id=args.vpc_id,
-                deregistration_delay=30,
-                health_check=aws.lb.TargetGroupHealthCheckArgs(
-                    path=HEALTH_CHECK_PATH,
-                    matcher="200",
-                    # The ALB's shortest interval; a gateway is out after two misses.
-                    interval=5,
-                    timeout=2,
-                    healthy_threshold=2,
-                    unhealthy_threshold=2,
-                ),
-                opts=child,
-            )
-            for kind in TARGET_GROUPS
-        }
-        listener = self._listener(alb, groups["other"])
-        rules = {
-            "writes": aws.lb.ListenerRuleConditionArgs(
-                http_request_method=aws.lb.ListenerRuleConditionHttpRequestMethodArgs(
-                    values=list(WRITE_METHODS)
-                )
-            ),
-            "feed": aws.lb.ListenerRuleConditionArgs(
-                path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=[FEED_PATH])
-            ),
-        }
-        for priority, (kind, condition) in enumerate(rules.items(), start=10):
-            aws.lb.ListenerRule(
-                f"{self._name}-{kind}",
-                listener_arn=listener.arn,
-                priority=priority,
-                conditions=[condition],
-                actions=[
-                    aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=groups[kind].arn)
-                ],
-                opts=child,
-            )
-        self.load_balancer_arn_suffix = alb.arn_suffix
-        self.target_group_arn_suffixes = {kind: tg.arn_suffix for kind, tg in groups.items()}
-        scheme = "https" if args.sizing.certificate_arn else "http"
-        self.api_url = pulumi.Output.concat(scheme, "://", alb.dns_name)
-        return groups
-
-    def _listener(self, alb: aws.lb.LoadBalancer, default: aws.lb.TargetGroup) -> aws.lb.Listener:
-        sizing = self._args.sizing
-        sizing.require_public_tls()
-        forward = [aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=default.arn)]
-        if not sizing.certificate_arn:  # plain HTTP, asked for by name
-            listener = self._http_listener(alb, forward)
-        else:
-            redirect = aws.lb.ListenerDefaultActionArgs(
-                type="redirect",
-                redirect=aws.lb.ListenerDefaultActionRedirectArgs(
-                    protocol="HTTPS", port="443", status_code="HTTP_301"
-                ),
-            )
-            self._http_listener(alb, [redirect])
-            listener = aws.lb.Listener(
-                f"{self._name}-https",
-                load_balancer_arn=alb.arn,
-                port=443,
-                protocol="HTTPS",
-                ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06",
-                certificate_arn=sizing.certificate_arn,
-                default_actions=forward,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-        self._hide_metrics(listener)
-        return listener
-
-    def _http_listener(
-        self, alb: aws.lb.LoadBalancer, actions: list[aws.lb.ListenerDefaultActionArgs]
-    ) -> aws.lb.Listener:
-        return aws.lb.Listener(
-            f"{self._name}-http",
-            load_balancer_arn=alb.arn,
-            port=80,
-            protocol="HTTP",
-            default_actions=actions,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-
-    def _hide_metrics(self, listener: aws.lb.Listener) -> None:
-        """Answer 404 for /metrics at the edge, before any rule forwards it."""
-        aws.lb.ListenerRule(
-            f"{self._name}-no-metrics",
-            listener_arn=listener.arn,
-            priority=1,
-            conditions=[
-                aws.lb.ListenerRuleConditionArgs(
-                    path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(
-                        values=list(HIDDEN_PATHS)
-                    )
+        allow(
+            f"{self._name}-media",
+            roles.task,
+            [
+                (
+                    ["s3:PutObject", "s3:DeleteObject"],
+                    [pulumi.Output.concat(args.media_bucket_arn, "/*")],
                 )
             ],
-            actions=[
-                aws.lb.ListenerRuleActionArgs(
-                    type="fixed-response",
-                    fixed_response=aws.lb.ListenerRuleActionFixedResponseArgs(
-                        content_type="application/json",
-                        status_code="404",
-                        message_body='{"error": {"code": "not_found", "message": "not found"}}',
-                    ),
-                )
-            ],
-            opts=pulumi.ResourceOptions(parent=self),
+            self,
+        )
+        allow(
+            f"{self._name}-purge",
+            roles.task,
+            [(["cloudfront:CreateInvalidation"], [args.distribution_arn])],
+            self,
         )
 
     def _task_definition(

@@ -1,8 +1,8 @@
 """How big the AWS deployment is: `AwsSizing`, read from a JSON or YAML file.
 
 `chirp simulate capacity --emit-pulumi-config FILE` writes that file (schema
-`chirp.sizing/v1`, translated by `infra.aws.plan_sizing`); without one every
-size is the seed's "Component Sizing" (the design review the capacity model checks). The
+`chirp.sizing/v1`, translated by `chirp.infra.provision.aws.plan_sizing`); without one every
+size is the design review's "Component Sizing" (docs/simulation.md). The
 default location is `<run dir>/aws-sizing.json` (or `.yaml`/`.yml`). A file
 may also use this module's own keys directly, alone or beside the
 simulation's. Missing keys take their defaults and unknown keys are ignored.
@@ -93,8 +93,8 @@ class KafkaSizing(_Section):
 
 class RedisSizing(_Section):
     """ElastiCache: one primary and its replicas with automatic failover (see
-    `infra.aws.cache` for why not cluster mode). `shards` is what was asked for, the
-    seed's feed cluster of 10; the deployment runs one, and says so."""
+    `chirp.infra.provision.aws.cache` for why not cluster mode). `shards` is what was asked for, the
+    design review's feed cluster of 10; the deployment runs one, and says so."""
 
     node_type: str = "cache.r6g.2xlarge"
     shards: int = Field(default=10, ge=1, le=500)
@@ -191,6 +191,7 @@ _WORKER_DEFAULTS: dict[str, dict[str, int]] = {
     "trending": {"min_tasks": 3, "max_tasks": 30, "cpu": 512, "memory_mb": 1024},
     "notify": {"min_tasks": 3, "max_tasks": 30, "cpu": 512, "memory_mb": 1024},
     "analytics": {"min_tasks": 3, "max_tasks": 30, "cpu": 512, "memory_mb": 1024},
+    "edge-purger": {"min_tasks": 1, "max_tasks": 10, "cpu": 512, "memory_mb": 1024},
 }
 
 
@@ -319,14 +320,14 @@ def _read(path: Path) -> Any:
         except yaml.YAMLError as error:
             raise ConfigError(
                 f"{path} is not valid YAML ({str(error).splitlines()[0]}); fix it, or delete it "
-                "to use the seed's sizes"
+                "to use the design review's sizes"
             ) from error
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise ConfigError(
             f"{path} is not valid JSON ({error.msg} at line {error.lineno}, column "
-            f"{error.colno}); fix it, or delete it to use the seed's sizes"
+            f"{error.colno}); fix it, or delete it to use the design review's sizes"
         ) from error
 
 

@@ -1,7 +1,8 @@
 """The compose provider: chirp's stack as Docker Compose services.
 
-`docker-compose.yml` at the repository root holds the services; this package
-feeds it chirp's settings and runs it.
+`docker-compose.yml` at the repository root holds the services (an installed chirp
+ships it and stages it under the run directory, see `project`); this package feeds it
+chirp's settings and runs it.
 """
 
 from chirp.infra.provision.compose.env import compose_env, settings_env, write_env_file

@@ -4,8 +4,10 @@ The compose file has no defaults of its own (`${VAR:?}` everywhere), so these
 values are the only source of its ports, versions, heaps and passwords. They are
 written to `<run dir>/compose.env` (mode 600), which is both the `--env-file`
 compose interpolates from and the `env_file` every chirp container loads, so the
-containers run with the same settings as the host's chirp. The passwords are the
-run directory's (`stack.secrets`), made at the first `up`.
+containers run with the same settings as the host's chirp. The passwords and the
+object store's S3 keys are the run directory's (`stack.secrets`, `stack.objectstore`),
+made at the first `up`. Beside it goes the edge's VCL, rendered as the local
+provider renders it but with the servers' in-network names.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from pydantic import BaseModel
 
 from chirp.core.errors import ConfigError
 from chirp.core.settings import Settings
+from chirp.infra.provision.compose import project
 from chirp.infra.provision.local.stackproc import WORKER_ROLES
-from chirp.stack import secrets
+from chirp.infra.provision.local.vcl import EdgeConfig, render_vcl
+from chirp.stack import objectstore, secrets
 
 COMPOSE_GATEWAYS = 2
 """docker-compose.yml names its gateways gateway-1 and gateway-2."""
@@ -28,6 +32,13 @@ COMPOSE_POSTGRES_REPLICAS = 1
 """docker-compose.yml runs one read replica, postgres-replica."""
 COMPOSE_SENTINELS = ("sentinel-1", "sentinel-2", "sentinel-3")
 """Published on `sentinel_base_port` + position, as the local Sentinels listen."""
+OBJECTSTORE_PORT = 8333
+"""SeaweedFS's S3 port inside its container, published on `objectstore_base_port`."""
+LB_PORT = 8080
+"""HAProxy's port inside its container: the edge's API backend."""
+PRIVATE_NETWORKS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+"""Where the compose network's addresses come from: the gateways and the edge purger
+purge from there, and the host's own purges arrive from its bridge gateway."""
 
 # What belongs to one place or process: host paths and addresses, and the id a
 # process stamps into tweet ids. Where chirp runs elsewhere they are set there.
@@ -43,6 +54,8 @@ _LOCAL_ONLY_FIELDS = frozenset(
         "dynamodb_host",
         "kafka_host",
         "opensearch_host",
+        "objectstore_host",
+        "edge_host",
         "postgres_replica_hosts",
         "sentinel_hosts",
     }
@@ -52,6 +65,27 @@ _LOCAL_ONLY_FIELDS = frozenset(
 def env_file_path(settings: Settings) -> Path:
     """Where the compose env file lives for this stack."""
     return settings.run_dir.resolve() / "compose.env"
+
+
+def vcl_path(settings: Settings) -> Path:
+    """Where the edge's VCL is written for the Varnish container to mount."""
+    return settings.run_dir.resolve() / "compose-edge.vcl"
+
+
+def edge_config(settings: Settings) -> EdgeConfig:
+    """The local provider's edge, pointed at HAProxy and SeaweedFS by service name."""
+    return EdgeConfig(
+        host="haproxy",
+        api_port=LB_PORT,
+        objectstore_host="objectstore",
+        objectstore_port=OBJECTSTORE_PORT,
+        bucket=settings.objectstore_bucket,
+        purgers=("127.0.0.1", *PRIVATE_NETWORKS),
+    )
+
+
+def edge_vcl(settings: Settings) -> str:
+    return render_vcl(edge_config(settings))
 
 
 def opensearch_image_tag(version: str) -> str:
@@ -87,9 +121,15 @@ def compose_env(settings: Settings) -> dict[str, str]:
         env[variable] = str(settings.worker_metrics_base_port + position)
     env["CHIRP_OPENSEARCH_IMAGE_TAG"] = opensearch_image_tag(settings.opensearch_version)
     env["CHIRP_ENV_FILE"] = str(env_file_path(settings))
+    env["CHIRP_EDGE_VCL"] = str(vcl_path(settings))
+    # Media URLs the gateways hand out are fetched by clients on this host.
+    env["CHIRP_EDGE_URL"] = settings.edge_base_url
     made = secrets.ensure(settings)
     env["CHIRP_POSTGRES_PASSWORD"] = made.postgres_password or ""
     env["CHIRP_REDIS_PASSWORD"] = made.redis_password or ""
+    keys = objectstore.ensure_credentials(settings)
+    env["CHIRP_OBJECTSTORE_ACCESS_KEY"] = keys.access_key
+    env["CHIRP_OBJECTSTORE_SECRET_KEY"] = keys.secret_key
     return env
 
 
@@ -107,9 +147,12 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 def write_env_file(settings: Settings) -> Path:
-    """Write the compose env file under the run directory and return its path."""
+    """Write the compose env file and the edge's VCL under the run directory, and stage
+    an installed chirp's compose project there; the env file's path."""
     path = env_file_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
+    vcl_path(settings).write_text(edge_vcl(settings))
+    project.stage(path.parent)
     lines = [f"{key}={_quote(value)}" for key, value in sorted(compose_env(settings).items())]
     header = "# Written by chirp from its settings; edits are overwritten.\n"
     path.write_text(header + "\n".join(lines) + "\n")

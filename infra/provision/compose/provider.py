@@ -12,14 +12,18 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 
 from chirp.core.errors import ComponentFailed, MissingDependency
 from chirp.core.settings import Settings
 from chirp.infra.provision.compose.env import COMPOSE_GATEWAYS, COMPOSE_SENTINELS, write_env_file
+from chirp.infra.provision.compose.project import PACKAGE_ROOT, project_dir
+from chirp.stack import objectstore
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = PACKAGE_ROOT
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
+"""In a checkout; an installed chirp runs a staged copy (`project`)."""
 DATA_SERVICES = (
     "kafka",
     "redis",
@@ -29,6 +33,7 @@ DATA_SERVICES = (
     "postgres",
     "postgres-replica",
     "opensearch",
+    "objectstore",
 )
 """Started and healthy before the bootstrap runs; every chirp container waits for them."""
 
@@ -55,6 +60,7 @@ def compose_up(settings: Settings, console: Console) -> None:
         ["up", "--detach", "--wait", "--wait-timeout", str(wait_s), *DATA_SERVICES],
         timeout=up_timeout,
     )
+    _ensure_media_bucket(settings)
     console.print("[bold]compose:[/] creating schema, tables, topics and indices")
     _compose(
         docker,
@@ -113,14 +119,16 @@ def require_docker() -> str:
 
 
 def compose_command(docker: str, env_file: Path, profiles: tuple[str, ...] = ()) -> list[str]:
-    """The `docker compose` prefix every call uses: this repo's file and the settings' env."""
+    """The `docker compose` prefix every call uses: the project's file and the settings' env
+    (the env file is in the run directory, which holds the staged project if any)."""
+    project = project_dir(env_file.parent)
     command = [
         docker,
         "compose",
         "--file",
-        str(COMPOSE_FILE),
+        str(project / "docker-compose.yml"),
         "--project-directory",
-        str(REPO_ROOT),
+        str(project),
         "--env-file",
         str(env_file),
     ]
@@ -151,6 +159,18 @@ def _compose(
         )
 
 
+def _ensure_media_bucket(settings: Settings) -> None:
+    """The bucket and its read-by-key policy, through the published S3 port, as the
+    local provider makes them."""
+    try:
+        client = objectstore.s3_client(settings)
+        objectstore.ensure_bucket(client, settings.objectstore_bucket)
+    except (BotoCoreError, ClientError) as error:
+        raise ComponentFailed(
+            "objectstore", f"could not create the bucket {settings.objectstore_bucket}: {error}"
+        ) from error
+
+
 def _succeeds(command: list[str]) -> bool:
     """Whether a quick probe command exits 0 (a hang counts as failure)."""
     try:
@@ -164,6 +184,8 @@ def _print_endpoints(settings: Settings, console: Console) -> None:
     host = settings.host
     console.print(f"[bold]compose:[/] API       http://{host}:{settings.lb_port}")
     console.print(f"[bold]compose:[/] LB stats  http://{host}:{settings.lb_stats_port}/stats")
+    console.print(f"[bold]compose:[/] edge      {settings.edge_base_url}")
+    console.print(f"[bold]compose:[/] S3        {settings.objectstore_endpoint}")
     for number in range(1, COMPOSE_GATEWAYS + 1):
         port = settings.gateway_base_port + number - 1
         console.print(f"[bold]compose:[/] gateway-{number} http://{host}:{port}")

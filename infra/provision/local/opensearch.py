@@ -1,4 +1,4 @@
-"""OpenSearch (the seed's Elasticsearch) as one embedded node from the codelibs runner."""
+"""OpenSearch (the design review's Elasticsearch) as one embedded node from the codelibs runner."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The stack's own processes: gateways, the relay and the Kafka workers.
 
-They are started by command (`python -m stack.run ROLE --port N`), never imported,
+They are started by command (`python -m chirp.stack.run ROLE --port N`), never imported,
 and get their settings through the same `CHIRP_*` environment as everything else.
 """
 
@@ -29,7 +29,7 @@ WORKER_ROLES = (
 
 @dataclass
 class StackProcess(Component):
-    """One `python -m stack.run` process; a subclass says which role and port."""
+    """One `python -m chirp.stack.run` process; a subclass says which role and port."""
 
     name: ClassVar[str] = "stack"
     probe_path: ClassVar[str] = "/metrics"

@@ -3,7 +3,8 @@
 `/media/<key>` goes to the object store's bucket and is kept a year (keys are never
 reused); `/api/v1/...` goes to HAProxy, and anonymous GETs are kept as long as the
 gateway's Cache-Control allows. Requests with credentials and personal routes pass
-through uncached. PURGE (one URL) and BAN (a URL prefix) come only from 127.0.0.1.
+through uncached. PURGE (one URL) and BAN (a URL prefix) come only from the purgers'
+networks: 127.0.0.1 locally, the compose network's private ranges in Docker.
 """
 
 from __future__ import annotations
@@ -21,9 +22,17 @@ class EdgeConfig:
     objectstore_host: str
     objectstore_port: int
     bucket: str
+    purgers: tuple[str, ...] = ("127.0.0.1",)
+    """Addresses or CIDR networks whose PURGE and BAN are obeyed."""
+
+
+def _acl_entry(network: str) -> str:
+    address, _, bits = network.partition("/")
+    return f'"{address}"/{bits};' if bits else f'"{address}";'
 
 
 def render_vcl(config: EdgeConfig) -> str:
+    purgers = "\n    ".join(_acl_entry(network) for network in config.purgers)
     return f"""\
 vcl 4.1;
 
@@ -42,13 +51,13 @@ backend media {{
 }}
 
 acl purgers {{
-    "127.0.0.1";
+    {purgers}
 }}
 
 sub vcl_recv {{
     if (req.method == "PURGE" || req.method == "BAN") {{
         if (client.ip !~ purgers) {{
-            return (synth(403, "purge only from 127.0.0.1"));
+            return (synth(403, "purge only from the stack"));
         }}
         if (req.method == "PURGE") {{
             return (purge);

@@ -1,4 +1,4 @@
--- Users and the follow graph (DESIGN.md section 4).
+-- Users and the follow graph (docs/data-model.md).
 CREATE TABLE users (
     id              BIGINT PRIMARY KEY,
     username        TEXT NOT NULL UNIQUE,

@@ -1,4 +1,4 @@
--- Per-minute activity counts from the analytics worker (DESIGN.md section 5, issue 3).
+-- Per-minute activity counts from the analytics worker (docs/data-model.md).
 CREATE TABLE analytics_minutes (
     minute       TIMESTAMPTZ PRIMARY KEY,
     tweets       BIGINT NOT NULL DEFAULT 0,
