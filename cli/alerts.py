@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from chirp.infra.provision.local.prometheus import label_text
+from chirp.core.observe import label_text
 
 SEVERITY_STYLE = {"warning": "yellow", "critical": "red", "page": "bold magenta"}
 

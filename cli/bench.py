@@ -18,12 +18,14 @@ from rich.table import Table
 
 from chirp.cli.console import err, out
 from chirp.cli.load import JsonOption, run_guarded
+from chirp.cli.options import from_setting
 from chirp.core.settings import get_settings
 
 _VERDICT_STYLE = {"PASS": "green", "FAIL": "red"}
 
 
 def bench(
+    *,
     quick: Annotated[
         bool,
         typer.Option(
@@ -34,15 +36,15 @@ def bench(
     ] = False,
     workers: Annotated[
         int | None,
-        typer.Option(
+        from_setting(
+            "load_workers",
             "--workers",
             min=1,
             max=64,
-            envvar="CHIRP_LOAD_WORKERS",
             help="Load generator processes behind a Locust master (default: one per CPU). "
             "Not the stack's fan-out workers, which the JSON counts apart.",
         ),
-    ] = None,
+    ],
     work_dir: Annotated[
         Path | None,
         typer.Option(

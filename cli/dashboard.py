@@ -1,15 +1,17 @@
 """`chirp status --watch`: a live dashboard of the running stack, refreshed every second.
 
 Each second it scrapes every gateway, the relay and the workers, keeps the last
-ten seconds of scrapes, and shows what `chirp.infra.provision.local.live` makes of them, with the
-alerts of chirp's Prometheus when it runs. Ctrl-C ends it.
+ten seconds of scrapes, and shows what `chirp.infra.provision.local.live` makes of them,
+with the alerts of chirp's Prometheus when it runs. Ctrl-C ends it. The first frame, from
+one scrape, shows the figures since each process started: what `chirp status` prints
+(`figures_line`), from the same functions.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from rich.console import Console, Group, RenderableType
@@ -17,19 +19,20 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from chirp.core.observe import Alert
 from chirp.core.settings import Settings
 from chirp.infra.provision.local import provider
-from chirp.infra.provision.local.figures import scrape
+from chirp.infra.provision.local.figures import Figures, take_scrape
 from chirp.infra.provision.local.live import (
     LAG_TARGET,
     LagState,
     LiveFigures,
     PartitionLag,
-    Sample,
+    RouteFigures,
     Scrape,
+    group_lags,
     live_figures,
 )
-from chirp.infra.provision.local.prometheus import Alert, ScrapeTarget
 
 REFRESH_S = 1.0
 WINDOW_S = 10.0
@@ -67,7 +70,7 @@ def watch(settings: Settings, console: Console) -> None:
             while True:
                 started = time.monotonic()
                 alerts = pool.submit(provider.alerts, settings)
-                window.append(_scrape_all(pool, settings.host, targets))
+                window.append(take_scrape(settings.host, targets, pool))
                 while window[-1].at - window[0].at > WINDOW_S:
                     window.popleft()
                 live.update(
@@ -106,23 +109,6 @@ def render(
     )
 
 
-def _scrape_all(pool: ThreadPoolExecutor, host: str, targets: list[ScrapeTarget]) -> Scrape:
-    futures: dict[str, Future[list[Sample]]] = {
-        t.component: pool.submit(_samples, f"http://{host}:{t.port}/metrics") for t in targets
-    }
-    at = time.monotonic()
-    # A process that answers always has samples (its own process metrics): empty is silence.
-    answers = {name: future.result() for name, future in futures.items()}
-    return Scrape(at=at, targets={name: s for name, s in answers.items() if s})
-
-
-def _samples(url: str) -> list[Sample]:
-    try:
-        return scrape(url)
-    except Exception:  # a process dying mid-answer fails in many ways; all mean silence
-        return []
-
-
 def _down(settings: Settings) -> list[str]:
     return [c.name for c in provider.components(settings) if provider.running(c) is None]
 
@@ -137,12 +123,34 @@ def _header(down: list[str], answered: int, scraped: int) -> Text:
     return line
 
 
+def figures_line(figures: Figures) -> str:
+    """`chirp status`'s figures, worded and rounded as the dashboard shows them."""
+    lag = ", ".join(f"{group} {lag:,}" for group, lag in figures.consumer_lag.items())
+    p99_s = None if figures.feed_read_p99_ms is None else figures.feed_read_p99_ms / 1000
+    return (
+        f"consumer lag: {lag or '-'}\n"
+        f"feed cache hit rate {_percent(figures.feed_cache_hit_rate)}"
+        f" · feed read p99 {_ms(p99_s)} ms"
+        f" · edge hit ratio {_percent(figures.edge_hit_ratio)}"
+        " (since each process started)"
+    )
+
+
 def _requests(figures: LiveFigures) -> RenderableType:
-    title = f"requests, last {figures.rate_span_s:.0f} s"
+    title = f"requests, {_span(figures)}"
     if not figures.routes:
         return Text(f"{title}: no API traffic", style="dim")
     table = Table(title=title, title_justify="left")
-    for column in ("method", "route", "req/s", "p50 ms", "p99 ms", "5xx"):
+    # Since start there is no rate (when each gateway started is not scraped): the count.
+    counted = figures.rate_span_s <= 0
+    for column in (
+        "method",
+        "route",
+        "requests" if counted else "req/s",
+        "p50 ms",
+        "p99 ms",
+        "5xx",
+    ):
         table.add_column(column, justify="left" if column in ("method", "route") else "right")
     for route in figures.routes:
         target = _P99_TARGETS_S.get((route.method, route.route))
@@ -150,7 +158,7 @@ def _requests(figures: LiveFigures) -> RenderableType:
         table.add_row(
             route.method,
             route.route,
-            f"{route.rate_per_s:.1f}",
+            _amount(route, counted),
             _ms(route.p50_s),
             Text(_ms(route.p99_s), style="red" if late else ""),
             _percent(route.error_ratio),
@@ -167,6 +175,8 @@ def _ratios(figures: LiveFigures) -> Text:
     line.append(_percent(hits), style="red" if hits is not None and hits < _CACHE_TARGET else "")
     line.append(" (target > 85%) · fan-out lag p99 ")
     line.append(_ms(figures.fanout_lag_p99_s) + " ms")
+    if figures.rate_span_s <= 0:
+        line.append(f" ({_span(figures)})", style="dim")
     return line
 
 
@@ -182,11 +192,12 @@ def _lags(lags: list[PartitionLag]) -> RenderableType:
     groups: dict[str, list[PartitionLag]] = {}
     for partition in lags:
         groups.setdefault(partition.group, []).append(partition)
-    for group, partitions in groups.items():
+    for group, total in group_lags(lags).items():
+        partitions = groups[group]
         worst = min((p.state for p in partitions), key=_WORST_FIRST.index)
         table.add_row(
             group,
-            f"{sum(p.lag for p in partitions):,}",
+            f"{total:,}",
             Text(worst.value, style=_STATE_STYLE[worst]),
             _partitions(partitions),
         )
@@ -255,6 +266,18 @@ def _since(active_at: str | None) -> str:
     except ValueError:
         return "-"
     return f"{started.astimezone():%H:%M:%S}"
+
+
+def _amount(route: RouteFigures, counted: bool) -> str:
+    if counted or route.rate_per_s is None:
+        return f"{route.requests:,.0f}"
+    return f"{route.rate_per_s:.1f}"
+
+
+def _span(figures: LiveFigures) -> str:
+    if figures.rate_span_s <= 0:
+        return "since each process started"
+    return f"last {figures.rate_span_s:.0f} s"
 
 
 def _ms(seconds: float | None) -> str:

@@ -19,9 +19,10 @@ from rich.markup import escape
 
 from chirp.cli.alerts import print_alerts
 from chirp.cli.console import err, fail, out
-from chirp.core.errors import ChirpError
+from chirp.cli.options import from_setting
+from chirp.core.errors import ChirpError, ScenarioError
 from chirp.core.settings import get_settings
-from chirp.scenarios import ScenarioError, available, load_scenario
+from chirp.scenarios import available, load_scenario
 
 _PROGRESS_EVERY_S = 10.0
 _LOG_WIDTH = 132
@@ -34,6 +35,7 @@ _GENERATOR = "Generator"
 
 
 def load(
+    *,
     scenario: Annotated[
         str,
         typer.Argument(
@@ -125,39 +127,39 @@ def load(
     ] = False,
     workers: Annotated[
         int | None,
-        typer.Option(
+        from_setting(
+            "load_workers",
             "--workers",
             min=0,
             max=64,
-            envvar="CHIRP_LOAD_WORKERS",
-            help="Generator worker processes (Locust master + N workers); 0 runs the users in "
-            "this process.",
+            help="Generator worker processes (Locust master + N workers); 0 (or unset) runs "
+            "the users in this process.",
             rich_help_panel=_GENERATOR,
         ),
-    ] = 0,
+    ],
     expect_workers: Annotated[
         int,
-        typer.Option(
+        from_setting(
+            "load_expect_workers",
             "--expect-workers",
             min=0,
             max=256,
-            envvar="CHIRP_LOAD_EXPECT_WORKERS",
             help="Generator workers on other hosts to wait for (`chirp load-worker --master "
             "...`), besides the --workers started here.",
             rich_help_panel=_GENERATOR,
         ),
-    ] = 0,
+    ],
     master_bind: Annotated[
         str,
-        typer.Option(
+        from_setting(
+            "load_master_bind",
             "--master-bind",
             metavar="HOST[:PORT]",
-            envvar="CHIRP_LOAD_MASTER_BIND",
             help="Where the Locust master listens for workers (port 5557 when remote workers "
             "are expected). Its protocol has no authentication: bind a private address.",
             rich_help_panel=_GENERATOR,
         ),
-    ] = "127.0.0.1",
+    ],
     web: Annotated[
         bool,
         typer.Option(

@@ -12,30 +12,34 @@ import typer
 from rich.markup import escape
 
 from chirp.cli.console import err, fail
+from chirp.cli.options import from_setting
 from chirp.core.errors import ChirpError
 
 
 def load_worker(
     master: Annotated[
-        str,
-        typer.Option(
+        str | None,
+        from_setting(
+            "load_master",
             "--master",
             metavar="HOST:PORT",
-            envvar="CHIRP_LOAD_MASTER",
             help="The master's address: where `chirp load --expect-workers N "
             "--master-bind HOST:PORT` listens.",
         ),
     ],
     target: Annotated[
         str | None,
-        typer.Option(
-            envvar="CHIRP_LOAD_TARGET",
+        from_setting(
+            "load_target",
+            "--target",
             help="Base URL of the stack as this host reaches it (default: the master's "
             "target, e.g. http://127.0.0.1:8080, which only the master's host may reach).",
         ),
-    ] = None,
+    ],
 ) -> None:
     """Join a load master, run the virtual users it assigns, report to it until it quits."""
+    if master is None:
+        fail("give --master HOST:PORT (or set CHIRP_LOAD_MASTER): where the master listens", 2)
     from chirp.loadtests.greenlets import patch_process
 
     patch_process()

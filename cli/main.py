@@ -10,6 +10,7 @@ from rich.markup import escape
 from chirp.cli import (
     bench,
     chaos,
+    config,
     doctor,
     failover,
     load,
@@ -31,6 +32,7 @@ app = typer.Typer(
 )
 stack.register(app)
 doctor.register(app)
+config.register(app)
 seed.register(app)
 load.register(app)
 load_worker.register(app)

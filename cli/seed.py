@@ -19,6 +19,7 @@ from rich.progress import (
 )
 
 from chirp.cli.console import err, fail, out
+from chirp.cli.options import OldSeedOption, pick_random_seed
 from chirp.core.settings import get_settings
 
 
@@ -35,8 +36,9 @@ def seed(
     ] = 5_000,
     reset: Annotated[bool, typer.Option("--reset", help="Empty every store first.")] = False,
     random_seed: Annotated[
-        int, typer.Option("--seed", help="Random seed (same seed, same graph).")
+        int, typer.Option("--random-seed", help="Random seed (same seed, same graph).")
     ] = 42,
+    old_seed: OldSeedOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Bulk-load users, a power-law follow graph, tweets, feeds and search documents.
@@ -54,7 +56,7 @@ def seed(
         avg_follows=avg_follows,
         celebrities=celebrities,
         tweets=tweets,
-        seed=random_seed,
+        seed=pick_random_seed(random_seed, old_seed),
     )
     try:
         spec.validate()

@@ -14,11 +14,11 @@ from rich.table import Table
 
 from chirp.cli import dashboard
 from chirp.cli.console import err, fail, out
+from chirp.cli.options import from_setting
 from chirp.cli.progress import component_progress
+from chirp.core.observe import Alert
 from chirp.core.settings import Settings, get_settings
 from chirp.infra.provision.local import idle, provider
-from chirp.infra.provision.local.figures import Figures
-from chirp.infra.provision.local.prometheus import Alert
 
 
 class Provider(StrEnum):
@@ -32,10 +32,10 @@ YesOption = Annotated[
 ]
 ProviderOption = Annotated[
     Provider,
-    typer.Option(
+    from_setting(
+        "provider",
         "--provider",
         "-p",
-        envvar="CHIRP_PROVIDER",
         help="local: processes on this machine (no Docker); compose: docker compose; "
         "aws: Pulumi on AWS.",
     ),
@@ -43,47 +43,49 @@ ProviderOption = Annotated[
 
 
 def up(
-    provider_name: ProviderOption = Provider.local,
+    provider_name: ProviderOption,
     gateways: Annotated[
         int | None,
-        typer.Option(
+        from_setting(
+            "gateways",
             "--gateways",
             "-g",
             min=1,
             max=16,
-            envvar="CHIRP_GATEWAYS",
-            help="Gateway processes behind HAProxy (default 2).",
+            only_when_set=True,
+            help="Gateway processes behind HAProxy (default: as the last `up` chose, else 2).",
         ),
-    ] = None,
+    ],
     prometheus: Annotated[
         bool | None,
-        typer.Option(
+        from_setting(
+            "prometheus",
             "--prometheus/--no-prometheus",
-            envvar="CHIRP_PROMETHEUS",
             help="Run Prometheus with chirp's alert rules, and the Redis and PostgreSQL "
             "exporters (default: as the last `up` chose, else on).",
         ),
-    ] = None,
+    ],
     pg_replicas: Annotated[
         int | None,
-        typer.Option(
+        from_setting(
+            "postgres_replicas",
             "--pg-replicas",
             min=0,
             max=4,
-            envvar="CHIRP_POSTGRES_REPLICAS",
+            only_when_set=True,
             help="PostgreSQL streaming read replicas (default: as the last `up` chose, else 1).",
         ),
-    ] = None,
+    ],
     profile: Annotated[
         str | None,
-        typer.Option(
+        from_setting(
+            "profile",
             "--profile",
-            envvar="CHIRP_PROFILE",
             help="Settings profile of the stack's processes: 'default', or 'bench' (per-user "
             "limits and fan-out backpressure lifted, so `chirp bench` measures the stack, not "
             "its guards). Default: as the last `up` chose, else 'default'.",
         ),
-    ] = None,
+    ],
     yes: YesOption = False,
 ) -> None:
     """Start the stack, wait until every component passes a real-client probe, print endpoints.
@@ -104,10 +106,11 @@ def up(
 
 
 def down(
+    *,
     purge: Annotated[
         bool, typer.Option("--purge", help="Also delete every component's data and logs.")
     ] = False,
-    provider_name: ProviderOption = Provider.local,
+    provider_name: ProviderOption,
     yes: YesOption = False,
 ) -> None:
     """Stop every process chirp started, by recorded pid. Data is kept unless --purge."""
@@ -226,7 +229,7 @@ def _print_status(as_json: bool, cpu_s: float | None = None) -> None:
         table.add_row(*cells)
     out.print(table)
     out.print(_totals_line(total_rss, usage))
-    out.print(_figures_line(figures))
+    out.print(dashboard.figures_line(figures))
     out.print(_alerts_line(firing))
 
 
@@ -252,17 +255,6 @@ def _role(role: str | None, replication: dict[str, object] | None) -> str:
     if "lag_s" in replication:
         lag += f"/{float(str(replication['lag_s'])):.2f}s"
     return lag
-
-
-def _figures_line(figures: Figures) -> str:
-    lag = ", ".join(f"{group} {lag}" for group, lag in figures.consumer_lag.items()) or "n/a"
-    hit = "n/a" if figures.feed_cache_hit_rate is None else f"{figures.feed_cache_hit_rate:.1%}"
-    p99 = "n/a" if figures.feed_read_p99_ms is None else f"≤{figures.feed_read_p99_ms:.0f} ms"
-    edge = "n/a" if figures.edge_hit_ratio is None else f"{figures.edge_hit_ratio:.1%}"
-    return (
-        f"consumer lag: {lag}\nfeed cache hit rate: {hit} · feed read p99: {p99}"
-        f" · edge hit ratio: {edge}"
-    )
 
 
 def _alerts_line(firing: list[Alert] | None) -> str:

@@ -2,23 +2,38 @@
 
 Every knob reads from a `CHIRP_*` environment variable, then from an optional
 `chirp.toml` in the working directory, then falls back to the default below.
-Nothing else in the project reads `os.environ` for configuration.
+Nothing else in the project reads `os.environ` for configuration. The command
+line's options take their defaults from here too (`chirp config` lists them all,
+with where each value came from); an option given on the command line wins.
+
+Settings marked `exclude=True` steer the `chirp` command on this machine only:
+they are left out of `model_dump()`, so they are neither handed to the stack's
+processes nor part of the schema's fingerprint. Settings marked `repr=False` are
+secrets: never printed.
+
+Not settings: the names chirp writes for docker compose's own `${...}` interpolation
+(`CHIRP_ENV_FILE`, `CHIRP_OPENSEARCH_IMAGE_TAG`, `CHIRP_GATEWAY_<N>_PORT`,
+`CHIRP_SENTINEL_<N>_PORT`), derived from the settings here and read by compose alone.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, TypeAdapter, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from chirp.core.errors import ConfigError
 
 
 class Settings(BaseSettings):
@@ -33,22 +48,31 @@ class Settings(BaseSettings):
         default=Path.home() / ".cache" / "chirp",
         description="Downloaded server jars, shared by stacks",
     )
-    host: str = "127.0.0.1"
+    host: str = Field(
+        default="127.0.0.1", description="the address every local listener binds and clients reach"
+    )
 
-    lb_port: int = 8080
-    lb_stats_port: int = 8404
+    lb_port: int = Field(
+        default=8080, description="HAProxy, the load balancer in front of the gateways"
+    )
+    lb_stats_port: int = Field(default=8404, description="HAProxy's stats page")
     gateway_base_port: int = Field(default=8101, description="gateway N listens on base + N - 1")
-    gateways: int = Field(default=2, ge=1, le=16)
+    gateways: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description="gateway processes behind HAProxy (`chirp up --gateways`)",
+    )
 
-    redis_port: int = 6379
-    postgres_port: int = 5432
+    redis_port: int = Field(default=6379, description="Redis primary")
+    postgres_port: int = Field(default=5432, description="PostgreSQL primary")
     postgres_replicas: int = Field(
         default=1, ge=0, le=4, description="streaming read replicas of PostgreSQL"
     )
     postgres_replica_base_port: int = Field(
         default=5433, description="replica N listens on base + N - 1"
     )
-    redis_replica_port: int = 6380
+    redis_replica_port: int = Field(default=6380, description="Redis replica (with Sentinel)")
     redis_sentinel: bool = Field(
         default=True, description="a Redis replica and three Sentinels that fail over to it"
     )
@@ -56,20 +80,36 @@ class Settings(BaseSettings):
         default=26379, description="the three Sentinels listen on base, base + 1, base + 2"
     )
     redis_master_name: str = Field(default="chirp", description="the name Sentinel monitors")
-    sentinel_down_after_ms: int = 2_000
-    sentinel_failover_timeout_ms: int = 10_000
-    dynamodb_port: int = 8000
-    kafka_port: int = 9092
-    kafka_controller_port: int = 9093
-    opensearch_port: int = 9200
-    opensearch_transport_port: int = 9300
+    sentinel_down_after_ms: int = Field(
+        default=2_000,
+        description="Sentinel deems the primary down after this long without an answer",
+    )
+    sentinel_failover_timeout_ms: int = Field(
+        default=10_000, description="Sentinel's limit on one failover"
+    )
+    dynamodb_port: int = Field(default=8000, description="DynamoDB Local")
+    kafka_port: int = Field(default=9092, description="Kafka broker")
+    kafka_controller_port: int = Field(default=9093, description="Kafka's KRaft controller")
+    opensearch_port: int = Field(default=9200, description="OpenSearch HTTP")
+    opensearch_transport_port: int = Field(default=9300, description="OpenSearch transport")
 
     # Where each data service is reached when it is not on `host` (compose: its service name).
-    redis_host: str | None = None
-    postgres_host: str | None = None
-    dynamodb_host: str | None = None
-    kafka_host: str | None = None
-    opensearch_host: str | None = None
+    redis_host: str | None = Field(
+        default=None,
+        description="where Redis is reached when not on `host` (compose: its service name)",
+    )
+    postgres_host: str | None = Field(
+        default=None, description="where PostgreSQL is reached when not on `host`"
+    )
+    dynamodb_host: str | None = Field(
+        default=None, description="where DynamoDB is reached when not on `host`"
+    )
+    kafka_host: str | None = Field(
+        default=None, description="where Kafka is reached when not on `host`"
+    )
+    opensearch_host: str | None = Field(
+        default=None, description="where OpenSearch is reached when not on `host`"
+    )
     postgres_replica_hosts: str | None = Field(
         default=None, description="replicas as host:port,host:port (compose); else host + ports"
     )
@@ -80,57 +120,92 @@ class Settings(BaseSettings):
         default=5.0, ge=0, description="after a follow write, the writer's reads go to the primary"
     )
 
-    kafka_version: str = "4.1.1"
-    dynamodb_version: str = "2.6.1"
-    opensearch_version: str = "2.19.1.0"
+    kafka_version: str = Field(
+        default="4.1.1", description="Kafka release downloaded into the cache"
+    )
+    dynamodb_version: str = Field(
+        default="2.6.1", description="DynamoDB Local release downloaded into the cache"
+    )
+    opensearch_version: str = Field(
+        default="2.19.1.0", description="OpenSearch release downloaded into the cache"
+    )
     java_home: Path | None = Field(
         default=None, description="JDK for the JVM servers; found when unset"
     )
 
-    kafka_heap_mb: int = 512
-    dynamodb_heap_mb: int = 512
-    opensearch_heap_mb: int = 1024
-    redis_maxmemory_mb: int = 512
+    kafka_heap_mb: int = Field(default=512, description="Kafka's JVM heap")
+    dynamodb_heap_mb: int = Field(default=512, description="DynamoDB Local's JVM heap")
+    opensearch_heap_mb: int = Field(default=1024, description="OpenSearch's JVM heap")
+    redis_maxmemory_mb: int = Field(default=512, description="Redis maxmemory")
 
-    kafka_partitions: int = 6
-    postgres_db: str = "chirp"
-    postgres_user: str = "postgres"
+    kafka_partitions: int = Field(default=6, description="partitions per topic")
+    postgres_db: str = Field(default="chirp", description="PostgreSQL database name")
+    postgres_user: str = Field(default="postgres", description="PostgreSQL user")
 
     worker_metrics_base_port: int = Field(
         default=8201,
         description="worker metrics ports: relay, fanout, search-indexer, ... in order",
     )
-    prometheus_port: int = 9090
-    redis_exporter_port: int = 9121
-    postgres_exporter_port: int = 9187
+    prometheus_port: int = Field(
+        default=9090, description="Prometheus (skip with `chirp up --no-prometheus`)"
+    )
+    redis_exporter_port: int = Field(
+        default=9121, description="the Redis exporter Prometheus scrapes"
+    )
+    postgres_exporter_port: int = Field(
+        default=9187, description="the PostgreSQL exporter Prometheus scrapes"
+    )
 
     node_id: int = Field(default=0, ge=0, le=1023, description="this process's id in tweet ids")
 
     # The stack's behaviour: limits, tiers, caches.
-    feed_max: int = 800
+    feed_max: int = Field(default=800, description="tweet ids kept per home feed")
     push_threshold: int = Field(default=1_000, description="below: push to every follower")
     celebrity_threshold: int = Field(default=100_000, description="above: no push, merged on read")
     active_days: int = Field(
         default=7, description="middle tier pushes to followers active this recently"
     )
-    celeb_max: int = 200
-    tweets_per_hour: int = 100
-    requests_per_hour: int = 1_000
-    max_body_bytes: int = 16_384
-    tweet_cache_ttl_s: int = 600
-    user_cache_ttl_s: int = 600
-    trending_cache_s: int = 60
-    trending_window_s: int = 3_600
+    celeb_max: int = Field(
+        default=200,
+        description="recent tweets read per followed celebrity when a feed is merged on read",
+    )
+    tweets_per_hour: int = Field(default=100, description="posts per user per hour (429 past it)")
+    requests_per_hour: int = Field(
+        default=1_000, description="API requests per user per hour (429 past it)"
+    )
+    max_body_bytes: int = Field(
+        default=16_384, description="largest request body the gateways accept (413 past it)"
+    )
+    tweet_cache_ttl_s: int = Field(
+        default=600, description="how long a tweet stays in the Redis tweet cache"
+    )
+    user_cache_ttl_s: int = Field(
+        default=600, description="how long a user profile stays in the Redis cache"
+    )
+    trending_cache_s: int = Field(
+        default=60, description="how long the trending list is cached (gateway and edge)"
+    )
+    trending_window_s: int = Field(
+        default=3_600, description="the sliding window trending counts hashtags over"
+    )
     backpressure_lag: int = Field(
         default=5_000, description="fan-out lag above which posts get 429"
     )
-    worker_max_attempts: int = 3
+    worker_max_attempts: int = Field(
+        default=3, description="tries per message before a worker gives it up"
+    )
     degraded_max_concurrency: int = Field(
         default=4, description="database reads at once, per gateway"
     )
-    breaker_fail_max: int = 3
-    breaker_reset_s: float = 5.0
-    relay_poll_s: float = 0.05
+    breaker_fail_max: int = Field(
+        default=3, description="Redis failures in a row that open a gateway's circuit breaker"
+    )
+    breaker_reset_s: float = Field(
+        default=5.0, description="how long the breaker stays open before trying Redis again"
+    )
+    relay_poll_s: float = Field(
+        default=0.05, description="the relay's shortest pause between polls while messages arrive"
+    )
 
     trace_sample_ratio: float = Field(
         default=0.01,
@@ -166,23 +241,35 @@ class Settings(BaseSettings):
         default=8333,
         description="S3 on base; its master, volume, filer, admin and gRPC ports up to base + 9",
     )
-    objectstore_host: str | None = None
-    objectstore_bucket: str = "chirp-media"
-    objectstore_access_key: str | None = Field(
-        default=None, description="S3 key; read from the run dir's credentials file when unset"
+    objectstore_host: str | None = Field(
+        default=None, description="where the object store is reached when not on `host`"
     )
-    objectstore_secret_key: str | None = None
+    objectstore_bucket: str = Field(
+        default="chirp-media", description="the bucket media is stored in"
+    )
+    objectstore_access_key: str | None = Field(
+        default=None,
+        repr=False,
+        description="S3 key; read from the run dir's credentials file when unset",
+    )
+    objectstore_secret_key: str | None = Field(
+        default=None, repr=False, description="S3 secret; read with the key when unset"
+    )
+    edge_port: int = Field(
+        default=8088, description="Varnish, the edge cache in front of the API and media"
+    )
+    edge_admin_port: int = Field(default=8087, description="Varnish's admin port")
+    edge_exporter_port: int = Field(
+        default=9131, description="the Varnish exporter Prometheus scrapes"
+    )
     objectstore_local: bool = Field(
         default=True,
         description="SeaweedFS at objectstore_host:objectstore_base_port with these keys; "
         "false: Amazon S3 in aws_region with the AWS credential chain (the task role)",
     )
-    edge_port: int = 8088
     edge_host: str | None = Field(
         default=None, description="where the purgers reach the edge; host when unset"
     )
-    edge_admin_port: int = 8087
-    edge_exporter_port: int = 9131
     edge_cache_mb: int = Field(default=256, ge=16, description="Varnish's malloc storage")
     edge_url: str | None = Field(
         default=None, description="how clients reach the edge; http://host:edge_port when unset"
@@ -190,7 +277,7 @@ class Settings(BaseSettings):
     edge_cloudfront_distribution_id: str | None = Field(
         default=None, description="on AWS: purges become invalidations of this distribution"
     )
-    media_max_bytes: int = 5 * 1024 * 1024
+    media_max_bytes: int = Field(default=5 * 1024 * 1024, description="largest media upload")
     media_per_hour: int = Field(default=100, description="uploads per user per hour")
     media_unused_keep_s: int = Field(
         default=24 * 3600, description="media never attached to a tweet is deleted after this"
@@ -199,8 +286,12 @@ class Settings(BaseSettings):
         default=5, ge=0, description="edge and browser caching of public reads (seconds)"
     )
 
-    start_timeout_s: float = 180.0
-    stop_grace_s: float = 20.0
+    start_timeout_s: float = Field(
+        default=180.0, description="how long `chirp up` waits for a component to pass its probe"
+    )
+    stop_grace_s: float = Field(
+        default=20.0, description="how long `chirp down` waits after SIGTERM before SIGKILL"
+    )
 
     # Off one machine: managed AWS services, node leases, a metrics-only port. The AWS
     # provider sets these in each task (README: "Going to AWS"); the defaults are local.
@@ -221,7 +312,9 @@ class Settings(BaseSettings):
     dynamodb_streams_endpoint_url: str | None = Field(
         default=None, description="off DynamoDB Local: a Streams endpoint other than the region's"
     )
-    opensearch_scheme: Literal["http", "https"] = "http"
+    opensearch_scheme: Literal["http", "https"] = Field(
+        default="http", description="http, or https for a managed OpenSearch"
+    )
     opensearch_aws_sigv4: bool = Field(
         default=False, description="sign OpenSearch requests with the AWS credential chain"
     )
@@ -230,16 +323,26 @@ class Settings(BaseSettings):
         default=None, description="CA bundle for Redis's certificate; else the system's"
     )
     redis_auth_token: str | None = Field(
-        default=None, description="Redis AUTH token (ElastiCache); a secret, never in a file"
+        default=None,
+        repr=False,
+        description="Redis AUTH token (ElastiCache); a secret, never in a file",
     )
     kafka_brokers: str | None = Field(
         default=None, description="bootstrap brokers as host:port,host:port; else kafka_host"
     )
-    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
-    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] | None = None
-    kafka_sasl_username: str | None = None
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT", description="how clients reach the brokers (SASL_SSL on AWS MSK)"
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] | None = Field(
+        default=None, description="SASL mechanism when the protocol uses SASL"
+    )
+    kafka_sasl_username: str | None = Field(
+        default=None, description="SASL user name (its password is kafka_sasl_password)"
+    )
     kafka_sasl_password: str | None = Field(
-        default=None, description="a secret: from Secrets Manager in the task, never in a file"
+        default=None,
+        repr=False,
+        description="a secret: from Secrets Manager in the task, never in a file",
     )
     kafka_ssl_ca_file: Path | None = Field(
         default=None, description="CA bundle for the brokers' certificates; else the system's"
@@ -305,6 +408,89 @@ class Settings(BaseSettings):
     max_mentions: int = Field(default=10, ge=1, description="mentions kept per tweet")
     replication_lag_refresh_s: float = Field(
         default=10.0, gt=0, description="how often a gateway reads replication lag"
+    )
+
+    # The command line's own defaults (`exclude=True`: this machine's `chirp` only).
+    provider: Literal["local", "compose", "aws"] = Field(
+        default="local",
+        exclude=True,
+        description="where `chirp up`, `down`, `status` and `logs` act: processes on this "
+        "machine, docker compose, or Pulumi on AWS (--provider)",
+    )
+    prometheus: bool | None = Field(
+        default=None,
+        exclude=True,
+        description="`chirp up` runs Prometheus and the exporters; unset: as the last "
+        "`up` chose, else on (--prometheus/--no-prometheus)",
+    )
+    profile: str | None = Field(
+        default=None,
+        exclude=True,
+        description="settings profile `chirp up` gives the stack's processes; unset: as the "
+        "last `up` chose, else 'default' (--profile)",
+    )
+    load_scenario: str = Field(
+        default="mixed",
+        exclude=True,
+        description="the scenario plain `locust -f loadtests/locustfile.py` runs",
+    )
+    load_workers: int | None = Field(
+        default=None,
+        ge=0,
+        le=64,
+        exclude=True,
+        description="load generator processes; unset: `chirp load` runs the users in its own "
+        "process, `chirp bench` one per CPU (--workers)",
+    )
+    load_expect_workers: int = Field(
+        default=0,
+        ge=0,
+        le=256,
+        exclude=True,
+        description="`chirp load`: generator workers on other hosts to wait for (--expect-workers)",
+    )
+    load_master_bind: str = Field(
+        default="127.0.0.1",
+        exclude=True,
+        description="`chirp load`: where the Locust master listens for workers (--master-bind)",
+    )
+    load_master: str | None = Field(
+        default=None,
+        exclude=True,
+        description="`chirp load-worker`: the master's HOST:PORT to join (--master)",
+    )
+    load_target: str | None = Field(
+        default=None,
+        exclude=True,
+        description="`chirp load-worker`: the stack's base URL as this host reaches it; "
+        "unset: the master's (--target)",
+    )
+    plot_dir: Path | None = Field(
+        default=None,
+        exclude=True,
+        description="`chirp simulate`: write a PNG and an HTML page into this directory (--plot)",
+    )
+    capacity_config: Path | None = Field(
+        default=None,
+        exclude=True,
+        description="`chirp simulate capacity`: a TOML file of assumptions (--config)",
+    )
+    capacity_report: Path | None = Field(
+        default=None,
+        exclude=True,
+        description="`chirp simulate capacity`: a bench or load report whose measured "
+        "capacities replace the assumed ones (--from-report)",
+    )
+    capacity_dau: int | None = Field(
+        default=None,
+        exclude=True,
+        description="`chirp simulate capacity`: daily active users; unset: the design "
+        "review's 100M (--dau)",
+    )
+    fanout_users: int = Field(
+        default=1_000_000,
+        exclude=True,
+        description="`chirp simulate fanout`: users in the generated graph (--users)",
     )
 
     @field_validator("trusted_proxies")
@@ -417,6 +603,9 @@ class Settings(BaseSettings):
         return f"{scheme}://{self.redis_host or self.host}:{self.redis_port}/0"
 
 
+_AS_JSON: TypeAdapter[Any] = TypeAdapter(Any)
+
+
 def _addresses(spec: str) -> list[tuple[str, int]]:
     pairs = [item.strip().rsplit(":", 1) for item in spec.split(",") if item.strip()]
     return [(host, int(port)) for host, port in pairs]
@@ -434,6 +623,69 @@ PROFILES: dict[str, dict[str, int]] = {
     },
 }
 """Named sets of settings `chirp up --profile NAME` runs the stack's processes with."""
+
+
+MASK = "********"
+"""How a secret that is set shows in `chirp config`."""
+
+
+@dataclass(frozen=True)
+class SettingValue:
+    """One setting as `chirp config` shows it: where it may be set and where it came from."""
+
+    name: str
+    env_vars: tuple[str, ...]
+    value: Any
+    """JSON-ready; a secret that is set is `MASK`."""
+    source: Literal["default", "env", "chirp.toml"]
+    secret: bool
+    description: str
+
+
+def env_vars(name: str) -> tuple[str, ...]:
+    """The environment variables a setting reads, the first one chirp's own."""
+    alias = Settings.model_fields[name].validation_alias
+    if isinstance(alias, AliasChoices):
+        return tuple(str(choice).upper() for choice in alias.choices)
+    return (f"CHIRP_{name.upper()}",)
+
+
+def read_settings() -> Settings:
+    """The settings as they are now (not the cached object); ConfigError in one line when a
+    value does not validate."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = ".".join(str(part) for part in first["loc"])
+        where = f"{name} ({env_vars(name)[0]})" if name in Settings.model_fields else name
+        raise ConfigError(
+            f"setting {where} is invalid: {first['msg']}; fix it in the environment or chirp.toml"
+        ) from None
+
+
+def explain_settings() -> list[SettingValue]:
+    """Every setting with its current value and source, read now (not the cached object)."""
+    settings = read_settings()
+    from_env = EnvSettingsSource(Settings)()
+    from_toml = TomlConfigSettingsSource(Settings)()
+    rows = []
+    for name, field in Settings.model_fields.items():
+        keys = {name, *(variable.lower() for variable in env_vars(name))}
+        source: Literal["default", "env", "chirp.toml"] = (
+            "env"
+            if keys & from_env.keys()
+            else "chirp.toml"
+            if keys & from_toml.keys()
+            else "default"
+        )
+        value = getattr(settings, name)
+        secret = field.repr is False
+        shown = MASK if secret and value is not None else _AS_JSON.dump_python(value, mode="json")
+        rows.append(
+            SettingValue(name, env_vars(name), shown, source, secret, field.description or "")
+        )
+    return rows
 
 
 @lru_cache

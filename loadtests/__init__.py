@@ -7,13 +7,14 @@ What this package exports imports neither Locust nor gevent. `loadtests.journeys
 
 from __future__ import annotations
 
+from chirp.core.errors import PopulationError
 from chirp.loadtests.compare import compare
 from chirp.loadtests.junit import JUnitCase, write_junit
 from chirp.loadtests.latency import Percentiles, percentiles
 from chirp.loadtests.outcome import Gates
 from chirp.loadtests.pacing import RateProfile, ScheduleStats, UserSchedule
 from chirp.loadtests.plan import JourneyPlan, LoadPlan, allocate, plan_scenario
-from chirp.loadtests.population import Member, Population, PopulationError, load_population
+from chirp.loadtests.population import Member, Population, load_population
 from chirp.loadtests.recorder import Outcome, Recorder
 from chirp.loadtests.slo import Objective, Verdict, judge, min_samples
 from chirp.loadtests.summary import build_summary, read_summary, validate

@@ -12,7 +12,6 @@ plan).
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 
 from chirp.loadtests.greenlets import patch_process
@@ -20,21 +19,21 @@ from chirp.loadtests.greenlets import patch_process
 patch_process()
 
 from chirp.core.errors import ChirpError  # noqa: E402
-from chirp.core.settings import get_settings  # noqa: E402
+from chirp.core.settings import Settings, get_settings  # noqa: E402
 from chirp.loadtests.context import configure  # noqa: E402
 from chirp.loadtests.journeys import user_classes  # noqa: E402
 from chirp.loadtests.plan import SCENARIO_VARIABLE, JourneyPlan, LoadPlan, plan_scenario  # noqa: E402
 from chirp.loadtests.population import population_path  # noqa: E402
 from chirp.scenarios import load_scenario  # noqa: E402
 
-DEFAULT_SCENARIO = "mixed"
+DEFAULT_SCENARIO: str = Settings.model_fields["load_scenario"].default
 
 
 def closed_plan() -> LoadPlan:
     """The scenario named by CHIRP_LOAD_SCENARIO as a closed-model plan: in plain Locust
     the UI, not the scenario, decides how many users run."""
     settings = get_settings()
-    scenario = load_scenario(os.environ.get(SCENARIO_VARIABLE, DEFAULT_SCENARIO))
+    scenario = load_scenario(settings.load_scenario)
     host = f"http://{settings.host}:{settings.lb_port}"
     plan = plan_scenario(scenario, host=host, population_path=population_path(settings.run_dir))
     journeys = [JourneyPlan(j.journey, 0, j.weight) for j in plan.journeys]

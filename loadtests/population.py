@@ -14,13 +14,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from chirp.core.errors import ConfigError
+from chirp.core.errors import PopulationError
 
 POPULATION_FILE = Path("seed") / "population.json"
-
-
-class PopulationError(ConfigError):
-    """The population is missing or malformed; the fix is to seed (again)."""
 
 
 class Member(BaseModel):

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from chirp.core.errors import ChirpError
+from chirp.core.errors import RunFailed
 from chirp.core.settings import Settings
 from chirp.infra.provision.local.provider import alert_history, gateway_count
 from chirp.loadtests import slo
@@ -31,10 +31,6 @@ from chirp.loadtests.stackmetrics import StackProbe
 from chirp.loadtests.summary import RunFacts, build_summary, write_summary
 from chirp.loadtests.worker import RemoteWorkers
 from chirp.scenarios.model import Scenario
-
-
-class RunFailed(ChirpError):
-    """The run could not take place or measured nothing (exit code 2)."""
 
 
 def base_url(settings: Settings) -> str:

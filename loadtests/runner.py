@@ -34,7 +34,7 @@ from locust.env import Environment  # noqa: E402
 from locust.runners import STATE_STOPPED, MasterRunner  # noqa: E402
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSVFileWriter  # noqa: E402
 
-from chirp.core.errors import ChirpError  # noqa: E402
+from chirp.core.errors import GeneratorError  # noqa: E402
 from chirp.infra.provision.local.ports import free_port  # noqa: E402
 from chirp.loadtests import hooks  # noqa: E402
 from chirp.loadtests.context import RunContext, configure  # noqa: E402
@@ -72,10 +72,6 @@ def _log_to(path: Path) -> logging.Handler:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger().addHandler(handler)
     return handler
-
-
-class GeneratorError(ChirpError):
-    """The load generator itself could not run."""
 
 
 class StageShape(LoadTestShape):

@@ -19,8 +19,8 @@ from typing import Any
 
 import jsonschema
 
-from chirp.core.errors import ConfigError
-from chirp.infra.provision.local.prometheus import NOT_GATHERED
+from chirp.core.errors import ReportError
+from chirp.core.observe import NOT_GATHERED
 from chirp.loadtests import slo
 from chirp.loadtests.compare import compare
 from chirp.loadtests.latency import Percentiles, percentiles, spectrum, value_ms
@@ -32,10 +32,6 @@ from chirp.scenarios.model import Scenario
 
 SCHEMA_FILE = Path(__file__).with_name("summary.schema.json")
 SCHEMA_VERSION = 2
-
-
-class ReportError(ConfigError):
-    """A stored report that cannot be read."""
 
 
 @dataclass

@@ -20,7 +20,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from chirp.core.errors import ChirpError, ConfigError
+from chirp.core.errors import ConfigError, WorkerError
 from chirp.loadtests.greenlets import patch_process
 
 STATS_MESSAGE = "chirp_stats"
@@ -34,10 +34,6 @@ CONFIGURED_MESSAGE = "chirp_configured"
 DEFAULT_MASTER_PORT = 5557
 """Locust's own default master port, used when remote workers are expected."""
 _SEND_EVERY_S = 1.0
-
-
-class WorkerError(ChirpError):
-    """The worker could not join its master or run what it was sent."""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from chirp.scenarios.loader import ScenarioError, available, load_scenario, parse_scenario
+from chirp.core.errors import ScenarioError
+from chirp.scenarios.loader import available, load_scenario, parse_scenario
 from chirp.scenarios.model import ENDPOINTS, Journey, Load, Scenario, Slo, Stage, Threshold
 
 __all__ = [

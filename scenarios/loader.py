@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from chirp.core.errors import ScenarioError
 from chirp.scenarios.model import Scenario
-from chirp.scenarios.toml_files import TomlCatalog, TomlFileError
+from chirp.scenarios.toml_files import TomlCatalog
 
 SHIPPED_DIR = Path(__file__).resolve().parent
-
-
-class ScenarioError(TomlFileError):
-    """A scenario that cannot be found or does not validate."""
 
 
 CATALOG = TomlCatalog("scenario", SHIPPED_DIR, Path("scenarios"), Scenario, ScenarioError)

@@ -15,17 +15,9 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from chirp.core.errors import ConfigError
+from chirp.core.errors import TomlFileError
 
 Model = TypeVar("Model", bound=BaseModel)
-
-
-class TomlFileError(ConfigError):
-    """A file that cannot be found or does not validate; `problems` lists each one."""
-
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.problems = problems or [message]
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chirp.core.errors import ChirpError, ConfigError
+from chirp.core.errors import ConfigError, NoNodeLease
 from chirp.core.settings import Settings
 from chirp.stack.ids import MAX_NODE, IdGenerator, IdSource
 from chirp.stack.schema.tables import NODE_LEASES
@@ -48,10 +48,6 @@ _MARGIN_SHARE = 0.2
 renewal's round trip and clock skew between hosts."""
 _CLAIM_EVERY_S = 1.0
 """Without a lease, at most one claim attempt per second; requests in between get 503."""
-
-
-class NoNodeLease(ChirpError):
-    """This process holds no valid node id lease, so it cannot make ids now."""
 
 
 @dataclass(frozen=True)

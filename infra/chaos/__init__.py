@@ -15,12 +15,12 @@ every run writes a journal.
 
 from __future__ import annotations
 
+from chirp.core.errors import DrillCannotRun, DrillError
 from chirp.infra.chaos.actions import ACTIONS, ActionType
 from chirp.infra.chaos.engine import DrillEvent, DrillResult, run_drill
 from chirp.infra.chaos.ledger import LedgerReport, Observation, Outcome, Write, classify, outcome_of
-from chirp.infra.chaos.loader import DrillError, available, load_drill, parse_drill
+from chirp.infra.chaos.loader import available, load_drill, parse_drill
 from chirp.infra.chaos.model import ActionSpec, Check, Condition, Drill
-from chirp.infra.chaos.preflight import DrillCannotRun
 
 __all__ = [
     "ACTIONS",

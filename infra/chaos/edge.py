@@ -19,8 +19,8 @@ import zlib
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from chirp.core.errors import FaultFailed
 from chirp.core.settings import Settings
-from chirp.infra.chaos.faults import FaultFailed
 from chirp.infra.provision.local.edge import Edge
 from chirp.infra.provision.local.edgestats import EdgeCounters, read_counters
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from chirp.core.errors import ChirpError
+from chirp.core.errors import CastFailed, ChirpError, DrillCannotRun
 from chirp.core.settings import Settings
 from chirp.infra.chaos import journal, preflight, verdict
 from chirp.infra.chaos.actions import ACTIONS, ActionContext, ActionRecord
@@ -38,7 +38,6 @@ from chirp.infra.chaos.follows import (
 )
 from chirp.infra.chaos.integrity import (
     Cast,
-    CastFailed,
     LedgerWriter,
     Verification,
     authors_needed,
@@ -50,7 +49,6 @@ from chirp.infra.chaos.ledger import FollowWrite, LedgerReport, Write
 from chirp.infra.chaos.loadproc import BackgroundLoad
 from chirp.infra.chaos.metrics import Sample
 from chirp.infra.chaos.model import ActionSpec, Drill
-from chirp.infra.chaos.preflight import DrillCannotRun
 from chirp.infra.chaos.probes import Prober, Target
 
 _TICK_S = 0.2

@@ -21,7 +21,7 @@ import signal
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from chirp.core.errors import ChirpError
+from chirp.core.errors import FaultFailed
 from chirp.core.settings import Settings
 from chirp.infra.provision.local import failover, process, provider
 from chirp.infra.provision.local.component import Component
@@ -31,10 +31,6 @@ from chirp.stack.resources import Resources
 from chirp.stack.tweets import backpressure
 
 StatusCallback = Callable[[str, str], None]
-
-
-class FaultFailed(ChirpError):
-    """A fault action could not be carried out."""
 
 
 class FaultProvider(Protocol):

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
-from chirp.core.errors import ChirpError
+from chirp.core.errors import CastFailed
 from chirp.infra.chaos.client import Api, Reply
 from chirp.infra.chaos.ledger import LedgerReport, Observation, Outcome, Write, classify, outcome_of
 
@@ -32,10 +32,6 @@ _MAX_PER_AUTHOR = 40
 """Below the 50 tweets per followee a rebuilt feed starts from (stack.feed.read), so a feed
 rebuilt after a cache loss can hold every ledger tweet: the ledger judges delivery, not
 how deep a rebuild reaches."""
-
-
-class CastFailed(ChirpError):
-    """The drill's own users could not be created through the API."""
 
 
 @dataclass(frozen=True)

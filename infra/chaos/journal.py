@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from chirp.core.observe import NOT_GATHERED, AlertHistory
 from chirp.core.settings import Settings
 from chirp.infra.chaos.actions import FAILOVER_ACTIONS, ActionRecord
 from chirp.infra.chaos.follows import FollowVerification
@@ -21,7 +22,6 @@ from chirp.infra.chaos.model import Drill
 from chirp.infra.chaos.summary import summary_markdown
 from chirp.infra.chaos.verdict import PHASES, CheckResult, in_phase, phase_figures
 from chirp.infra.provision.local import provider
-from chirp.infra.provision.local.prometheus import NOT_GATHERED, AlertHistory
 
 SCHEMA_VERSION = 1
 _SETTINGS_SHOWN = (

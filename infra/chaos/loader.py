@@ -10,14 +10,11 @@ from collections.abc import Collection
 from pathlib import Path
 
 from chirp import scenarios
+from chirp.core.errors import DrillError
 from chirp.infra.chaos.model import Drill
-from chirp.scenarios.toml_files import TomlCatalog, TomlFileError
+from chirp.scenarios.toml_files import TomlCatalog
 
 SHIPPED_DIR = Path(scenarios.__file__).resolve().parent / "drills"
-
-
-class DrillError(TomlFileError):
-    """A drill that cannot be found or does not validate; `problems` lists each one."""
 
 
 CATALOG = TomlCatalog("drill", SHIPPED_DIR, Path("scenarios", "drills"), Drill, DrillError)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chirp.core.errors import ChirpError
+from chirp.core.errors import DrillCannotRun
 from chirp.core.settings import Settings
 from chirp.infra.chaos.actions import ACTIONS
 from chirp.infra.chaos.client import Api, Reply
@@ -12,10 +12,6 @@ from chirp.infra.chaos.faults import FaultProvider
 from chirp.infra.chaos.loadproc import population_file
 from chirp.infra.chaos.model import Drill
 from chirp.infra.provision.local import provider
-
-
-class DrillCannotRun(ChirpError):
-    """The drill could not start (or go on): the stack, the load or the drill file is not fit."""
 
 
 def check(

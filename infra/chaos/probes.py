@@ -16,13 +16,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import count
 
+from chirp.core.observe import by_label, counter_increase, scrape, total
 from chirp.core.settings import Settings
 from chirp.infra.chaos.client import Api, Reply
 from chirp.infra.chaos.integrity import Cast, Member
 from chirp.infra.chaos.ledger import FollowWrite, Outcome, Write
 from chirp.infra.chaos.metrics import Sample
 from chirp.infra.provision.local import provider, stackproc
-from chirp.infra.provision.local.figures import scrape
 
 _HIT_WINDOW = 5
 """Seconds of gateway feed-cache counters the hit rate is computed over."""
@@ -198,30 +198,25 @@ class Prober:
         """Consumer lag from the relay; feed cache counters from each gateway, as deltas."""
         settings = self.settings
         relay = f"http://{settings.host}:{settings.worker_metrics_base_port}/metrics"
-        lag = {
-            labels["group"]: int(value)
-            for name, labels, value in scrape(relay)
-            if name == "chirp_consumer_group_lag"
-        }
+        lag = by_label(scrape(relay) or [], "chirp_consumer_group_lag", "group")
         deltas: dict[str, float] = {}
         for gateway in stackproc.gateways(settings, provider.gateway_count(settings)):
             url = f"http://{settings.host}:{gateway.port}/metrics"
-            now: dict[str, float] = {}
-            for name, _, value in scrape(url):
-                if name in _GATEWAY_COUNTERS:
-                    key = _GATEWAY_COUNTERS[name]
-                    now[key] = now.get(key, 0.0) + value
+            samples = scrape(url) or []
+            now = {
+                key: found
+                for name, key in _GATEWAY_COUNTERS.items()
+                if (found := total(samples, name)) is not None
+            }
             if not now:
                 continue  # not answering: its counters resume (or restart at 0) later
             before = self._previous.get(url, {})
             for key, value in now.items():
                 if key not in before:
                     continue  # first sight of this gateway: no delta yet
-                # A restarted gateway starts its counters again from zero.
-                step = value - before[key] if value >= before[key] else value
-                deltas[key] = deltas.get(key, 0.0) + step
+                deltas[key] = deltas.get(key, 0.0) + counter_increase(before[key], value)
             self._previous[url] = now
-        return _Scraped(lag=lag or None, deltas=deltas)
+        return _Scraped(lag={g: int(v) for g, v in lag.items()} or None, deltas=deltas)
 
 
 def _contains(reply: Reply, tweet_id: str) -> bool:

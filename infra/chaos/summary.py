@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chirp.infra.provision.local.prometheus import label_text
+from chirp.core.observe import label_text
 from chirp.loadtests.junit import JUnitCase
 
 _PHASES = ("baseline", "during", "after")

@@ -7,6 +7,7 @@ Pure models, no I/O except the explicit readers and writers:
     capacity       load, storage, throughput, memory, fleet and cost
     seed_review    the design review's printed figures against the model; its inconsistencies
     pulumi_config  the sizes the Pulumi AWS program reads
+    study          one capacity study: assumptions, measured capacities, overrides, the plan
     followers      the follower-count power law shared by capacity and fan-out
     graph          a generated follower graph (CSR) with activity rates
     fanout         push-all, pull-all, hybrid and rate-based fan-out compared
@@ -16,7 +17,12 @@ Pure models, no I/O except the explicit readers and writers:
 
 from __future__ import annotations
 
-from chirp.infra.sizing.assumptions import Assumptions, load_assumptions, parse_assumptions
+from chirp.infra.sizing.assumptions import (
+    Assumptions,
+    load_assumptions,
+    parse_assumptions,
+    parse_overrides,
+)
 from chirp.infra.sizing.capacity import CapacityPlan, plan_capacity
 from chirp.infra.sizing.fanout import (
     FanoutModel,
@@ -38,11 +44,13 @@ from chirp.infra.sizing.lag import (
     closed_form_crossing,
     closed_form_lag,
     compare_rules,
+    scenario_from,
     simulate_lag,
 )
 from chirp.infra.sizing.measured import MeasuredCapacities, load_report, parse_report
 from chirp.infra.sizing.pulumi_config import pulumi_sizes, write_pulumi_config
 from chirp.infra.sizing.seed_review import SeedFigure, compare_with_seed, inconsistencies
+from chirp.infra.sizing.study import CapacityStudy, study_capacity
 
 __all__ = [
     "SCENARIO_3",
@@ -51,6 +59,7 @@ __all__ = [
     "Autoscale",
     "Backpressure",
     "CapacityPlan",
+    "CapacityStudy",
     "FanoutModel",
     "FollowerDistribution",
     "FollowerGraph",
@@ -72,10 +81,13 @@ __all__ = [
     "load_assumptions",
     "load_report",
     "parse_assumptions",
+    "parse_overrides",
     "parse_report",
     "plan_capacity",
     "pulumi_sizes",
+    "scenario_from",
     "simulate_lag",
     "standard_policies",
+    "study_capacity",
     "write_pulumi_config",
 ]

@@ -35,41 +35,69 @@ class _Section(BaseModel):
 
 
 class Load(_Section):
-    mau: int = Field(default=300_000_000, gt=0, description="seed: 300M monthly active users")
-    dau: int = Field(default=100_000_000, gt=0, description="seed: 100M daily active users")
-    tweets_per_user_day: float = Field(default=5.0, gt=0, description="seed: 5 tweets/user/day")
-    reads_per_user_day: float = Field(
-        default=50.0, gt=0, description="seed: 50 feed reads/user/day"
+    mau: int = Field(
+        default=300_000_000, gt=0, description="design review: 300M monthly active users"
     )
-    peak_factor: float = Field(default=3.0, ge=1, description="seed: peak is 3x the average")
+    dau: int = Field(
+        default=100_000_000, gt=0, description="design review: 100M daily active users"
+    )
+    tweets_per_user_day: float = Field(
+        default=5.0, gt=0, description="design review: 5 tweets/user/day"
+    )
+    reads_per_user_day: float = Field(
+        default=50.0, gt=0, description="design review: 50 feed reads/user/day"
+    )
+    peak_factor: float = Field(
+        default=3.0, ge=1, description="design review: peak is 3x the average"
+    )
     plan_headroom: float = Field(
         default=1.0,
         ge=1,
         description="peak x headroom, rounded up to one significant figure, is the "
-        "plan (seed: 17,361 -> 20,000)",
+        "plan (design review: 17,361 -> 20,000)",
     )
 
 
 class Sizes(_Section):
-    tweet_bytes: int = Field(default=500, gt=0, description="seed: 500 bytes, text + metadata")
-    feed_entry_bytes: int = Field(
-        default=8, gt=0, description="seed: 8 bytes per tweet id in a feed"
+    tweet_bytes: int = Field(
+        default=500, gt=0, description="design review: 500 bytes, text + metadata"
     )
-    feed_length: int = Field(default=100, gt=0, description="seed sizing: ~100 tweet ids per feed")
-    cached_tweet_bytes: int = Field(default=2_000, gt=0, description="seed: ~2KB per cached tweet")
-    hot_tweets: int = Field(default=10_000_000, gt=0, description="seed: 10M hot tweets cached")
-    feed_page: int = Field(default=100, gt=0, description="seed read path: LRANGE feed 0 99")
-    days_per_month: int = Field(default=30, gt=0, description="seed: 250 GB/day -> 7.5 TB/month")
+    feed_entry_bytes: int = Field(
+        default=8, gt=0, description="design review: 8 bytes per tweet id in a feed"
+    )
+    feed_length: int = Field(
+        default=100, gt=0, description="design review sizing: ~100 tweet ids per feed"
+    )
+    cached_tweet_bytes: int = Field(
+        default=2_000, gt=0, description="design review: ~2KB per cached tweet"
+    )
+    hot_tweets: int = Field(
+        default=10_000_000, gt=0, description="design review: 10M hot tweets cached"
+    )
+    feed_page: int = Field(
+        default=100, gt=0, description="design review read path: LRANGE feed 0 99"
+    )
+    days_per_month: int = Field(
+        default=30, gt=0, description="design review: 250 GB/day -> 7.5 TB/month"
+    )
     days_per_year: int = Field(default=365, gt=0, description="calendar year")
 
 
 class Caching(_Section):
-    feed_hit: float = Field(default=0.85, ge=0, le=1, description="seed: feed cache hit rate 85%")
-    tweet_hit: float = Field(default=0.70, ge=0, le=1, description="seed: tweet cache hit rate 70%")
-    tweet_ttl_s: float = Field(default=600, gt=0, description="seed: tweet cache TTL 10 minutes")
-    feed_ttl_s: float = Field(default=300, gt=0, description="seed: feed cache TTL 5 minutes")
+    feed_hit: float = Field(
+        default=0.85, ge=0, le=1, description="design review: feed cache hit rate 85%"
+    )
+    tweet_hit: float = Field(
+        default=0.70, ge=0, le=1, description="design review: tweet cache hit rate 70%"
+    )
+    tweet_ttl_s: float = Field(
+        default=600, gt=0, description="design review: tweet cache TTL 10 minutes"
+    )
+    feed_ttl_s: float = Field(
+        default=300, gt=0, description="design review: feed cache TTL 5 minutes"
+    )
     replicas_per_shard: int = Field(
-        default=1, ge=0, description="seed scenario 2: a replica for every Redis primary"
+        default=1, ge=0, description="design review scenario 2: a replica for every Redis primary"
     )
 
 
@@ -80,14 +108,20 @@ class Followers(_Section):
     active_share: float = Field(
         default=0.5, ge=0, le=1, description="chirp: share of followers active in the last 7 days"
     )
-    small_max: int = Field(default=1_000, ge=1, description="seed: below this, push to all")
-    celebrity_min: int = Field(default=100_000, ge=1, description="seed: above this, pull on read")
+    small_max: int = Field(
+        default=1_000, ge=1, description="design review: below this, push to all"
+    )
+    celebrity_min: int = Field(
+        default=100_000, ge=1, description="design review: above this, pull on read"
+    )
 
 
 class Kafka(_Section):
-    retention_days: float = Field(default=7, gt=0, description="seed: 7 days")
-    replication: int = Field(default=3, ge=1, description="seed: replication factor 3")
-    min_partitions: int = Field(default=100, ge=1, description="seed: 100 partitions per topic")
+    retention_days: float = Field(default=7, gt=0, description="design review: 7 days")
+    replication: int = Field(default=3, ge=1, description="design review: replication factor 3")
+    min_partitions: int = Field(
+        default=100, ge=1, description="design review: 100 partitions per topic"
+    )
     events_per_tweet: float = Field(
         default=1.0, gt=0, description="chirp: messages produced per tweet (tweet_created only)"
     )
@@ -97,7 +131,9 @@ class Kafka(_Section):
 
 
 class DynamoDB(_Section):
-    gsis: int = Field(default=2, ge=0, description="seed: GSI-1 by tweet_id, GSI-2 by hashtag")
+    gsis: int = Field(
+        default=2, ge=0, description="design review: GSI-1 by tweet_id, GSI-2 by hashtag"
+    )
     eventually_consistent: bool = Field(default=True, description="hydration reads at half an RCU")
 
 
@@ -120,19 +156,25 @@ class Units(_Section):
         description="measured feed insertions/s per fan-out worker; when set it "
         "sizes the fan-out fleet instead of tweets/s",
     )
-    fanout_worker_tweets_per_s: float = Field(default=100, gt=0, description="seed: 100 tweets/s")
+    fanout_worker_tweets_per_s: float = Field(
+        default=100, gt=0, description="design review: 100 tweets/s"
+    )
     search_worker_docs_per_s: float = Field(default=400, gt=0, description="chirp: bulk indexing")
     trending_worker_tweets_per_s: float = Field(default=1_000, gt=0, description="chirp")
     notify_worker_events_per_s: float = Field(default=1_000, gt=0, description="chirp")
     analytics_worker_events_per_s: float = Field(default=1_000, gt=0, description="chirp")
     kafka_broker_msgs_per_s: float = Field(
-        default=50_000, gt=0, description="seed: 50K messages/s per broker, replica copies included"
+        default=50_000,
+        gt=0,
+        description="design review: 50K messages/s per broker, replica copies included",
     )
     kafka_broker_disk_gb: float = Field(default=2_000, gt=0, description="chirp: EBS per broker")
     redis_node_ops_per_s: float = Field(
         default=250_000, gt=0, description="chirp: key operations/s per Redis shard, pipelined"
     )
-    redis_max_fill: float = Field(default=0.8, gt=0, le=1, description="seed: memory < 80%")
+    redis_max_fill: float = Field(
+        default=0.8, gt=0, le=1, description="design review: memory < 80%"
+    )
     postgres_replica_qps: float = Field(default=5_000, gt=0, description="chirp: per read replica")
     opensearch_node_storage_gb: float = Field(
         default=2_000, gt=0, description="chirp: per data node"
@@ -240,3 +282,14 @@ def load_assumptions(path: Path) -> Assumptions:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"capacity config {path} is not valid TOML: {error}") from None
     return parse_assumptions(data, str(path))
+
+
+def parse_overrides(items: list[str]) -> dict[str, str]:
+    """``["section.field=value", ...]`` (``--set``) as ``{"section.field": "value"}``."""
+    parsed: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set expects SECTION.FIELD=VALUE, got {item!r}")
+        parsed[key.strip()] = value.strip()
+    return parsed

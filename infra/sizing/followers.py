@@ -45,15 +45,6 @@ class FollowerDistribution:
         """Share of all follow edges that point at accounts with more than ``threshold``."""
         return self.partial_mean(threshold, self.max_followers) / self.mean
 
-    def share_of_accounts_above(self, threshold: float) -> float:
-        """Share of accounts with more than ``threshold`` followers."""
-        lo = max(threshold, self.x_min)
-        if lo >= self.max_followers:
-            return 0.0
-        a = 1.0 - self.exponent
-        x0, x1 = self.x_min, self.max_followers
-        return (lo**a - x1**a) / (x0**a - x1**a)
-
     def partial_mean(self, low: float, high: float) -> float:
         """E[X; low < X <= high]: the mean number of followers contributed by that band."""
         return _partial_mean(self.exponent, self.x_min, self.max_followers, low, high)

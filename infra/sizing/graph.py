@@ -16,7 +16,7 @@ How it is drawn, all vectorized:
   and left in, since they change no aggregate the models report;
 - posting and reading rates per day, log-normal around their means, with a
   dormant share of users who read and post almost never;
-- active: read at least once in the activity window (seed: 7 days), drawn from the
+- active: read at least once in the activity window (design review: 7 days), drawn from the
   user's read rate as a Poisson process.
 """
 
@@ -93,6 +93,18 @@ class FollowerGraph:
     @property
     def edges(self) -> int:
         return len(self.followers)
+
+    def summary(self) -> dict[str, float]:
+        """Size and daily activity of the graph, JSON-ready."""
+        return {
+            "users": self.users,
+            "edges": self.edges,
+            "mean_followers": self.edges / self.users,
+            "max_followers": int(self.follower_counts[-1]),
+            "posts_per_s": float(self.post_rate.sum()) / 86_400,
+            "reads_per_s": float(self.read_rate.sum()) / 86_400,
+            "active_share": float(self.active.mean()),
+        }
 
     def first_author_with_more_than(self, count: float) -> int:
         """Smallest user id whose follower count exceeds ``count`` (ids are sorted by it)."""

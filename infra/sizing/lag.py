@@ -8,15 +8,15 @@ crosses a level is exact, not rounded to a step.
 
 Rules, both from the review's failure scenario 3:
 
-- autoscaling: when lag passes ``trigger_lag`` (seed: 5,000) multiply consumers
-  by ``factor`` (seed: +50 %); they start working ``reaction_s`` after the
+- autoscaling: when lag passes ``trigger_lag`` (design review: 5,000) multiply consumers
+  by ``factor`` (design review: +50 %); they start working ``reaction_s`` after the
   crossing (detection plus start-up; chirp's assumption), never more than one per
   partition. If lag is still above the trigger and growing once they work, the
   rule fires again. After lag has stayed under ``scale_down_below`` for
   ``scale_down_after_s`` the group shrinks back to its starting size (the review's
   "scale down when caught up").
 - backpressure: producers are refused (HTTP 429) whatever would take lag past
-  ``trigger_lag`` (seed: 100,000), so lag is capped there and the refused
+  ``trigger_lag`` (design review: 100,000), so lag is capped there and the refused
   messages are counted as shed.
 
 ``SCENARIO_3`` is the review's: 20,000 messages/s in, 15,000/s out (50 consumers at
@@ -127,6 +127,48 @@ class LagRun:
             "scale_events": [{"at_s": t, "consumers": c} for t, c in self.scale_events],
             "caught_up_at_s": self.caught_up_at,
         }
+
+    def to_json(self, series: bool = False) -> dict[str, object]:
+        """The summary, with the time series of lag and consumers when ``series``."""
+        doc = self.summary()
+        if series:
+            doc["series"] = {
+                "t": self.times.tolist(),
+                "lag": self.lag.tolist(),
+                "consumers": self.consumers.tolist(),
+            }
+        return doc
+
+
+def scenario_from(
+    base: LagScenario,
+    *,
+    producer_per_s: float | None = None,
+    consumer_per_s: float | None = None,
+    consumers: int | None = None,
+    partitions: int | None = None,
+    duration_s: float | None = None,
+    step_s: float | None = None,
+    initial_lag: float | None = None,
+    autoscale: Autoscale | None = None,
+    backpressure: Backpressure | None = None,
+) -> LagScenario:
+    """``base`` with the figures given changed; ``consumer_per_s`` is what the starting
+    consumers drain together, shared among those that have a partition."""
+    count = base.consumers if consumers is None else consumers
+    parts = base.partitions if partitions is None else partitions
+    drain = base.consumer_per_s if consumer_per_s is None else consumer_per_s
+    return LagScenario(
+        producer_per_s=base.producer_per_s if producer_per_s is None else producer_per_s,
+        consumers=count,
+        per_consumer_per_s=drain / max(1, min(count, parts)),
+        partitions=parts,
+        duration_s=base.duration_s if duration_s is None else duration_s,
+        step_s=base.step_s if step_s is None else step_s,
+        initial_lag=base.initial_lag if initial_lag is None else initial_lag,
+        autoscale=autoscale,
+        backpressure=backpressure,
+    )
 
 
 def simulate_lag(scenario: LagScenario, name: str = "run") -> LagRun:

@@ -11,6 +11,7 @@ import base64
 import html
 import io
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from matplotlib.figure import Figure
 
 from chirp.core.errors import ConfigError
 from chirp.infra.sizing.fanout import PolicyResult
-from chirp.infra.sizing.lag import SEED_LAG_LEVELS, LagRun
+from chirp.infra.sizing.lag import SEED_LAG_LEVELS, LagRun, LagScenario
 
 _FAMILY_COLOURS = {
     "push-all": "tab:red",
@@ -104,6 +105,24 @@ def lag_png(runs: Sequence[LagRun], title: str) -> bytes:
     bottom.grid(alpha=0.3)
     fig.suptitle(title)
     return _png(fig)
+
+
+def write_fanout(
+    directory: Path, results: Sequence[PolicyResult], users: int, edges: int
+) -> tuple[Path, Path]:
+    """``fanout.png`` and ``fanout.html`` for the policies compared on a graph."""
+    title = f"Fan-out policies on {users:,} users, {edges:,} follows"
+    rows = [asdict(r) for r in results]
+    return write_picture(directory, "fanout", title, fanout_png(results, title), rows)
+
+
+def write_lag(directory: Path, runs: Sequence[LagRun], scenario: LagScenario) -> tuple[Path, Path]:
+    """``lag.png`` and ``lag.html`` for the rules compared on one scenario."""
+    title = (
+        f"Consumer lag: {scenario.producer_per_s:,.0f}/s in, {scenario.consumer_per_s:,.0f}/s out"
+    )
+    rows = [{k: v for k, v in r.summary().items() if k != "scale_events"} for r in runs]
+    return write_picture(directory, "lag", title, lag_png(runs, title), rows)
 
 
 def write_picture(

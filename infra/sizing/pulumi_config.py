@@ -7,6 +7,7 @@ The file is JSON (``.json``) or YAML (``.yaml``/``.yml``) holding one object:
     load:
       plan_writes_per_s: float         tweets/s the fleet is sized for
       plan_reads_per_s: float          feed reads/s the fleet is sized for
+      peak_factor: float               peak over average: the counts below / this = the quiet fleet
     gateways:
       count: int                       gateway tasks behind the ALB
       instance_class: str
@@ -56,6 +57,7 @@ from chirp.infra.sizing.assumptions import Assumptions
 from chirp.infra.sizing.capacity import CapacityPlan, RedisCluster
 
 SCHEMA = "chirp.sizing/v1"
+"""The document's schema; its readers (the AWS provider) check it against this one name."""
 
 
 def pulumi_sizes(a: Assumptions, plan: CapacityPlan) -> dict[str, Any]:
@@ -67,6 +69,7 @@ def pulumi_sizes(a: Assumptions, plan: CapacityPlan) -> dict[str, Any]:
         "load": {
             "plan_writes_per_s": plan.load.writes_per_s.plan,
             "plan_reads_per_s": plan.load.reads_per_s.plan,
+            "peak_factor": a.load.peak_factor,
         },
         "gateways": {"count": fleet.gateways, "instance_class": c.gateway},
         "workers": {

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 import gevent
 import gevent.pool
 
+from chirp.core.observe import by_label, scrape, total
 from chirp.core.settings import Settings
 from chirp.loadtests.bench.probes import post_json
 from chirp.loadtests.population import Member
-from chirp.loadtests.stackmetrics import FANOUT_DELIVERIES, by_label, scrape, total
+from chirp.loadtests.stackmetrics import FANOUT_DELIVERIES, FANOUT_OFFSET
 
 FANOUT_GROUP = "fanout"
 BACKLOG_POST_S = 25.0  # the paused consumer must be back before its session times out
@@ -194,8 +195,6 @@ def _wait_for_relay(lag: _GroupLag, target: int) -> None:
 
 
 def _fanout_metrics_url(settings: Settings) -> str:
-    from chirp.loadtests.stackmetrics import FANOUT_OFFSET
-
     return f"http://{settings.host}:{settings.worker_metrics_base_port + FANOUT_OFFSET}/metrics"
 
 

@@ -13,9 +13,9 @@ from fastapi.responses import JSONResponse
 from prometheus_client import start_http_server
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from chirp.core.errors import NoNodeLease
 from chirp.core.settings import Settings
 from chirp.stack.gateway.errors import error_body
-from chirp.stack.node_lease import NoNodeLease
 
 METRICS_PATH = "/metrics"
 

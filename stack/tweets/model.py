@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 SEEDED = "seeded"
@@ -29,9 +29,6 @@ class Tweet:
     retweet_count: int = 0
     edited_at_ms: int | None = None
     lang: str = "und"
-
-    def with_counts(self, like_count: int, retweet_count: int) -> Tweet:
-        return replace(self, like_count=like_count, retweet_count=retweet_count)
 
     @property
     def key(self) -> dict[str, dict[str, str]]:

@@ -14,8 +14,8 @@ import redis
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import NewTopic
 
+from chirp.core.observe import scrape
 from chirp.infra.provision.local import postgres, process, provider, topology
-from chirp.infra.provision.local.figures import scrape
 from chirp.stack import clients, secrets
 from chirp.stack.schema import indices, tables, topics
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chirp.infra.provision.local.figures import scrape
+from chirp.core.observe import scrape
 from tests.stackenv import StackEnv
 
 pytestmark = pytest.mark.integration

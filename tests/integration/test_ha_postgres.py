@@ -19,9 +19,9 @@ import httpx
 import pytest
 
 from chirp.core.errors import ComponentFailed
+from chirp.core.observe import scrape
 from chirp.infra.chaos.faults import LocalFaults
 from chirp.infra.provision.local import failover, postgres, process, topology
-from chirp.infra.provision.local.figures import scrape
 from chirp.stack import clients
 from chirp.stack.users import profiles
 from chirp.stack.users import store as user_store
@@ -130,7 +130,7 @@ def _reads_by_server(stack: StackEnv) -> dict[tuple[str, str], float]:
     """chirp_pg_reads_total of every gateway, by (pool asked, role of the server)."""
     totals: dict[tuple[str, str], float] = {}
     for gateway in _gateways(stack):
-        for name, labels, value in scrape(f"{gateway}/metrics"):
+        for name, labels, value in scrape(f"{gateway}/metrics") or []:
             if name == "chirp_pg_reads_total":
                 key = (labels["pool"], labels["server"])
                 totals[key] = totals.get(key, 0) + value

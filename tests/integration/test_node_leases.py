@@ -14,9 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from chirp.core.errors import NoNodeLease
 from chirp.stack import clients
 from chirp.stack.ids import id_node
-from chirp.stack.node_lease import LeasedIds, NodeLeaseStore, NoNodeLease
+from chirp.stack.node_lease import LeasedIds, NodeLeaseStore
 from tests.api import eventually
 from tests.gateways import gateways
 

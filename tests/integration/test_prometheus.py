@@ -16,7 +16,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from chirp.core.observe import promql
 from chirp.infra.provision.local import process, provider
+from chirp.stack.schema import topics
+from tests.api import eventually
 from tests.promlink import covers
 from tests.stackenv import StackEnv
 
@@ -70,8 +73,10 @@ def test_prometheus_scrapes_every_gateway_worker_and_exporter(stack):
 
 
 def test_exporters_reach_redis_and_postgres(stack):
+    url = f"http://127.0.0.1:{stack.port('prometheus_port')}"
+
     def database_up():
-        found = api(stack, "/api/v1/query?query=redis_up%20or%20pg_up")["result"]
+        found = promql.query(url, "redis_up or pg_up")
         values = {r["metric"]["__name__"]: r["value"][1] for r in found}
         return values == {"redis_up": "1", "pg_up": "1"}, values
 
@@ -93,6 +98,22 @@ def test_status_json_lists_prometheus_and_its_alerts(stack):
         assert {"name", "severity", "summary", "labels"} <= set(alert)
     states = {c["name"]: c["state"] for c in payload["components"]}
     assert states["prometheus"] == states["redis-exporter"] == states["postgres-exporter"] == "up"
+
+
+def test_status_figures_read_every_groups_lag_from_the_relays_partition_gauges(stack):
+    """The one-scrape figures of `status` against the real relay: one lag per subscribed
+    group, the sum of its partitions (what the dashboard's lag table shows)."""
+    groups = set(topics.SUBSCRIPTIONS)
+
+    def figures():
+        done = stack.chirp("status", "--json")
+        assert done.returncode == 0, done.stderr
+        found = json.loads(done.stdout)["figures"]
+        return found if set(found["consumer_lag"]) == groups else None
+
+    found = eventually(figures, timeout_s=DEADLINE_S, what="a lag for every group")
+    assert all(isinstance(lag, int) and lag >= 0 for lag in found["consumer_lag"].values())
+    assert isinstance(found["requests_total"], int)
 
 
 def _firing(stack: StackEnv, name: str, component: str) -> bool:

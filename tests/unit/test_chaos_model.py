@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from chirp.infra.chaos import ACTIONS, DrillError, available, load_drill, parse_drill
+from chirp.core.errors import DrillError
+from chirp.infra.chaos import ACTIONS, available, load_drill, parse_drill
 from chirp.infra.chaos.actions import ActionContext
 from chirp.infra.chaos.model import Condition, Drill
 

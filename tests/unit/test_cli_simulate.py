@@ -41,6 +41,7 @@ def test_capacity_table_lists_the_inconsistencies():
     result = run("capacity")
     assert result.exit_code == 0, result.output
     assert "Inconsistencies in the design review" in result.stdout
+    assert "seed" not in result.stdout.lower()
     assert "173,610" in result.stdout
 
 
@@ -204,3 +205,17 @@ def test_lag_series_on_request():
 )
 def test_lag_bad_values_fail_in_one_line(args, word):
     assert_one_line_failure(run("lag", *args), word)
+
+
+def test_random_seed_names_the_graphs_randomness_and_seed_is_its_hidden_old_name():
+    base = ("fanout", "--users", "3000", "--json", "--no-sweep")
+    new = run(*base, "--random-seed", "3")
+    old = run(*base, "--seed", "3")
+    default = run(*base)
+    assert new.exit_code == old.exit_code == default.exit_code == 0
+    graph = {name: json.loads(r.stdout)["graph"] for name, r in (("new", new), ("old", old))}
+    assert graph["new"]["edges"] == graph["old"]["edges"]
+    assert graph["new"]["edges"] != json.loads(default.stdout)["graph"]["edges"]
+    assert "--random-seed" in old.stderr and "--random-seed" not in new.stderr
+    help_text = run("fanout", "--help").stdout
+    assert "--random-seed" in help_text and "--seed " not in help_text

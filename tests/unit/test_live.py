@@ -5,11 +5,11 @@ import pytest
 from chirp.infra.provision.local.live import (
     LagState,
     Scrape,
+    api_requests,
     cache_hit_ratio,
-    counter_increase,
     dlq_counts,
     error_ratio,
-    histogram_quantile,
+    group_lags,
     increases,
     lag_state,
     live_figures,
@@ -43,33 +43,6 @@ def lag(group, topic, partition, value):
 
 def handled(group, topic, value, name="chirp_worker_events_total"):
     return (name, {"group": group, "topic": topic}, float(value))
-
-
-# --- counters and quantiles ------------------------------------------------------------
-
-
-def test_counter_increase_is_the_difference_and_survives_a_restart():
-    assert counter_increase(10, 25) == 15
-    assert counter_increase(None, 7) == 7  # a series born between the scrapes
-    assert counter_increase(500, 3) == 3  # the process restarted: all of 3 is new
-
-
-def test_histogram_quantile_interpolates_inside_the_bucket_like_prometheus():
-    # 100 observations, all between 100 and 200 ms.
-    buckets = {0.05: 0, 0.1: 0, 0.2: 100, INF: 100}
-    assert histogram_quantile(0.5, buckets) == pytest.approx(0.15)
-    assert histogram_quantile(0.99, buckets) == pytest.approx(0.199)
-
-
-def test_histogram_quantile_first_bucket_starts_at_zero_and_inf_answers_the_last_bound():
-    assert histogram_quantile(0.5, {0.01: 10, INF: 10}) == pytest.approx(0.005)
-    assert histogram_quantile(0.99, {0.01: 10, 1.0: 10, INF: 20}) == 1.0
-
-
-def test_histogram_quantile_without_observations_or_inf_bucket_is_none():
-    assert histogram_quantile(0.99, {0.1: 0, INF: 0}) is None
-    assert histogram_quantile(0.99, {0.1: 5}) is None
-    assert histogram_quantile(0.99, {}) is None
 
 
 # --- rates and ratios from two scrapes -------------------------------------------------
@@ -312,3 +285,38 @@ def test_live_figures_of_a_single_scrape_show_lag_but_no_rates():
     assert figures.routes == []
     assert figures.error_ratio is None
     assert [p.state for p in figures.lags] == [LagState.WARN]
+
+
+# --- one scrape: since each process started --------------------------------------------
+
+
+def test_one_scrape_gives_the_figures_since_each_process_started():
+    only = Scrape(
+        at=50.0,
+        targets={
+            "gateway-1": histogram("GET", "/feed", "200", {0.02: 30, 0.05: 40, INF: 40})
+            + histogram("GET", "/readyz", "200", {0.02: 900, INF: 900})
+            + [
+                ("chirp_feed_cache_hits_total", {}, 30.0),
+                ("chirp_feed_cache_misses_total", {}, 10.0),
+            ],
+            "relay": [lag("fanout", "tweet_created", 0, 5), lag("fanout", "tweet_created", 1, 6)],
+        },
+    )
+    figures = live_figures([only])
+    assert figures.rate_span_s == 0.0 and figures.window_s == 0.0
+    [feed] = figures.routes
+    assert feed.rate_per_s is None and feed.requests == 40
+    assert feed.p50_s == pytest.approx(0.02 * 20 / 30)
+    assert figures.requests == 40  # the load balancer's probes are not API traffic
+    assert figures.feed_cache_hit_ratio == pytest.approx(0.75)
+    assert group_lags(figures.lags) == {"fanout": 11}
+
+
+def test_two_scrapes_count_only_what_happened_between():
+    before = Scrape(at=0.0, targets={"gateway-1": histogram("GET", "/feed", "200", {INF: 10})})
+    after = Scrape(at=2.0, targets={"gateway-1": histogram("GET", "/feed", "200", {INF: 16})})
+    assert api_requests(before, after) == 6
+    assert api_requests(None, after) == 16
+    assert live_figures([before, after]).routes[0].rate_per_s == pytest.approx(3.0)
+    assert live_figures([]).routes == []

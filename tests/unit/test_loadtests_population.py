@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from chirp.loadtests.population import PopulationError, load_population, population_path
+from chirp.core.errors import PopulationError
+from chirp.loadtests.population import load_population, population_path
 
 USERS = [
     {"user_id": "11", "username": "ada", "token": "t-ada", "followers": 5},

@@ -10,6 +10,7 @@ import re
 import jsonschema
 import pytest
 
+from chirp.core.errors import ReportError
 from chirp.loadtests.compare import compare
 from chirp.loadtests.outcome import Gates
 from chirp.loadtests.pacing import ScheduleStats
@@ -18,7 +19,6 @@ from chirp.loadtests.reliability import judge_reliability
 from chirp.loadtests.report_html import render, write_report
 from chirp.loadtests.stackmetrics import StackSample
 from chirp.loadtests.summary import (
-    ReportError,
     RunFacts,
     build_summary,
     read_summary,
@@ -274,7 +274,7 @@ def with_alerts(alerts, url=GRAPH, note=None):
 
 
 def test_a_summary_carries_its_alert_history_and_validates():
-    from chirp.infra.provision.local.prometheus import AlertHistory, fold_firing
+    from chirp.core.observe import AlertHistory, fold_firing
 
     matrix = [
         {

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from chirp.core.observe import AlertHistory, fold_firing, label_text
 from chirp.core.settings import Settings
-from chirp.infra.provision.local.prometheus import (
-    EVALUATION_S,
+from chirp.infra.provision.local.alert_history import (
     FIRING,
     RUN_GRAPHS,
-    AlertHistory,
     alert_summary,
     firing_query,
-    fold_firing,
     graph_url,
     history_step,
-    label_text,
+    rule_summaries,
 )
+from chirp.infra.provision.local.prometheus import EVALUATION_S
 from chirp.infra.provision.local.provider import alert_history
 from tests.promlink import covers, ui_panels
 
@@ -91,7 +90,7 @@ def test_an_empty_answer_and_empty_series_mean_nothing_fired():
 
 
 def test_summaries_come_from_the_rules_with_labels_filled_in():
-    [alert] = fold_firing([series(LAG_FANOUT, [T0])], 2)
+    [alert] = fold_firing([series(LAG_FANOUT, [T0])], 2, rule_summaries())
     assert alert.summary == "fanout is … messages behind (target < 1,000)"
     down = alert_summary("ComponentDown", {"component": "relay"})
     assert down == "relay does not answer its /metrics scrape"

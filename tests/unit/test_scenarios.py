@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from chirp.core.errors import ScenarioError
 from chirp.scenarios import (
     ENDPOINTS,
     Journey,
-    ScenarioError,
     available,
     load_scenario,
     parse_scenario,

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from chirp.core.errors import TraceNotFound
 from chirp.core.settings import Settings
 from chirp.infra.provision.local import provider, traces
 
@@ -139,7 +140,7 @@ def test_a_needle_does_not_match_a_longer_id(tmp_path):
 
 def test_no_span_files_is_one_line_saying_to_start_the_stack(tmp_path):
     settings = Settings(run_dir=tmp_path)
-    with pytest.raises(traces.TraceNotFound, match=r"no span files .*is the stack up"):
+    with pytest.raises(TraceNotFound, match=r"no span files .*is the stack up"):
         traces.wait_for_timeline(settings, TWEET)
 
 
@@ -147,7 +148,7 @@ def test_an_unknown_tweet_is_one_line_naming_sampling(tmp_path):
     settings = Settings(run_dir=tmp_path)
     settings.traces_dir.mkdir()
     _write(settings.traces_dir / "relay.1.jsonl", [JOURNEY[6]])
-    with pytest.raises(traces.TraceNotFound, match="not sampled") as raised:
+    with pytest.raises(TraceNotFound, match="not sampled") as raised:
         traces.wait_for_timeline(settings, 99)
     assert "\n" not in str(raised.value)
     found = traces.wait_for_timeline(settings, TWEET)

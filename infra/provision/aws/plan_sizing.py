@@ -6,8 +6,9 @@ sizes. `from_capacity_plan` turns one into the other (keys of `AwsSizing`,
 see `chirp.infra.provision.aws.sizing`) and says, one note per decision, what it chose:
 
 - `gateways.count` and `workers.<name>.count` are the tasks needed at the
-  planned peak: they become `max_tasks`; `min_tasks` is a third of that (the
-  design review's peak factor), never fewer than one task per zone for the gateways.
+  planned peak: they become `max_tasks`; `min_tasks` is that divided by the
+  plan's `load.peak_factor` (`--peak-factor`; 3, the design review's, in a plan
+  that does not say), never fewer than one task per zone for the gateways.
 - `instance_class` (e.g. `c5.large`) becomes the Fargate task with the same
   vCPUs and memory, rounded to a size Fargate offers.
 - `redis.feed|tweet_cache|trending` become one cluster: the app reaches one
@@ -25,10 +26,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-SCHEMA_PREFIX = "chirp.sizing/"
-SCHEMA = "chirp.sizing/v1"
-PEAK_FACTOR = 3
-"""The seed's peak over average; the plan sizes for the peak."""
+from chirp.infra.sizing.pulumi_config import SCHEMA
+
+SCHEMA_PREFIX = SCHEMA.rpartition("/")[0] + "/"
+DEFAULT_PEAK_FACTOR = 3.0
+"""Peak over average for a plan that does not carry its own (the design review's)."""
 
 _PLAN_KEYS = (
     "schema",
@@ -60,11 +62,14 @@ def from_capacity_plan(
         raise ValueError(f"schema {document.get('schema')!r} is not {SCHEMA!r}, the one understood")
     sizing = {key: value for key, value in document.items() if key not in _PLAN_KEYS}
     notes: list[str] = []
+    peak_factor = _peak_factor(document)
     if "gateways" in document:
-        sizing["gateway"] = _service(document["gateways"], "gateways", notes, floor=zones)
+        sizing["gateway"] = _service(
+            document["gateways"], "gateways", notes, floor=zones, peak_factor=peak_factor
+        )
     if "workers" in document:
         sizing["workers"] = {
-            name: _service(entry, f"workers.{name}", notes, floor=1)
+            name: _service(entry, f"workers.{name}", notes, floor=1, peak_factor=peak_factor)
             for name, entry in document["workers"].items()
         }
     if "kafka" in document:
@@ -107,12 +112,25 @@ def fargate_size(instance_class: str) -> tuple[int, int] | None:
     return cpu, math.ceil(memory_gib / step_gib) * step_gib * 1024
 
 
-def _service(entry: dict[str, Any], where: str, notes: list[str], floor: int) -> dict[str, Any]:
+def _peak_factor(document: dict[str, Any]) -> float:
+    load = document.get("load")
+    value = load.get("peak_factor") if isinstance(load, dict) else None
+    if value is None:
+        return DEFAULT_PEAK_FACTOR
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 1:
+        raise ValueError(f"load.peak_factor {value!r} must be a number of at least 1")
+    return float(value)
+
+
+def _service(
+    entry: dict[str, Any], where: str, notes: list[str], floor: int, peak_factor: float
+) -> dict[str, Any]:
     service: dict[str, Any] = {}
     if "count" in entry:
         peak = int(entry["count"])
         service["max_tasks"] = max(peak, floor)
-        service["min_tasks"] = min(service["max_tasks"], max(floor, math.ceil(peak / PEAK_FACTOR)))
+        quiet = math.ceil(peak / peak_factor)
+        service["min_tasks"] = min(service["max_tasks"], max(floor, quiet))
     if "instance_class" in entry:
         size = fargate_size(str(entry["instance_class"]))
         if size is None:

@@ -1,19 +1,23 @@
-"""Live figures of a running stack, read from its Prometheus endpoints.
+"""The figures `chirp status` prints, read from one scrape of the running stack.
 
-Gateways expose request latency histograms and feed cache counters; the relay
-exposes every consumer group's lag. Nothing here is stored: each call scrapes.
+One scrape of every gateway, the relay and the workers (`take_scrape`, the same the live
+dashboard takes each second) turned into figures by `live_figures` over a window of
+that one scrape: counts since each process started, the same numbers the dashboard's
+first frame shows. Nothing here is stored: each call scrapes.
 """
 
 from __future__ import annotations
 
-import urllib.request
-from collections import defaultdict
-from collections.abc import Iterable
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
-from prometheus_client.parser import text_string_to_metric_families
+from chirp.core.observe import Sample, scrape
+from chirp.infra.provision.local.live import LiveFigures, Scrape, group_lags, live_figures
+from chirp.infra.provision.local.prometheus import ScrapeTarget
 
-_FEED_ROUTE = "/api/v1/feed"
+FEED_READ = ("GET", "/api/v1/feed")
 
 
 @dataclass
@@ -22,59 +26,51 @@ class Figures:
     feed_cache_hit_rate: float | None = None
     feed_read_p99_ms: float | None = None
     requests_total: int = 0
+    """API requests answered since each gateway started (load balancer and Prometheus
+    probes left out)."""
     edge_hit_ratio: float | None = None
     """Hits over cacheable lookups at the edge since it started."""
+
+    @classmethod
+    def of(cls, live: LiveFigures) -> Figures:
+        """The figures `status` prints, as the dashboard computed them."""
+        feed = next((r for r in live.routes if (r.method, r.route) == FEED_READ), None)
+        p99_s = None if feed is None else feed.p99_s
+        return cls(
+            consumer_lag=group_lags(live.lags),
+            feed_cache_hit_rate=live.feed_cache_hit_ratio,
+            feed_read_p99_ms=None if p99_s is None else p99_s * 1000,
+            requests_total=round(live.requests),
+        )
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
-Sample = tuple[str, dict[str, str], float]
+def collect(host: str, targets: Sequence[ScrapeTarget]) -> Figures:
+    """The figures of one scrape of `targets`, since each process started."""
+    return figures_of(take_scrape(host, targets))
 
 
-def scrape(url: str, timeout_s: float = 1.0) -> list[Sample]:
-    """Every sample at a /metrics URL; empty when it does not answer."""
+def figures_of(scrape: Scrape) -> Figures:
+    """What `status` prints for one scrape: the dashboard's figures of a window of it."""
+    return Figures.of(live_figures([scrape]))
+
+
+def take_scrape(
+    host: str, targets: Sequence[ScrapeTarget], pool: ThreadPoolExecutor | None = None
+) -> Scrape:
+    """Every target's samples, scraped in parallel; a target that does not answer (or
+    answers nothing: a live process always has its own process metrics) is left out."""
+    own = pool is None
+    runner = pool or ThreadPoolExecutor(max_workers=max(1, len(targets)))
     try:
-        with urllib.request.urlopen(url, timeout=timeout_s) as answer:
-            text = answer.read().decode()
-    except OSError:
-        return []
-    return [
-        (s.name, dict(s.labels), float(s.value))
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    ]
-
-
-def collect(gateway_urls: Iterable[str], relay_url: str) -> Figures:
-    gateway_samples = [s for url in gateway_urls for s in scrape(url)]
-    figures = Figures()
-    for name, labels, value in scrape(relay_url):
-        if name == "chirp_consumer_group_lag":
-            figures.consumer_lag[labels["group"]] = int(value)
-    hits = _total(gateway_samples, "chirp_feed_cache_hits_total")
-    misses = _total(gateway_samples, "chirp_feed_cache_misses_total")
-    if hits + misses:
-        figures.feed_cache_hit_rate = hits / (hits + misses)
-    figures.requests_total = int(_total(gateway_samples, "chirp_http_requests_total"))
-    figures.feed_read_p99_ms = _p99_ms(gateway_samples, _FEED_ROUTE)
-    return figures
-
-
-def _total(samples: list[Sample], name: str) -> float:
-    return sum(value for sample_name, _, value in samples if sample_name == name)
-
-
-def _p99_ms(samples: list[Sample], route: str) -> float | None:
-    """p99 of a route since start, from the merged buckets of every gateway (upper bound)."""
-    buckets: dict[float, float] = defaultdict(float)
-    for name, labels, value in samples:
-        if name == "chirp_http_request_seconds_bucket" and labels.get("route") == route:
-            buckets[float(labels["le"])] += value
-    if not buckets or buckets[max(buckets)] == 0:
-        return None
-    total = buckets[max(buckets)]
-    for bound in sorted(buckets):
-        if buckets[bound] >= 0.99 * total:
-            return bound * 1000
-    return None
+        futures = {
+            t.component: runner.submit(scrape, f"http://{host}:{t.port}/metrics") for t in targets
+        }
+        at = time.monotonic()
+        answers: dict[str, list[Sample] | None] = {n: f.result() for n, f in futures.items()}
+    finally:
+        if own:
+            runner.shutdown(wait=False)
+    return Scrape(at=at, targets={name: s for name, s in answers.items() if s})

@@ -5,22 +5,22 @@ turns it into what Prometheus would say over the same seconds: request rates and
 latency quantiles per route from histogram deltas, error and cache-hit ratios,
 DLQ counts, and a Burrow-style state for every partition's consumer lag.
 
-Counters are per process and restart at zero, so every increase is reset-aware:
-a reading lower than the one before means the process restarted, and the new
-reading is all the growth since.
+A window of one scrape gives the same figures since each process started: that is
+what `chirp status` shows, and the first frame of `chirp status --watch`.
+
+Counters are per process and restart at zero, so every increase is reset-aware
+(`chirp.core.observe.counter_increase`).
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-Sample = tuple[str, dict[str, str], float]
-"""One sample of a scrape: (sample name, labels, value)."""
+from chirp.core.observe import Sample, counter_increase, histogram_quantile
 
 LAG_TARGET = 1_000
 """The design's consumer-lag target, in messages."""
@@ -51,10 +51,12 @@ class LagState(StrEnum):
 class RouteFigures:
     method: str
     route: str
-    rate_per_s: float
+    rate_per_s: float | None
+    """None since start: when each gateway started is not in the scrape."""
     p50_s: float | None
     p99_s: float | None
     error_ratio: float | None
+    requests: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,10 @@ class DlqCount:
 class LiveFigures:
     window_s: float
     rate_span_s: float
+    """0 with a window of one scrape: the figures are since each process started."""
     routes: list[RouteFigures] = field(default_factory=list)
+    requests: float = 0.0
+    """API requests answered (probes left out) over the rate span."""
     error_ratio: float | None = None
     feed_cache_hit_ratio: float | None = None
     fanout_lag_p99_s: float | None = None
@@ -88,44 +93,15 @@ class LiveFigures:
     dlq: list[DlqCount] = field(default_factory=list)
 
 
-def counter_increase(before: float | None, after: float) -> float:
-    """How much a counter grew between two readings; `before` None: the series is new."""
-    if before is None or after < before:
-        return after
-    return after - before
-
-
-def histogram_quantile(q: float, buckets: Mapping[float, float]) -> float | None:
-    """The q-quantile of cumulative bucket counts {upper bound: count}, as Prometheus does it.
-
-    Linear interpolation inside the bucket holding the rank; a rank in the +Inf bucket
-    answers the highest finite bound. None when nothing was observed.
-    """
-    bounds = sorted(buckets)
-    if not bounds or not math.isinf(bounds[-1]):
-        return None
-    counts = list(itertools.accumulate((buckets[b] for b in bounds), max))
-    total = counts[-1]
-    if total <= 0:
-        return None
-    rank = q * total
-    index = next(i for i, count in enumerate(counts) if count >= rank)
-    if math.isinf(bounds[index]):
-        return bounds[index - 1] if index > 0 else None
-    lower, below = (bounds[index - 1], counts[index - 1]) if index > 0 else (0.0, 0.0)
-    inside = counts[index] - below
-    if inside <= 0:
-        return bounds[index]
-    return lower + (bounds[index] - lower) * (rank - below) / inside
-
-
-def increases(older: Scrape, newer: Scrape, name: str) -> list[tuple[dict[str, str], float]]:
-    """Per series of counter `name`, its growth between two scrapes, over targets in both."""
+def increases(older: Scrape | None, newer: Scrape, name: str) -> list[tuple[dict[str, str], float]]:
+    """Per series of counter `name`, its growth between two scrapes, over targets in both;
+    `older` None: since each target's process started (every reading is all growth)."""
     grown = []
     for target, samples in newer.targets.items():
-        if target not in older.targets:
+        if older is not None and target not in older.targets:
             continue
-        before = {_key(labels): v for n, labels, v in older.targets[target] if n == name}
+        earlier = older.targets[target] if older is not None else []
+        before = {_key(labels): v for n, labels, v in earlier if n == name}
         grown += [
             (labels, counter_increase(before.get(_key(labels)), value))
             for n, labels, value in samples
@@ -165,19 +141,18 @@ def live_figures(window: Sequence[Scrape], rate_span_s: float = 5.0) -> LiveFigu
     """Everything the dashboard shows, from scrapes oldest first.
 
     Rates, quantiles and ratios come from the newest scrape and the oldest one at most
-    `rate_span_s` older; lag states and DLQ growth from the whole window.
+    `rate_span_s` older (with one scrape: since each process started); lag states and
+    DLQ growth from the whole window.
     """
-    if len(window) < 2:
-        return LiveFigures(window_s=0.0, rate_span_s=0.0, lags=partition_lags(window))
+    if not window:
+        return LiveFigures(window_s=0.0, rate_span_s=0.0)
     newest = window[-1]
-    start = next(s for s in window if newest.at - s.at <= rate_span_s + 1e-9)
-    if start is newest:
-        start = window[-2]
-    span = newest.at - start.at
+    start = _rate_start(window, rate_span_s)
     return LiveFigures(
         window_s=newest.at - window[0].at,
-        rate_span_s=span,
+        rate_span_s=0.0 if start is None else newest.at - start.at,
         routes=route_figures(start, newest),
+        requests=api_requests(start, newest),
         error_ratio=error_ratio(start, newest),
         feed_cache_hit_ratio=cache_hit_ratio(start, newest),
         fanout_lag_p99_s=histogram_quantile(
@@ -188,10 +163,19 @@ def live_figures(window: Sequence[Scrape], rate_span_s: float = 5.0) -> LiveFigu
     )
 
 
-def route_figures(older: Scrape, newer: Scrape) -> list[RouteFigures]:
-    """Request rate, p50, p99 and 5xx ratio per API route with traffic, busiest first."""
-    span = newer.at - older.at
-    if span <= 0:
+def group_lags(lags: Sequence[PartitionLag]) -> dict[str, int]:
+    """Each consumer group's lag: the sum over its partitions, groups in order."""
+    totals: dict[str, int] = defaultdict(int)
+    for partition in lags:
+        totals[partition.group] += partition.lag
+    return dict(sorted(totals.items()))
+
+
+def route_figures(older: Scrape | None, newer: Scrape) -> list[RouteFigures]:
+    """Request rate, p50, p99 and 5xx ratio per API route with traffic, busiest first;
+    `older` None: since each gateway started, without a rate."""
+    span = None if older is None else newer.at - older.at
+    if span is not None and span <= 0:
         return []
     buckets: dict[tuple[str, str], dict[float, float]] = defaultdict(lambda: defaultdict(float))
     for labels, grown in increases(older, newer, "chirp_http_request_seconds_bucket"):
@@ -208,18 +192,28 @@ def route_figures(older: Scrape, newer: Scrape) -> list[RouteFigures]:
         RouteFigures(
             method=method,
             route=route,
-            rate_per_s=totals[method, route] / span,
+            rate_per_s=None if span is None else totals[method, route] / span,
             p50_s=histogram_quantile(0.50, by_bound),
             p99_s=histogram_quantile(0.99, by_bound),
             error_ratio=errors[method, route] / totals[method, route],
+            requests=totals[method, route],
         )
         for (method, route), by_bound in buckets.items()
         if totals[method, route] > 0
     ]
-    return sorted(figures, key=lambda f: (-f.rate_per_s, f.route, f.method))
+    return sorted(figures, key=lambda f: (-f.requests, f.route, f.method))
 
 
-def error_ratio(older: Scrape, newer: Scrape) -> float | None:
+def api_requests(older: Scrape | None, newer: Scrape) -> float:
+    """API answers (probes left out) between two scrapes, or since each gateway started."""
+    return sum(
+        grown
+        for labels, grown in increases(older, newer, "chirp_http_requests_total")
+        if labels.get("route") not in PROBE_ROUTES
+    )
+
+
+def error_ratio(older: Scrape | None, newer: Scrape) -> float | None:
     """5xx answers over all API answers between two scrapes; None without traffic."""
     total = failed = 0.0
     for labels, grown in increases(older, newer, "chirp_http_requests_total"):
@@ -231,7 +225,7 @@ def error_ratio(older: Scrape, newer: Scrape) -> float | None:
     return failed / total if total > 0 else None
 
 
-def cache_hit_ratio(older: Scrape, newer: Scrape) -> float | None:
+def cache_hit_ratio(older: Scrape | None, newer: Scrape) -> float | None:
     """Feed cache hits over feed reads between two scrapes; None without reads."""
     hits = sum(g for _, g in increases(older, newer, "chirp_feed_cache_hits_total"))
     misses = sum(g for _, g in increases(older, newer, "chirp_feed_cache_misses_total"))
@@ -286,3 +280,13 @@ def _buckets(grown: list[tuple[dict[str, str], float]]) -> dict[float, float]:
 
 def _key(labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(labels.items()))
+
+
+def _rate_start(window: Sequence[Scrape], rate_span_s: float) -> Scrape | None:
+    """The oldest scrape at most `rate_span_s` before the newest, never the newest itself;
+    None when the window holds only the newest."""
+    if len(window) < 2:
+        return None
+    newest = window[-1]
+    start = next(s for s in window if newest.at - s.at <= rate_span_s + 1e-9)
+    return window[-2] if start is newest else start

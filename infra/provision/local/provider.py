@@ -20,7 +20,9 @@ from pathlib import Path
 
 import chirp.stack.schema as schema_package
 from chirp.core.errors import ComponentFailed, ConfigError, PortInUse
+from chirp.core.observe import Alert, AlertHistory
 from chirp.core.settings import Settings
+from chirp.infra.provision.local import alert_history as history
 from chirp.infra.provision.local import edgestats, ownership, ports, process, stackproc, topology
 from chirp.infra.provision.local.component import Component
 from chirp.infra.provision.local.dynamodb import DynamoDBServer
@@ -33,14 +35,7 @@ from chirp.infra.provision.local.kafka import KafkaServer
 from chirp.infra.provision.local.objectstore import ObjectStore
 from chirp.infra.provision.local.opensearch import OpenSearchServer
 from chirp.infra.provision.local.postgres import node_names, postgres_nodes
-from chirp.infra.provision.local.prometheus import (
-    RUN_GRAPHS,
-    Alert,
-    AlertHistory,
-    PrometheusServer,
-    ScrapeTarget,
-    graph_url,
-)
+from chirp.infra.provision.local.prometheus import PrometheusServer, ScrapeTarget
 from chirp.infra.provision.local.redis import redis_nodes
 from chirp.infra.provision.local.roles import NodeRole, node_roles
 from chirp.infra.provision.local.sentinel import sentinels
@@ -447,13 +442,7 @@ def _status_of(component: Component, role: NodeRole | None = None) -> ComponentS
 
 def figures(settings: Settings) -> Figures:
     """Consumer lag, feed cache hit rate and feed p99 of the running stack."""
-    host = settings.host
-    gateway_urls = [
-        f"http://{host}:{g.port}/metrics"
-        for g in stackproc.gateways(settings, gateway_count(settings))
-    ]
-    relay = f"http://{host}:{settings.worker_metrics_base_port}/metrics"
-    found = collect(gateway_urls, relay)
+    found = collect(settings.host, scrape_targets(settings))
     counters = edgestats.read_counters(Edge(settings).work_dir)
     found.edge_hit_ratio = counters.hit_ratio if counters else None
     return found
@@ -516,9 +505,9 @@ def alert_history(settings: Settings, start: float, end: float) -> AlertHistory:
             prometheus_url=None,
             note="Prometheus is not running (chirp up --prometheus); no alert history",
         )
-    link = graph_url(settings, start, end, RUN_GRAPHS)
+    link = history.graph_url(settings, start, end, history.RUN_GRAPHS)
     try:
-        return AlertHistory(alerts=server.fired_alerts(start, end), prometheus_url=link)
+        return AlertHistory(alerts=history.fired_alerts(settings, start, end), prometheus_url=link)
     except (OSError, ValueError, KeyError, HTTPException) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         return AlertHistory(

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from chirp.core.errors import ChirpError
+from chirp.core.errors import TraceNotFound
 from chirp.core.settings import Settings
 from chirp.stack.schema import topics
 from chirp.stack.tracing import HOP, TWEET_ID, tweet_needle
@@ -30,17 +30,6 @@ COMPLETE_HOPS = frozenset({"gateway", "store", "publish", FEED_HOP, "index"})
 file a moment after they end, in its own time) and the tweet in its followers' feeds and
 searchable."""
 _MS = 1_000_000
-
-
-class TraceNotFound(ChirpError):
-    """No span of the tweet was found in the run directory."""
-
-    def __init__(self, tweet_id: int, traces_dir: Path, why: str) -> None:
-        super().__init__(
-            f"no trace of tweet {tweet_id}: {why}; post a tweet while the stack runs and "
-            f"try `chirp trace ID --wait 30` (spans are read from {traces_dir})"
-        )
-        self.tweet_id = tweet_id
 
 
 @dataclass(frozen=True)
