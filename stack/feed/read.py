@@ -33,6 +33,7 @@ from prometheus_client import Counter
 
 from chirp.core.settings import Settings
 from chirp.stack.feed.entries import Entry
+from chirp.stack.feed.refill import RecentRefills
 from chirp.stack.feed.timeline import RECENT_MAX, Timelines
 from chirp.stack.gateway import cursor
 from chirp.stack.gateway.errors import unavailable
@@ -58,6 +59,7 @@ _REBUILD_LOCK_S = 10.0
 _REBUILD_POLL_S = 0.05
 _PAGE_ROUNDS = 3  # reads to fill a page when hydration drops deleted tweets
 _DB_READERS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="feed-db")
+_REFILLS = RecentRefills(_DB_READERS)
 
 
 class RedisBreaker:
@@ -196,10 +198,11 @@ def make_cursor(last_tweet_id: int) -> str:
     return cursor.encode_id(last_tweet_id)
 
 
-def regenerate_feed(res: Resources, user_id: int) -> bool:
+def regenerate_feed(res: Resources, user_id: int, refills: RecentRefills | None = None) -> bool:
     """Rebuild a feed unless another reader is at it; True when this did. The followees'
     recent lists in Redis make most of it one script call; authors without a complete
-    list are read from DynamoDB, and their lists filled for the next rebuild."""
+    list are read from DynamoDB (through `refills`, which bounds how many at once), and
+    their lists filled for the next rebuild."""
     timelines = Timelines.of(res)
     token = secrets.token_hex(8)
     if not timelines.lock_rebuild(user_id, token, _REBUILD_LOCK_S):
@@ -207,8 +210,7 @@ def regenerate_feed(res: Resources, user_id: int) -> bool:
     try:
         authors = pushed_authors(res, user_id)
         missing = timelines.rebuild_from_recent(user_id, authors)
-        stored = stored_recent(res, missing)
-        timelines.fill_recent(stored)
+        stored = stored_recent(res, missing, refills)
         newest = merge_newest_first(stored.values(), res.settings.feed_max)
         timelines.rebuild(user_id, newest)
     finally:
@@ -217,14 +219,20 @@ def regenerate_feed(res: Resources, user_id: int) -> bool:
     return True
 
 
-def stored_recent(res: Resources, author_ids: Sequence[int]) -> dict[int, list[Entry]]:
-    """Each author's newest RECENT_MAX tweets from DynamoDB, newest first, side by side."""
+def stored_recent(
+    res: Resources, author_ids: Sequence[int], refills: RecentRefills | None = None
+) -> dict[int, list[Entry]]:
+    """Each author's newest RECENT_MAX tweets from DynamoDB, newest first, side by side,
+    and their recent lists filled; a read another rebuild has running is shared."""
+    timelines = Timelines.of(res)
 
     def one(author_id: int) -> list[Entry]:
-        tweets = tweet_store.user_tweets(res.dynamo, author_id, None, RECENT_MAX)
-        return [Entry.of(t) for t in tweets]
+        tweets = tweet_store.user_tweets(res.dynamo, author_id, None, RECENT_MAX, ids_only=True)
+        entries = [Entry.of(t) for t in tweets]
+        timelines.fill_recent({author_id: entries})
+        return entries
 
-    return dict(zip(author_ids, _DB_READERS.map(one, author_ids), strict=True))
+    return (refills or _REFILLS).read(author_ids, one)
 
 
 def recent_entries(
@@ -234,7 +242,7 @@ def recent_entries(
     DynamoDB: one query per author, run side by side."""
 
     def one(author_id: int) -> list[Entry]:
-        tweets = tweet_store.user_tweets(res.dynamo, author_id, before, per_author)
+        tweets = tweet_store.user_tweets(res.dynamo, author_id, before, per_author, ids_only=True)
         return [Entry.of(t) for t in tweets]
 
     if len(author_ids) == 1:

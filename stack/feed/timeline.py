@@ -23,6 +23,10 @@ keep a retweet's original, see `encode_full`), kept by the fan-out worker and, w
 `ready`, complete: a feed is rebuilt from its followees' lists in one script call, and
 only authors without a complete list are read from DynamoDB (and their lists filled).
 
+`feeds:whole` (no expiry) says Redis still holds what it was given: a Redis that lost
+its data (flushed, or a node that came back empty) lacks it, and the fan-out worker then
+rebuilds the feeds of the most recently active users without waiting for their reads.
+
 Feeds expire a little before the fan-out's "active" window closes and reads
 refresh them, so the feed of a user the middle tier stops pushing to is gone
 (and rebuilt on return) rather than stale.
@@ -90,6 +94,8 @@ def _celebs_key(user_id: int) -> str:
     return f"feed:{user_id}:celebs"
 
 
+_WHOLE_KEY = "feeds:whole"
+_WARMING_KEY = "feeds:warming"
 _CELEB_PREFIX = "celeb:"
 _RECENT_PREFIX = "recent:"
 
@@ -277,6 +283,14 @@ class Timelines:
                 pipe.expire(key, self.ttl_s)
             pipe.execute()
 
+    def incomplete_recent(self, author_ids: Sequence[int]) -> list[int]:
+        """Those of `author_ids` without a complete recent list, in one round trip."""
+        with self.client.pipeline(transaction=False) as pipe:
+            for author_id in author_ids:
+                pipe.zscore(_recent_key(author_id), READY)
+            scores = pipe.execute()
+        return [a for a, score in zip(author_ids, scores, strict=True) if score is None]
+
     def rebuild_from_recent(self, user_id: int, author_ids: Sequence[int]) -> list[int]:
         """Add the newest entries of every complete recent list among `author_ids` to the
         feed (by the push rules); returns the authors without a complete list."""
@@ -305,6 +319,12 @@ class Timelines:
                 pipe.zadd(key, {READY: _INF})
                 pipe.expire(key, self.ttl_s)
             pipe.execute()
+
+    def drop_recent(self, author_ids: Iterable[int]) -> None:
+        """Forget authors' recent lists; a rebuild that needs one reads it again."""
+        keys = [_recent_key(a) for a in author_ids]
+        if keys:
+            self.client.delete(*keys)
 
     def drop(self, user_ids: Iterable[int]) -> None:
         """Forget feeds; each is rebuilt on its owner's next read."""
@@ -391,6 +411,30 @@ class Timelines:
 
     def is_ready(self, user_id: int) -> bool:
         return self.client.zscore(_feed_key(user_id), READY) is not None
+
+    def unready(self, user_ids: Sequence[int]) -> list[int]:
+        """Those of `user_ids` whose feed is not complete, in one round trip."""
+        with self.client.pipeline(transaction=False) as pipe:
+            for user_id in user_ids:
+                pipe.zscore(_feed_key(user_id), READY)
+            scores = pipe.execute()
+        return [u for u, score in zip(user_ids, scores, strict=True) if score is None]
+
+    # ---------------------------------------------------------------- cache loss
+
+    def is_whole(self) -> bool:
+        """False when Redis lost its data since `mark_whole` (flushed, or came back empty)."""
+        return bool(self.client.exists(_WHOLE_KEY))
+
+    def mark_whole(self) -> None:
+        self.client.set(_WHOLE_KEY, "1")
+
+    def lock_warming(self, token: str, ttl_s: float) -> bool:
+        """The one-warm-up-at-a-time lock across fan-out workers."""
+        return bool(self.client.set(_WARMING_KEY, token, nx=True, px=int(ttl_s * 1000)))
+
+    def unlock_warming(self, token: str) -> None:
+        self._unlock(keys=[_WARMING_KEY], args=[token])
 
     # ---------------------------------------------------------------- rebuild lock
 

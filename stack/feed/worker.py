@@ -4,7 +4,8 @@ A batch is handled by kind, each kind grouped so that one author's followers are
 scanned once per batch and feed writes are pipelined: new tweets first, then
 deletes (so a tweet created and deleted within one batch ends up gone), then
 follow changes (each reloaded from PostgreSQL). Every step is idempotent, so the
-at-least-once runtime may hand the same events over again.
+at-least-once runtime may hand the same events over again. Beside the consumer, a
+thread rebuilds feeds ahead of their reads when Redis has lost them (`warmup`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from prometheus_client import Counter, Histogram
 from chirp.core.settings import Settings
 from chirp.stack import events
 from chirp.stack.feed import fanout
+from chirp.stack.feed.warmup import Warmer
 from chirp.stack.ids import id_time_ms
 from chirp.stack.resources import Resources
 from chirp.stack.schema import topics
@@ -38,6 +40,7 @@ class FanoutHandler:
 
     def __init__(self, res: Resources) -> None:
         self.res = res
+        self._warmer = Warmer(res).start()
 
     def handle(self, batch: list[events.Event]) -> None:
         created = [e for e in batch if isinstance(e, events.TweetCreated | events.RetweetCreated)]
@@ -57,6 +60,7 @@ class FanoutHandler:
             LAG.observe(max(0, now_ms - id_time_ms(event.tweet_id)) / 1000)
 
     def close(self) -> None:
+        self._warmer.stop()
         self.res.close()
 
 

@@ -129,6 +129,7 @@ def _reset(res: Resources, progress: Progress) -> None:
     tables.create_tables(res.dynamo)  # makes only the missing ones
     progress("reset", 2, 4)
     res.redis.flushdb()
+    Timelines.of(res).mark_whole()  # the seed builds every feed itself: nothing to warm up
     progress("reset", 3, 4)
     search = clients.opensearch_client(res.settings, timeout=60)
     for name in indices.INDEX_SPECS:

@@ -134,15 +134,26 @@ def get_tweets(dynamo: Any, keys: Iterable[tuple[int, int]]) -> dict[int, Tweet]
     return found
 
 
+_IDS_ONLY = "user_id, tweet_id, retweet_of, original_author_id"
+
+
 def user_tweets(
-    dynamo: Any, user_id: int, before_id: int | None, limit: int, consistent: bool = False
+    dynamo: Any,
+    user_id: int,
+    before_id: int | None,
+    limit: int,
+    consistent: bool = False,
+    *,
+    ids_only: bool = False,
 ) -> list[Tweet]:
-    """The author's tweets, newest first, older than `before_id` when given."""
+    """The author's tweets, newest first, older than `before_id` when given. With
+    `ids_only`, each carries only its ids and a retweet's original (for timelines)."""
     condition = "user_id = :u"
     values: dict[str, Any] = {":u": {"N": str(user_id)}}
     if before_id is not None:
         condition += " AND tweet_id < :b"
         values[":b"] = {"N": str(before_id)}
+    projection = {"ProjectionExpression": _IDS_ONLY} if ids_only else {}
     items = dynamo.query(
         TableName=tables.TWEETS,
         KeyConditionExpression=condition,
@@ -150,6 +161,7 @@ def user_tweets(
         ScanIndexForward=False,
         Limit=limit,
         ConsistentRead=consistent,
+        **projection,
     )["Items"]
     return [Tweet.from_item(i) for i in items]
 
