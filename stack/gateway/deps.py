@@ -1,4 +1,7 @@
-"""FastAPI dependencies as `Annotated` aliases: the resources, the caller, the settings."""
+"""FastAPI dependencies as `Annotated` aliases: the resources, the caller, the settings.
+
+FastAPI runs a plain `def` dependency in its thread pool: the ones that only read the
+request are `async def`, so a request hops threads only for what waits on a store."""
 
 from __future__ import annotations
 
@@ -16,21 +19,21 @@ from chirp.stack.users import activity
 _bearer = HTTPBearer(auto_error=False, description="The token returned by POST /api/v1/users")
 
 
-def get_resources(request: Request) -> Resources:
+async def get_resources(request: Request) -> Resources:
     return request.app.state.resources  # type: ignore[no-any-return]
 
 
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
 
-def get_settings_dep(res: ResourcesDep) -> Settings:
+async def get_settings_dep(res: ResourcesDep) -> Settings:
     return res.settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def client_address(request: Request, res: ResourcesDep) -> str:
+async def client_address(request: Request, res: ResourcesDep) -> str:
     """The caller's network address (a trusted proxy's X-Forwarded-For, else the peer)."""
     return clientip.client_address(request, res.settings)
 
@@ -38,7 +41,7 @@ def client_address(request: Request, res: ResourcesDep) -> str:
 ClientAddress = Annotated[str, Depends(client_address)]
 
 
-def bearer_token(
+async def bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
     """The bearer token the request carries; 401 when there is none."""

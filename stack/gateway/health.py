@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import anyio
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -15,6 +16,10 @@ from chirp.stack.gateway.openapi import errors
 router = APIRouter(tags=["health"])
 _READY_CACHE_S = 0.5
 _last_ready: dict[str, float | bool] = {"at": 0.0, "ok": False}
+# The stores are asked from a thread of the check's own, not one of the pool that serves
+# requests: on a saturated gateway the check would queue behind them, miss the load
+# balancer's timeout, and take every gateway out of rotation at once.
+_READY_LIMITER = anyio.CapacityLimiter(1)
 
 
 @router.get("/healthz", summary="Liveness: the process answers", responses=errors(429))
@@ -27,13 +32,15 @@ def get_healthz() -> dict[str, str]:
     summary="Readiness: the stores of record answer",
     responses=errors(429, 503, e503="PostgreSQL or DynamoDB unreachable"),
 )
-def get_readyz(res: ResourcesDep) -> Response:
+async def get_readyz(res: ResourcesDep) -> Response:
     # Redis and OpenSearch are left out on purpose: without the cache the gateway serves
     # degraded feeds, and without search only search fails; neither should take it out of
     # the load balancer.
     now = time.monotonic()
     if now - float(_last_ready["at"]) > _READY_CACHE_S:
-        _last_ready["ok"] = _stores_answer(res)
+        _last_ready["ok"] = await anyio.to_thread.run_sync(
+            _stores_answer, res, limiter=_READY_LIMITER
+        )
         _last_ready["at"] = now
     if _last_ready["ok"]:
         return JSONResponse({"status": "ready"})
