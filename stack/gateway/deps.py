@@ -1,7 +1,4 @@
-"""FastAPI dependencies as `Annotated` aliases: the resources, the caller, the settings.
-
-FastAPI runs a plain `def` dependency in its thread pool: the ones that only read the
-request are `async def`, so a request hops threads only for what waits on a store."""
+"""FastAPI dependencies as `Annotated` aliases: the resources, the caller, the settings."""
 
 from __future__ import annotations
 
@@ -19,21 +16,21 @@ from chirp.stack.users import activity
 _bearer = HTTPBearer(auto_error=False, description="The token returned by POST /api/v1/users")
 
 
-async def get_resources(request: Request) -> Resources:
+def get_resources(request: Request) -> Resources:
     return request.app.state.resources  # type: ignore[no-any-return]
 
 
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
 
-async def get_settings_dep(res: ResourcesDep) -> Settings:
+def get_settings_dep(res: ResourcesDep) -> Settings:
     return res.settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-async def client_address(request: Request, res: ResourcesDep) -> str:
+def client_address(request: Request, res: ResourcesDep) -> str:
     """The caller's network address (a trusted proxy's X-Forwarded-For, else the peer)."""
     return clientip.client_address(request, res.settings)
 
@@ -41,7 +38,7 @@ async def client_address(request: Request, res: ResourcesDep) -> str:
 ClientAddress = Annotated[str, Depends(client_address)]
 
 
-async def bearer_token(
+def bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
     """The bearer token the request carries; 401 when there is none."""
