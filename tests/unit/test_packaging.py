@@ -21,8 +21,9 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
+from chirp.infra.provision.compose.project import FOLDERS, PROJECT_FILES
+
 REPO = Path(__file__).resolve().parents[2]
-FOLDERS = ("cli", "core", "stack", "infra", "loadtests", "scenarios")
 
 
 @pytest.fixture(scope="module")
@@ -206,14 +207,6 @@ def test_the_aws_provider_without_pulumi_says_how_to_get_it(tmp_path):
 
 # --- `chirp up --provider compose` from an installed chirp ---------------------------------
 
-COMPOSE_PROJECT_FILES = (
-    "docker-compose.yml",
-    "Dockerfile",
-    ".dockerignore",
-    "pyproject.toml",
-    "setup.py",
-    "constraints.txt",
-)
 
 # Runs in a Python that sees the unpacked wheel and the dependencies but not the editable
 # checkout (-S skips the .pth that maps chirp to it): an installed chirp, staging its
@@ -252,7 +245,7 @@ def installed(wheel, tmp_path_factory):
 
 
 def test_the_wheel_ships_the_compose_project_files_as_they_are(wheel):
-    for name in COMPOSE_PROJECT_FILES:
+    for name in PROJECT_FILES:
         shipped = wheel.read(f"chirp/infra/provision/compose/project/{name}")
         assert shipped == (REPO / name).read_bytes(), name
 
@@ -267,7 +260,7 @@ def test_an_installed_chirp_stages_its_compose_project_in_the_run_dir(installed)
     assert command[command.index("--project-directory") + 1] == str(project)
     assert command[command.index("--env-file") + 1] == found["env_file"]
     # The repository's layout: its root files, and every folder as the image builds it.
-    for name in COMPOSE_PROJECT_FILES:
+    for name in PROJECT_FILES:
         assert (project / name).read_bytes() == (REPO / name).read_bytes(), name
     for folder in FOLDERS:
         assert (project / folder).is_dir(), folder
