@@ -141,6 +141,15 @@ class Settings(BaseSettings):
     kafka_partitions: int = Field(default=6, description="partitions per topic")
     postgres_db: str = Field(default="chirp", description="PostgreSQL database name")
     postgres_user: str = Field(default="postgres", description="PostgreSQL user")
+    postgres_standby_ack_timeout_s: float = Field(
+        default=1.0,
+        ge=0,
+        description=(
+            "how long an acknowledged PostgreSQL write (sign-up, follow, token) waits for a"
+            " streaming replica to flush it; past that, or with none streaming, it is"
+            " acknowledged anyway (0 turns the wait off)"
+        ),
+    )
 
     worker_metrics_base_port: int = Field(
         default=8201,

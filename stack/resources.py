@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,7 @@ from opensearchpy import OpenSearch
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from chirp.core.settings import Settings
-from chirp.stack import clients, objectstore
+from chirp.stack import clients, objectstore, replication
 from chirp.stack.ids import IdSource
 from chirp.stack.node_lease import LeasedIds, node_ids
 
@@ -149,6 +150,15 @@ class Resources:
         if self._s3 is None:
             self._s3 = objectstore.s3_client(self.settings, max_pool=32)
         return self._s3
+
+    @contextmanager
+    def pg_write(self) -> Iterator[psycopg.Connection]:
+        """A primary connection for a write the caller will be told succeeded: after the
+        block (whose transactions have committed by then), a replica holds it too, so a
+        failover does not lose it (see `replication.await_standby`)."""
+        with self.pg.connection() as conn:
+            yield conn
+            replication.await_standby(conn, self.settings.postgres_standby_ack_timeout_s)
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:

@@ -174,7 +174,7 @@ def rotate(res: Resources, user_id: int, old_token: str) -> tuple[str, TokenGran
     """Replace the user's token: the old one is refused from now on, on every gateway."""
     token, token_hash = issue_token()
     old_hash = hash_token(old_token)
-    with res.pg.connection() as conn:
+    with res.pg_write() as conn:
         issued_at = user_store.replace_token(conn, user_id, old_hash, token_hash)
     if issued_at is None:
         raise ApiError(409, "conflict", "that token was rotated already; use the new one")

@@ -38,7 +38,7 @@ def create_user(body: UserCreate, res: ResourcesDep, address: ClientAddress) -> 
     clientip.count_signup(res.redis, res.settings, address)
     token, token_hash = auth.issue_token()
     try:
-        with res.pg.connection() as conn:
+        with res.pg_write() as conn:
             row = store.create_user(
                 conn, res.ids.next_id(), body.username, body.display_name, token_hash
             )
@@ -104,7 +104,7 @@ def _set_follow(
     require_self(caller, user_id, "follow or unfollow")
     if target_id == user_id:
         raise forbidden("you cannot follow yourself")
-    with res.pg.connection() as conn:
+    with res.pg_write() as conn:
         if store.get_user(conn, target_id) is None:
             raise not_found("User")
         changed = store.set_follow(conn, user_id, target_id, following, int(time.time() * 1000))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import signal
 import time
 import uuid
@@ -22,7 +23,7 @@ from chirp.core.errors import ComponentFailed
 from chirp.core.observe import scrape
 from chirp.infra.provision.local import failover, postgres, process, topology
 from chirp.infra.provision.local.faults import LocalFaults
-from chirp.stack import clients
+from chirp.stack import clients, replication
 from chirp.stack.users import profiles
 from chirp.stack.users import store as user_store
 from tests.api import Api, eventually
@@ -49,6 +50,20 @@ def paused_replay(stack: StackEnv) -> Iterator[None]:
     finally:
         with postgres.connect(settings, REPLICA) as conn:
             conn.execute("SELECT pg_wal_replay_resume()")
+
+
+@pytest.fixture
+def stalled_receiver(stack: StackEnv) -> Iterator[None]:
+    """The replica's WAL receiver is stopped: the primary still lists it as streaming, but
+    it flushes nothing until the test ends."""
+    with postgres.connect(stack.settings(), REPLICA) as conn:
+        row = conn.execute("SELECT pid FROM pg_stat_wal_receiver").fetchone()
+    assert row is not None, "the replica has no WAL receiver"
+    os.kill(row[0], signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(row[0], signal.SIGCONT)
 
 
 def _following(api: Api, user_id: int | str) -> list[str]:
@@ -93,6 +108,41 @@ def test_a_write_on_the_primary_is_readable_on_the_replica(stack):
             return conn.execute("SELECT 1 FROM ha_probe WHERE v = %s", (marker,)).fetchone()
 
     eventually(on_replica, what="the row replicated")
+
+
+def _replica_flushed_to(settings) -> str:
+    with postgres.connect(settings, REPLICA) as conn:
+        row = conn.execute("SELECT pg_last_wal_receive_lsn()::text").fetchone()
+    assert row is not None
+    return row[0]
+
+
+def _lsn(text: str) -> int:
+    high, low = text.split("/")
+    return (int(high, 16) << 32) | int(low, 16)
+
+
+def test_a_write_is_on_the_replica_when_the_wait_returns(stack):
+    settings = stack.settings()
+    with clients.postgres_connection(settings) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS ha_probe (v TEXT)")
+        conn.execute("INSERT INTO ha_probe VALUES (%s)", (str(uuid.uuid4()),))
+        row = conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()
+        assert replication.await_standby(conn, timeout_s=30)
+    assert row is not None
+    assert _lsn(_replica_flushed_to(settings)) >= _lsn(row[0])
+
+
+def test_a_stalled_replica_delays_a_write_but_does_not_stop_it(stack, api, stalled_receiver):
+    settings = stack.settings()
+    with clients.postgres_connection(settings) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS ha_probe (v TEXT)")
+        conn.execute("INSERT INTO ha_probe VALUES (%s)", (str(uuid.uuid4()),))
+        assert replication.await_standby(conn, timeout_s=0.2) is False
+    # Through the API the follow is acknowledged once the gateway's bounded wait ran out.
+    author, fan = api.sign_up("sa"), api.sign_up("sf")
+    api.follow(fan, author)
+    assert author.user_id in _following(api, fan.user_id)
 
 
 def test_profile_and_following_reads_are_served_by_the_replica(stack, api, res, paused_replay):
