@@ -11,12 +11,10 @@ from chirp.stack.feed.read import FeedGuard, read_feed
 from chirp.stack.gateway.deps import MAX_ID, CurrentUser, CursorQuery, ResourcesDep
 from chirp.stack.gateway.errors import forbidden, not_found
 from chirp.stack.gateway.openapi import AUTHENTICATED, errors
-from chirp.stack.tweets.schemas import TweetPublic
+from chirp.stack.tweets.pages import TweetPage, tweet_page
 from chirp.stack.users import profiles
-from chirp.stack.users.schemas import Page
 
 router = APIRouter(tags=["feed"])
-FeedPagePublic = Page[TweetPublic]
 
 DEGRADED_HEADER = "X-Chirp-Degraded"
 _guard_lock = threading.Lock()
@@ -42,7 +40,7 @@ FeedLimitQuery = Annotated[int, Query(ge=1, le=100)]
 
 @router.get(
     "/feed",
-    response_model=FeedPagePublic,
+    response_model=TweetPage,
     responses={
         **AUTHENTICATED,
         **errors(
@@ -72,7 +70,4 @@ def read_home_feed(
         raise forbidden("you may only read your own feed")
     page = read_feed(res, guard, user_id, limit, cursor_)
     headers = {DEGRADED_HEADER: "1"} if page.degraded else None
-    # The items are built from stored tweets by this service: serialised once, not
-    # validated a second time on the way out.
-    body = FeedPagePublic.model_construct(items=page.items, next_cursor=page.next_cursor)
-    return Response(body.model_dump_json(), media_type="application/json", headers=headers)
+    return tweet_page(page.items, page.next_cursor, headers)

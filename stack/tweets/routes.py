@@ -12,9 +12,9 @@ from chirp.stack.gateway.errors import not_found
 from chirp.stack.gateway.openapi import AUTHENTICATED, errors
 from chirp.stack.tweets import hydrate, service, store
 from chirp.stack.tweets.model import Tweet
+from chirp.stack.tweets.pages import TweetPage, tweet_page
 from chirp.stack.tweets.schemas import TweetCreate, TweetEdit, TweetPublic
 from chirp.stack.users import profiles
-from chirp.stack.users.schemas import Page
 
 router = APIRouter(tags=["tweets"])
 IdempotencyKey = Annotated[
@@ -107,11 +107,14 @@ def _shown(res: ResourcesDep, tweet: Tweet) -> TweetPublic:
 
 
 @router.get(
-    "/users/{user_id}/tweets", tags=["timelines"], responses=errors(404, e404="no such user")
+    "/users/{user_id}/tweets",
+    tags=["timelines"],
+    response_model=TweetPage,
+    responses=errors(404, e404="no such user"),
 )
 def list_user_tweets(
     user_id: IdPath, res: ResourcesDep, cursor_: CursorQuery = None, limit: LimitQuery = 20
-) -> Page[TweetPublic]:
+) -> Response:
     """The author's own tweets and retweets, newest first."""
     if not profiles.profiles(res, [user_id]):
         raise not_found("User")
@@ -120,7 +123,4 @@ def list_user_tweets(
     more = len(tweets) > limit
     tweets = tweets[:limit]
     items = hydrate.hydrate(res, [(t.user_id, t.tweet_id) for t in tweets])
-    return Page[TweetPublic](
-        items=items,
-        next_cursor=cursor.encode_id(tweets[-1].tweet_id) if more else None,
-    )
+    return tweet_page(items, cursor.encode_id(tweets[-1].tweet_id) if more else None)
