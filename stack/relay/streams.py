@@ -59,6 +59,8 @@ class Poll:
     records: int
     full: bool
     """Some shard returned a whole batch: more records are waiting, poll again at once."""
+    active: frozenset[str] = frozenset()
+    """The sources (tables) it read records from."""
 
 
 class StreamFollower:
@@ -82,17 +84,20 @@ class StreamFollower:
         self._shards: dict[str, _Shard] = {}
         self._refreshed_at: float | None = None
 
-    def poll(self) -> Poll:
-        """One pass over the open shards: how many records it read, and whether more wait."""
+    def poll(self, wanted: Callable[[str], bool] = lambda _table: True) -> Poll:
+        """One pass over the open shards of the `wanted` tables: how many records it read,
+        from which tables, and whether more wait."""
         if self._refresh_due():
             self._refresh_shards()
-        records, full = 0, False
+        records, full, active = 0, False, set()
         for shard in list(self._shards.values()):
-            if not shard.finished:
+            if not shard.finished and wanted(shard.table):
                 read = self._poll_shard(shard)
                 records += read
                 full = full or read >= BATCH
-        return Poll(records, full)
+                if read:
+                    active.add(shard.table)
+        return Poll(records, full, frozenset(active))
 
     def _refresh_due(self) -> bool:
         """Rarely (shards are long-lived); at once after a shard closed or vanished; every

@@ -5,8 +5,13 @@ streamed table or the outbox; the relay listens and cuts its idle pause short. S
 idle relay can poll DynamoDB Streams every few seconds (each GetRecords makes DynamoDB
 Local scan its stream-record table) and still pick a lone post up at once.
 
+A nudge names what was written (streamed tables by name, `OUTBOX`), and the relay's next
+passes read only those: a GetRecords on a stream with nothing new is not free on DynamoDB
+Local (an empty engagements stream costs tens of milliseconds while a post waits behind
+it), and a post need not pay for it.
+
 Best effort on both sides: a nudge that is lost (Redis away, the relay restarting) only
-means the write waits for the next poll; the stores of record stay the truth.
+means the write waits for the next poll of everything; the stores of record stay the truth.
 """
 
 from __future__ import annotations
@@ -20,14 +25,24 @@ import redis
 log = logging.getLogger(__name__)
 
 CHANNEL = "chirp:relay:wake"
+OUTBOX = "outbox"
+EVERYTHING = "*"
+"""What a nudge that names nothing stands for."""
 _RETRY_S = 1.0
 _READ_S = 5.0
 
 
-def nudge(client: redis.Redis) -> None:
-    """Tell the relay something was written; never fails the caller's request."""
+def nudge(client: redis.Redis, *written: str) -> None:
+    """Tell the relay what was written (streamed tables by name, `OUTBOX`); never fails
+    the caller's request."""
     with contextlib.suppress(redis.RedisError):  # the relay's next poll finds it anyway
-        client.publish(CHANNEL, "")
+        client.publish(CHANNEL, ",".join(written) or EVERYTHING)
+
+
+def named(message: str | bytes) -> frozenset[str]:
+    """The sources a nudge's message names."""
+    text = message.decode() if isinstance(message, bytes) else message
+    return frozenset(text.split(",")) if text else frozenset({EVERYTHING})
 
 
 class WakeListener:
@@ -36,6 +51,8 @@ class WakeListener:
     def __init__(self, client: redis.Redis) -> None:
         self._client = client
         self._nudged = threading.Event()
+        self._written: set[str] = set()
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self.listening = False
         """Subscribed right now: while not, nudges cannot arrive and the relay polls often."""
@@ -55,6 +72,13 @@ class WakeListener:
         self._nudged.clear()
         return nudged
 
+    def take_written(self) -> frozenset[str]:
+        """What the nudges since the last call named (`EVERYTHING` for a blank one)."""
+        with self._lock:
+            written = frozenset(self._written)
+            self._written.clear()
+        return written
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
@@ -69,5 +93,8 @@ class WakeListener:
             pubsub.subscribe(CHANNEL)
             self.listening = True
             while not self._stop.is_set():
-                if pubsub.get_message(timeout=_READ_S) is not None:
+                message = pubsub.get_message(timeout=_READ_S)
+                if message is not None:
+                    with self._lock:
+                        self._written |= named(message["data"])
                     self._nudged.set()

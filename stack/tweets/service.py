@@ -11,11 +11,14 @@ from chirp.stack.gateway.errors import ApiError, forbidden, not_found
 from chirp.stack.media import service as media
 from chirp.stack.relay.wakeup import nudge
 from chirp.stack.resources import Resources
+from chirp.stack.schema import tables
 from chirp.stack.tweets import backpressure, cache, store
 from chirp.stack.tweets.model import Tweet
 from chirp.stack.tweets.schemas import TweetCreate
 
 _DYNAMODB = {"db.system": "dynamodb"}
+_ENGAGEMENT_WRITES = (tables.TWEETS, tables.ENGAGEMENTS)
+"""An engagement's item and the tweet's counter move in one transaction."""
 
 
 def post_tweet(
@@ -56,7 +59,7 @@ def post_tweet(
     except Exception:
         media.detach(res, media_ids, tweet_id)
         raise
-    nudge(res.redis)
+    nudge(res.redis, tables.TWEETS)
     return tweet
 
 
@@ -84,7 +87,7 @@ def edit_tweet(res: Resources, caller: int, tweet_id: int, new_text: str) -> Twe
     )
     if edited is None:
         raise not_found("Tweet")
-    nudge(res.redis)
+    nudge(res.redis, tables.TWEETS)
     cache.replace(res.redis, edited, res.settings.tweet_cache_ttl_s)
     edge.purge_tweet(res.settings, tweet_id, caller)
     return edited
@@ -99,13 +102,13 @@ def delete_tweet(res: Resources, caller: int, tweet_id: int) -> None:
                 store.unretweet(res.dynamo, original, caller)
             except store.AlreadyDone:
                 store.delete_tweet(res.dynamo, tweet)
-            nudge(res.redis)
+            nudge(res.redis, *_ENGAGEMENT_WRITES)
             cache.bury(res.redis, tweet_id, res.settings.tweet_cache_ttl_s)
             cache.forget(res.redis, original.tweet_id)
             edge.purge_tweet(res.settings, tweet_id, caller)
             return
     store.delete_tweet(res.dynamo, tweet)
-    nudge(res.redis)
+    nudge(res.redis, tables.TWEETS)
     cache.bury(res.redis, tweet_id, res.settings.tweet_cache_ttl_s)
     media.delete_urls(res, tweet.media_urls)
     edge.purge_tweet(res.settings, tweet_id, caller)
@@ -120,7 +123,7 @@ def like(res: Resources, caller: int, tweet_id: int, liked: bool) -> Tweet:
             store.unlike(res.dynamo, tweet, caller)
     except store.AlreadyDone:
         pass  # liking twice, or unliking what was never liked, changes nothing
-    nudge(res.redis)
+    nudge(res.redis, *_ENGAGEMENT_WRITES)
     cache.forget(res.redis, tweet_id)
     return find(res, tweet_id)
 
@@ -139,7 +142,7 @@ def retweet(res: Resources, caller: int, tweet_id: int, retweeted: bool) -> Twee
             store.unretweet(res.dynamo, original, caller)
     except store.AlreadyDone:
         pass
-    nudge(res.redis)
+    nudge(res.redis, *_ENGAGEMENT_WRITES)
     cache.forget(res.redis, tweet_id)
     return find(res, tweet_id)
 

@@ -20,7 +20,7 @@ from chirp.stack.gateway.deps import (
 )
 from chirp.stack.gateway.errors import ApiError, forbidden, not_found
 from chirp.stack.gateway.openapi import AUTHENTICATED, errors
-from chirp.stack.relay.wakeup import nudge
+from chirp.stack.relay.wakeup import OUTBOX, nudge
 from chirp.stack.users import profiles, reads, store
 from chirp.stack.users.schemas import Page, TokenIssued, UserCreate, UserCreated, UserPublic
 
@@ -45,7 +45,7 @@ def create_user(body: UserCreate, res: ResourcesDep, address: ClientAddress) -> 
     except store.UsernameTaken as error:
         raise ApiError(409, "conflict", f"username {body.username!r} is taken") from error
     reads.note_write(res, row.id)
-    nudge(res.redis)  # the sign-up's outbox event
+    nudge(res.redis, OUTBOX)  # the sign-up's outbox event
     grant = auth.grant_for(res, row.id, row.created_at)
     auth.remember(res, token, grant)  # the new token answers at once, with no lookup
     return UserCreated(
@@ -111,7 +111,7 @@ def _set_follow(
     # Marked even when nothing changed: the caller has just asked, and should see the answer.
     reads.note_write(res, user_id, target_id)
     if changed:
-        nudge(res.redis)  # the follow's outbox event
+        nudge(res.redis, OUTBOX)  # the follow's outbox event
         profiles.forget(res, user_id, target_id)
 
 

@@ -189,9 +189,11 @@ def test_a_nudge_wakes_the_listening_relay(stack, res):
         eventually(lambda: listener.listening, what="the wake-up channel subscribed")
 
         def nudged() -> bool:
-            nudge(res.redis)
+            nudge(res.redis, "tweets")
             return listener.wait(1.0)
 
         assert eventually(nudged, what="a nudge reaching the listener")
+        assert "tweets" in listener.take_written()
+        assert listener.take_written() == frozenset()  # taken once
     finally:
         listener.stop()

@@ -1,10 +1,12 @@
 """The relay's pure parts: its rests between passes (at once while batches are full,
-briefly while records trickle in, doubling to the idle pause while nothing comes), the
-lag figure its monitor computes per partition, and DescribeStream's pages."""
+briefly while records trickle in, doubling to the idle pause while nothing comes), which
+sources its next pass reads, the lag figure its monitor computes per partition, and
+DescribeStream's pages."""
 
 from chirp.stack.relay.lag import partition_lags
-from chirp.stack.relay.pacing import Pacer
+from chirp.stack.relay.pacing import Focus, Pacer
 from chirp.stack.relay.streams import all_pages
+from chirp.stack.relay.wakeup import EVERYTHING, named
 
 
 def test_an_idle_relay_backs_off_to_the_idle_pause_and_stays_there():
@@ -69,3 +71,37 @@ def test_every_page_of_a_stream_description_is_followed():
 
     assert [s["ShardId"] for s in all_pages(describe)] == ["a", "b", "c"]
     assert asked == [None, "b", "c"]
+
+
+def test_a_nudge_narrows_the_next_pass_to_what_it_named_and_what_still_flows():
+    focus = Focus()
+    assert focus.wants("tweets") and focus.wants("engagements") and focus.wants("outbox")
+    focus.after_rest(
+        frozenset({"tweets"}), woken=True, rested_to_cap=False, active=frozenset({"outbox"})
+    )
+    assert focus.wants("tweets") and focus.wants("outbox")
+    assert not focus.wants("engagements")
+
+
+def test_nudges_during_a_busy_rest_add_to_the_focus():
+    focus = Focus(frozenset({"tweets"}))
+    focus.after_rest(
+        frozenset({"engagements"}), woken=False, rested_to_cap=False, active=frozenset()
+    )
+    assert focus.sources == {"tweets", "engagements"}
+
+
+def test_an_idle_pause_that_runs_out_reads_everything_again():
+    focus = Focus(frozenset({"tweets"}))
+    focus.after_rest(frozenset(), woken=False, rested_to_cap=False, active=frozenset())
+    assert focus.sources == {"tweets"}  # a short rest: the same sources again
+    focus.after_rest(frozenset(), woken=False, rested_to_cap=True, active=frozenset())
+    assert focus.sources is None
+
+
+def test_a_nudge_that_names_everything_reads_everything():
+    focus = Focus(frozenset({"tweets"}))
+    focus.after_rest(None, woken=True, rested_to_cap=False, active=frozenset())
+    assert focus.sources is None
+    assert named("") == {EVERYTHING}
+    assert named(b"tweets,engagements") == {"tweets", "engagements"}
