@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import sqlite3
 import stat
 import time
 import uuid
@@ -16,6 +18,7 @@ from confluent_kafka.admin import NewTopic
 
 from chirp.core.observe import scrape
 from chirp.infra.provision.local import postgres, process, provider, topology
+from chirp.infra.provision.local.dynamodb import DynamoDBServer
 from chirp.stack import clients, secrets
 from chirp.stack.schema import indices, tables, topics
 
@@ -59,6 +62,15 @@ def test_dynamodb_write_read_and_tables(stack):
         ExpressionAttributeValues={":t": {"N": "42"}},
     )["Items"]
     assert found[0]["text"] == {"S": "hello"}
+
+
+def test_dynamodb_local_finds_a_streams_records_by_index(stack):
+    server = next(c for c in provider.components(stack.settings()) if isinstance(c, DynamoDBServer))
+    with contextlib.closing(sqlite3.connect(server.database_file)) as db:
+        indexed = db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'us'"
+        ).fetchall()
+    assert any("StreamID" in (sql or "") for (sql,) in indexed), indexed
 
 
 def test_kafka_produce_consume_and_topics(stack):

@@ -2,10 +2,18 @@
 
 DynamoDB Local's own main binds every address; chirp starts it through a small launcher
 (`launchers/DynamoDBLocalNode.java`) that binds its server to the stack's host.
+
+It keeps the last 24 hours of every stream's records in one SQLite table (`us`), indexed
+by sequence number alone, and every call on a streamed table looked them up by stream: a
+scan that grew with the data held (31,000 records: 27 ms a GetItem, 80 ms a PutItem on
+`tweets`, 2 to 4 ms once indexed). chirp adds that index to the database file once the
+server has made it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -59,3 +67,21 @@ class DynamoDBServer(JvmComponent):
 
     def probe(self) -> None:
         clients.dynamodb_client(self.settings, attempts=1).list_tables(Limit=1)
+
+    @property
+    def database_file(self) -> Path:
+        return self.data_dir / "shared-local-instance.db"  # the name -sharedDb gives it
+
+    def after_start(self) -> None:
+        # The probe's first request made the file and its tables; SQLite's own locking
+        # lets the index be built beside the running server (a few ms per 10,000 records).
+        with contextlib.closing(sqlite3.connect(self.database_file, timeout=30)) as db:
+            if db.execute(_HAS_STREAM_RECORDS).fetchone():
+                db.execute(_STREAM_RECORDS_INDEX)
+                db.commit()
+
+
+_HAS_STREAM_RECORDS = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'us'"
+_STREAM_RECORDS_INDEX = (
+    'CREATE INDEX IF NOT EXISTS "chirp*stream_records" ON us (StreamID, SequenceNumber)'
+)
